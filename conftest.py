@@ -1,0 +1,114 @@
+"""Role fixtures shared by all apps: one user per role in the Hanoi team,
+an external user of another province's team, and an outsider with no
+membership who must see nothing internal."""
+
+import datetime
+import os
+
+import pytest
+
+from dieuphoi.org.models import Body, Membership
+from dieuphoi.org.tests.factories import (
+    AgencyFactory,
+    BodyAgencyFactory,
+    BodyFactory,
+    MembershipFactory,
+    UserFactory,
+)
+
+PASSWORD = "mat-khau-thu-nghiem-1"
+START = datetime.date(2022, 12, 1)
+
+
+@pytest.fixture
+def hanoi_team(db):
+    return BodyFactory(key="to-dieu-phoi-ha-noi", name="Tổ điều phối Vùng Thủ đô của TP. Hà Nội",
+                       short_name="TĐP Hà Nội", symbol="TĐP")
+
+
+@pytest.fixture
+def other_team(db):
+    return BodyFactory(key="to-dieu-phoi-bac-ninh", name="Tổ điều phối vùng tỉnh Bắc Ninh",
+                       short_name="TĐP Bắc Ninh")
+
+
+@pytest.fixture
+def standing_agency(hanoi_team):
+    agency = AgencyFactory(code="STC", name="Sở Tài chính", short_name="Sở Tài chính")
+    BodyAgencyFactory(body=hanoi_team, agency=agency, role="standing")
+    return agency
+
+
+@pytest.fixture
+def member_agency(hanoi_team):
+    agency = AgencyFactory(code="SXD", name="Sở Xây dựng", short_name="Sở Xây dựng")
+    BodyAgencyFactory(body=hanoi_team, agency=agency, role="member")
+    return agency
+
+
+def _member(body, role, agency, username):
+    user = UserFactory(username=username, agency=agency)
+    MembershipFactory(person=user, body=body, role=role, agency=agency, valid_from=START)
+    return user
+
+
+@pytest.fixture
+def leader(hanoi_team, standing_agency):
+    return _member(hanoi_team, Membership.Role.LEADER, standing_agency, "leader")
+
+
+@pytest.fixture
+def deputy(hanoi_team, standing_agency):
+    return _member(hanoi_team, Membership.Role.DEPUTY, standing_agency, "deputy")
+
+
+@pytest.fixture
+def secretariat(hanoi_team, standing_agency):
+    return _member(hanoi_team, Membership.Role.SECRETARIAT, standing_agency, "secretariat")
+
+
+@pytest.fixture
+def member(hanoi_team, member_agency):
+    return _member(hanoi_team, Membership.Role.MEMBER, member_agency, "member")
+
+
+@pytest.fixture
+def external(other_team):
+    agency = AgencyFactory(code="SKHDT-BN", name="Sở Tài chính tỉnh Bắc Ninh")
+    return _member(other_team, Membership.Role.MEMBER, agency, "external")
+
+
+@pytest.fixture
+def leadership_viewer(db):
+    return UserFactory(username="leadership", is_leadership_viewer=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("BROWSER_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="browser tests off (set BROWSER_TESTS=1)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+__all__ = ["PASSWORD", "Body"]

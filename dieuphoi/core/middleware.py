@@ -1,0 +1,54 @@
+"""Request context for the audit trail: a request id and the client IP.
+
+Services read them through ``current_request_context()`` so that the audit
+event written in the same transaction as a change knows where it came from,
+without passing the request through every layer.
+"""
+
+import contextvars
+import re
+import uuid
+from dataclasses import dataclass
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str = ""
+    ip: str | None = None
+
+
+_context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "dieuphoi_request_context", default=RequestContext()
+)
+
+
+def current_request_context() -> RequestContext:
+    return _context.get()
+
+
+def client_ip(request) -> str | None:
+    # REMOTE_ADDR is the reverse proxy's address in production; the proxy is
+    # trusted to set X-Forwarded-For (README, "Production").
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded:
+        return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = _context.set(RequestContext(request_id=request_id, ip=client_ip(request)))
+        try:
+            response = self.get_response(request)
+        finally:
+            _context.reset(token)
+        response["X-Request-ID"] = request_id
+        return response

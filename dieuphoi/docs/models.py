@@ -1,0 +1,91 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentType(models.Model):
+    """Decree 30/2020 Appendix III types; Công văn has no abbreviation."""
+
+    key = models.SlugField(_("key"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    abbreviation = models.CharField(_("abbreviation"), max_length=10, blank=True)
+    is_normative = models.BooleanField(_("normative"), default=False)
+
+    class Meta:
+        verbose_name = _("document type")
+        verbose_name_plural = _("document types")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Document(models.Model):
+    class Direction(models.TextChoices):
+        INCOMING = "in", _("Incoming")
+        OUTGOING = "out", _("Outgoing")
+        INTERNAL = "internal", _("Internal")
+
+    # The register the document belongs to; visibility follows the body.
+    body = models.ForeignKey("org.Body", on_delete=models.PROTECT, related_name="documents",
+                             verbose_name=_("register of"))
+    doc_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="documents",
+                                 verbose_name=_("document type"))
+    number = models.CharField(_("number"), max_length=20)
+    symbol = models.CharField(_("symbol"), max_length=60, help_text=_("For example QĐ-UBND"))
+    issuer = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="issued_documents",
+                               verbose_name=_("issuing agency"))
+    signer = models.CharField(_("signer"), max_length=150, blank=True)
+    issued_on = models.DateField(_("date"))
+    summary = models.CharField(_("summary"), max_length=1000)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices,
+                                 default=Direction.INCOMING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-issued_on", "-id"]
+        indexes = [
+            models.Index(fields=["body", "-issued_on", "-id"]),
+            models.Index(fields=["number"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """"986/QĐ-TTg": number and symbol as written on the document."""
+        return f"{self.number}/{self.symbol}" if self.symbol else self.number
+
+
+class Attachment(models.Model):
+    """A file linked to any item; stored under a generated name."""
+
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/", max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_type = models.CharField(_("content type"), max_length=150)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return self.original_name

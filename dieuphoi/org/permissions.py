@@ -1,0 +1,109 @@
+"""Who may do what in a coordination body.
+
+Roles come from the user's current memberships (as of today, Asia/Ho_Chi_Minh)
+plus two user-level flags: administrator (``is_superuser``) and city
+leadership viewer. Every app builds its rules from the helpers here, so the
+meaning of "secretariat of body X" is decided in one place.
+"""
+
+from __future__ import annotations
+
+import rules
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from dieuphoi.core.models import local_today
+
+from .models import Body, Membership
+
+Role = Membership.Role
+MANAGER_ROLES = frozenset({Role.LEADER, Role.DEPUTY, Role.SECRETARIAT, Role.SPECIALIST})
+SECRETARIAT_ROLES = frozenset({Role.SECRETARIAT, Role.SPECIALIST})
+LEADER_ROLES = frozenset({Role.LEADER, Role.DEPUTY})
+
+_CACHE_ATTR = "_dieuphoi_body_roles"
+
+
+def body_roles(user) -> dict[int, frozenset[str]]:
+    """``{body_id: roles}`` for the user's memberships valid today (one query, cached)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    roles: dict[int, set[str]] = {}
+    for body_id, role in Membership.objects.as_of(local_today()).filter(person=user).values_list(
+        "body_id", "role"
+    ):
+        roles.setdefault(body_id, set()).add(role)
+    frozen = {k: frozenset(v) for k, v in roles.items()}
+    setattr(user, _CACHE_ATTR, frozen)
+    return frozen
+
+
+def clear_role_cache(user) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def is_admin(user) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
+
+
+def is_leadership(user) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_leadership_viewer", False))
+
+
+def roles_in(user, body_id: int | None) -> frozenset[str]:
+    if body_id is None:
+        return frozenset()
+    return body_roles(user).get(body_id, frozenset())
+
+
+def visible_body_ids(user) -> set[int] | None:
+    """Body ids the user may see; ``None`` means all (admin, city leadership)."""
+    if is_admin(user) or is_leadership(user):
+        return None
+    return set(body_roles(user))
+
+
+def can_see_body(user, body_id: int | None) -> bool:
+    return is_admin(user) or is_leadership(user) or bool(roles_in(user, body_id))
+
+
+def can_manage_body(user, body_id: int | None) -> bool:
+    """Leader, deputy and secretariat manage their body's records."""
+    return is_admin(user) or bool(roles_in(user, body_id) & MANAGER_ROLES)
+
+
+# --- rules predicates -------------------------------------------------------
+
+
+@rules.predicate
+def is_administrator(user) -> bool:
+    return is_admin(user)
+
+
+@rules.predicate
+def is_body_viewer(user, body: Body | None) -> bool:
+    return body is not None and can_see_body(user, body.pk)
+
+
+@rules.predicate
+def is_body_manager(user, body: Body | None) -> bool:
+    return body is not None and can_manage_body(user, body.pk)
+
+
+rules.add_perm("org.view_body", is_body_viewer)
+rules.add_perm("org.manage_body_members", is_body_manager)
+rules.add_perm("org.edit_registry", is_administrator)
+
+
+def access_body(*, user, pk: int, perm: str = "org.view_body") -> Body:
+    """The body, or 404 when the user may not see it, 403 when not allowed ``perm``."""
+    body = Body.objects.select_related("unit", "parent", "establishing_document").filter(pk=pk).first()
+    if body is None or not user.has_perm("org.view_body", body):
+        raise Http404
+    if perm != "org.view_body" and not user.has_perm(perm, body):
+        raise PermissionDenied
+    return body

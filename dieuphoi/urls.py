@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from dieuphoi.api.urls import api
+
+urlpatterns = [
+    path("", include("dieuphoi.core.urls")),
+    path("accounts/", include("dieuphoi.accounts.urls")),
+    path("registry/", include("dieuphoi.org.urls")),
+    path("documents/", include("dieuphoi.docs.urls")),
+    path("audit/", include("dieuphoi.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
+
+if "dieuphoi.tasks" in settings.INSTALLED_APPS:
+    urlpatterns.insert(1, path("tasks/", include("dieuphoi.tasks.urls")))
