@@ -1,3 +1,32 @@
+"""The API: one NinjaAPI, one router per app, token auth, shared errors.
+
+OpenAPI 3 at /api/openapi.json, docs at /api/docs.
+"""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="dieuphoi API", version="1", urls_namespace="api")
+from . import errors
+from .auth import token_auth
+
+api = NinjaAPI(
+    title="dieuphoi API",
+    version="1",
+    urls_namespace="api",
+    auth=token_auth,
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+# Routers are added per app; each module exposes ``router``.
+for module_path, prefix in [
+    ("dieuphoi.accounts.api", "/v1/auth"),
+    ("dieuphoi.org.api", "/v1"),
+    ("dieuphoi.docs.api", "/v1/documents"),
+    ("dieuphoi.tasks.api", "/v1/tasks"),
+]:
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    if find_spec(module_path) is not None:
+        api.add_router(prefix, import_module(module_path).router)
