@@ -22,14 +22,21 @@ START = datetime.date(2022, 12, 1)
 
 @pytest.fixture
 def hanoi_team(db):
-    return BodyFactory(key="to-dieu-phoi-ha-noi", name="Tổ điều phối Vùng Thủ đô của TP. Hà Nội",
-                       short_name="TĐP Hà Nội", symbol="TĐP")
+    return BodyFactory(
+        key="to-dieu-phoi-ha-noi",
+        name="Tổ điều phối Vùng Thủ đô của TP. Hà Nội",
+        short_name="TĐP Hà Nội",
+        symbol="TĐP",
+    )
 
 
 @pytest.fixture
 def other_team(db):
-    return BodyFactory(key="to-dieu-phoi-bac-ninh", name="Tổ điều phối vùng tỉnh Bắc Ninh",
-                       short_name="TĐP Bắc Ninh")
+    return BodyFactory(
+        key="to-dieu-phoi-bac-ninh",
+        name="Tổ điều phối vùng tỉnh Bắc Ninh",
+        short_name="TĐP Bắc Ninh",
+    )
 
 
 @pytest.fixture
@@ -48,7 +55,9 @@ def member_agency(hanoi_team):
 
 def _member(body, role, agency, username):
     user = UserFactory(username=username, agency=agency)
-    MembershipFactory(person=user, body=body, role=role, agency=agency, valid_from=START)
+    MembershipFactory(
+        person=user, body=body, role=role, agency=agency, valid_from=START
+    )
     return user
 
 
@@ -64,7 +73,9 @@ def deputy(hanoi_team, standing_agency):
 
 @pytest.fixture
 def secretariat(hanoi_team, standing_agency):
-    return _member(hanoi_team, Membership.Role.SECRETARIAT, standing_agency, "secretariat")
+    return _member(
+        hanoi_team, Membership.Role.SECRETARIAT, standing_agency, "secretariat"
+    )
 
 
 @pytest.fixture

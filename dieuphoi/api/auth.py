@@ -12,7 +12,11 @@ class TokenAuth(HttpBearer):
             return None
         row = (
             ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
+            .filter(
+                key_hash=hash_token(token),
+                revoked_at__isnull=True,
+                user__is_active=True,
+            )
             .first()
         )
         if row is None:
@@ -23,6 +27,8 @@ class TokenAuth(HttpBearer):
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        # The token itself, for endpoints that act on it (DELETE /auth/token).
+        request.api_token = row
         return row.user
 
 

@@ -31,7 +31,10 @@ class Conflict(Exception):
 def validation_error_fields(exc: ValidationError) -> list[dict]:
     if hasattr(exc, "error_dict"):
         return [
-            {"field": field, "reason": " ".join(str(m) for m in ValidationError(errors).messages)}
+            {
+                "field": field,
+                "reason": " ".join(str(m) for m in ValidationError(errors).messages),
+            }
             for field, errors in exc.error_dict.items()
         ]
     return [{"field": "__all__", "reason": str(m)} for m in exc.messages]
@@ -42,46 +45,80 @@ def install(api) -> None:
     def _schema_invalid(request, exc):
         errors = []
         for err in exc.errors:
-            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload", "form")]
-            errors.append({"field": ".".join(loc) or "__all__", "reason": err.get("msg", "invalid")})
+            loc = [
+                str(p)
+                for p in err.get("loc", ())
+                if p not in ("body", "query", "path", "payload", "form")
+            ]
+            errors.append(
+                {
+                    "field": ".".join(loc) or "__all__",
+                    "reason": err.get("msg", "invalid"),
+                }
+            )
         return api.create_response(
-            request, {"code": "invalid", "message": "Invalid input.", "errors": errors}, status=422
+            request,
+            {"code": "invalid", "message": "Invalid input.", "errors": errors},
+            status=422,
         )
 
     @api.exception_handler(ValidationError)
     def _domain_invalid(request, exc):
         return api.create_response(
             request,
-            {"code": "invalid", "message": "Invalid input.", "errors": validation_error_fields(exc)},
+            {
+                "code": "invalid",
+                "message": "Invalid input.",
+                "errors": validation_error_fields(exc),
+            },
             status=422,
         )
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request, exc):
         return api.create_response(
-            request, {"code": "unauthenticated", "message": "Authentication required.", "errors": []}, status=401
+            request,
+            {
+                "code": "unauthenticated",
+                "message": "Authentication required.",
+                "errors": [],
+            },
+            status=401,
         )
 
     @api.exception_handler(PermissionDenied)
     def _forbidden(request, exc):
         return api.create_response(
-            request, {"code": "forbidden", "message": "You may not do this.", "errors": []}, status=403
+            request,
+            {"code": "forbidden", "message": "You may not do this.", "errors": []},
+            status=403,
         )
 
     @api.exception_handler(Http404)
     def _not_found(request, exc):
-        return api.create_response(request, {"code": "not_found", "message": "Not found.", "errors": []}, status=404)
+        return api.create_response(
+            request,
+            {"code": "not_found", "message": "Not found.", "errors": []},
+            status=404,
+        )
 
     @api.exception_handler(Conflict)
     def _conflict(request, exc):
         return api.create_response(
             request,
-            {"code": "conflict", "message": exc.message, "errors": [], "current_version": exc.current_version},
+            {
+                "code": "conflict",
+                "message": exc.message,
+                "errors": [],
+                "current_version": exc.current_version,
+            },
             status=409,
         )
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc):
         return api.create_response(
-            request, {"code": "error", "message": str(exc), "errors": []}, status=exc.status_code
+            request,
+            {"code": "error", "message": str(exc), "errors": []},
+            status=exc.status_code,
         )

@@ -14,8 +14,16 @@ def audit_timeline(*, target: models.Model, limit: int = 200):
     )
 
 
-def audit_event_list(*, action: str = "", actor_id: int | None = None, target_type_id: int | None = None,
-                     date_from=None, date_to=None, before_id: int | None = None, limit: int = 50):
+def audit_event_list(
+    *,
+    action: str = "",
+    actor_id: int | None = None,
+    target_type_id: int | None = None,
+    date_from=None,
+    date_to=None,
+    before_id: int | None = None,
+    limit: int = 50,
+):
     """All events for administrators, filtered; keyset-paginated by id."""
     qs = AuditEvent.objects.select_related("actor", "target_type").order_by("-id")
     if action:

@@ -21,6 +21,8 @@ def _jsonable(value):
         return str(value)
     if isinstance(value, (list, tuple, set)):
         return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
         return value.name or ""
     return value
@@ -47,7 +49,9 @@ def diff(before: dict, after: dict) -> dict:
     }
 
 
-def audit_record(*, actor, action: str, target: models.Model, changes: dict | None = None) -> AuditEvent:
+def audit_record(
+    *, actor, action: str, target: models.Model, changes: dict | None = None
+) -> AuditEvent:
     """Append one event. Call it inside the service's transaction."""
     ctx = current_request_context()
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None

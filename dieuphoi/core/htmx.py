@@ -9,7 +9,10 @@ def render_page(request, template_name, context=None, partial=None, status=200):
     """
     htmx = getattr(request, "htmx", None)
     wants_fragment = (
-        partial is not None and htmx and not htmx.boosted and not htmx.history_restore_request
+        partial is not None
+        and htmx
+        and not htmx.boosted
+        and not htmx.history_restore_request
     )
     name = f"{template_name}#{partial}" if wants_fragment else template_name
     response = render(request, name, context or {}, status=status)

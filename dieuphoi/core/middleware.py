@@ -19,13 +19,14 @@ class RequestContext:
     ip: str | None = None
 
 
-_context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "dieuphoi_request_context", default=RequestContext()
+_EMPTY = RequestContext()
+_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "dieuphoi_request_context", default=None
 )
 
 
 def current_request_context() -> RequestContext:
-    return _context.get()
+    return _context.get() or _EMPTY
 
 
 def client_ip(request) -> str | None:
@@ -45,7 +46,9 @@ class RequestContextMiddleware:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _context.set(RequestContext(request_id=request_id, ip=client_ip(request)))
+        token = _context.set(
+            RequestContext(request_id=request_id, ip=client_ip(request))
+        )
         try:
             response = self.get_response(request)
         finally:

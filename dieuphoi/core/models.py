@@ -16,7 +16,9 @@ class DatedQuerySet(models.QuerySet):
     def as_of(self, on: datetime.date | None = None):
         """Rows valid on ``on`` (inclusive at both ends; open end = still valid)."""
         on = on or local_today()
-        return self.filter(Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on)))
+        return self.filter(
+            Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        )
 
     def overlapping(self, start: datetime.date, end: datetime.date | None):
         q = Q(valid_to__isnull=True) | Q(valid_to__gte=start)

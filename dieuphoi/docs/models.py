@@ -1,8 +1,24 @@
+import unicodedata
+
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+
+def fold(text: str) -> str:
+    """Case-folded NFC text with single spaces: the form searches compare."""
+    return " ".join(unicodedata.normalize("NFC", text or "").casefold().split())
+
+
+def strip_diacritics(text: str) -> str:
+    """Drop diacritics, "Đầu tư" -> "Dau tu": how people type without accents."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize(
+        "NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    )
 
 
 class DocumentType(models.Model):
@@ -29,24 +45,61 @@ class Document(models.Model):
         INTERNAL = "internal", _("Internal")
 
     # The register the document belongs to; visibility follows the body.
-    body = models.ForeignKey("org.Body", on_delete=models.PROTECT, related_name="documents",
-                             verbose_name=_("register of"))
-    doc_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="documents",
-                                 verbose_name=_("document type"))
+    body = models.ForeignKey(
+        "org.Body",
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("register of"),
+    )
+    doc_type = models.ForeignKey(
+        DocumentType,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("document type"),
+    )
     number = models.CharField(_("number"), max_length=20)
-    symbol = models.CharField(_("symbol"), max_length=60, help_text=_("For example QĐ-UBND"))
-    issuer = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="issued_documents",
-                               verbose_name=_("issuing agency"))
+    # Empty only for a Công văn, whose type has no abbreviation (the service
+    # checks this).
+    symbol = models.CharField(
+        _("symbol"), max_length=60, blank=True, help_text=_("For example QĐ-UBND")
+    )
+    issuer = models.ForeignKey(
+        "org.Agency",
+        on_delete=models.PROTECT,
+        related_name="issued_documents",
+        verbose_name=_("issuing agency"),
+    )
     signer = models.CharField(_("signer"), max_length=150, blank=True)
     issued_on = models.DateField(_("date"))
     summary = models.CharField(_("summary"), max_length=1000)
-    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices,
-                                 default=Direction.INCOMING)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("created by"))
+    direction = models.CharField(
+        _("direction"),
+        max_length=10,
+        choices=Direction.choices,
+        default=Direction.INCOMING,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    # Case-folded reference, summary and signer, with and without diacritics,
+    # written by the services: SQLite folds case for ASCII only, so this column
+    # makes "Đầu tư" and "đầu tư" (and "dau tu") match the same on both
+    # databases.
+    search_text = models.TextField(editable=False, blank=True, default="")
+    attachments = GenericRelation(
+        "docs.Attachment",
+        content_type_field="target_type",
+        object_id_field="target_id",
+        verbose_name=_("attachments"),
+    )
 
     class Meta:
         verbose_name = _("document")
@@ -54,22 +107,33 @@ class Document(models.Model):
         ordering = ["-issued_on", "-id"]
         indexes = [
             models.Index(fields=["body", "-issued_on", "-id"]),
+            models.Index(fields=["-issued_on", "-id"], name="docs_document_issued_idx"),
             models.Index(fields=["number"]),
         ]
 
     def __str__(self) -> str:
         return self.reference
 
+    def get_absolute_url(self) -> str:
+        return reverse("docs:detail", args=[self.pk])
+
+    def compute_search_text(self) -> str:
+        folded = fold(" | ".join([self.reference, self.summary, self.signer]))
+        plain = strip_diacritics(folded)
+        return folded if plain == folded else f"{folded}\n{plain}"
+
     @property
     def reference(self) -> str:
-        """"986/QĐ-TTg": number and symbol as written on the document."""
+        """Number and symbol as written on the document: "986/QĐ-TTg"."""
         return f"{self.number}/{self.symbol}" if self.symbol else self.number
 
 
 class Attachment(models.Model):
     """A file linked to any item; stored under a generated name."""
 
-    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+"
+    )
     target_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("target_type", "target_id")
     file = models.FileField(_("file"), upload_to="attachments/%Y/%m/", max_length=255)
@@ -77,8 +141,14 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     content_type = models.CharField(_("content type"), max_length=150)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:

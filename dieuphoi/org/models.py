@@ -6,10 +6,15 @@ are kept, so any question can be asked "as of date D". Logic refers to roles
 """
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.core.models import DatedModel, dated_check_constraint
+
+# Long free text has a ceiling too, so a pasted book is a field error, not a
+# stored novel (TextField's max_length is not checked by full_clean()).
+LONG_TEXT_MAX = 5000
 
 
 class AdministrativeUnit(DatedModel):
@@ -22,17 +27,24 @@ class AdministrativeUnit(DatedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     # Many-to-one merges: the 2025 unit lists the 2022 units it absorbed.
     predecessors = models.ManyToManyField(
-        "self", symmetrical=False, related_name="successors", blank=True,
+        "self",
+        symmetrical=False,
+        related_name="successors",
+        blank=True,
         verbose_name=_("predecessors"),
     )
-    absorbed_note = models.CharField(_("also absorbs (outside the region)"), max_length=255, blank=True)
+    absorbed_note = models.CharField(
+        _("also absorbs (outside the region)"), max_length=255, blank=True
+    )
 
     class Meta:
         verbose_name = _("administrative unit")
         verbose_name_plural = _("administrative units")
         ordering = ["name", "valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["key", "valid_from"], name="unit_key_version_unique"),
+            models.UniqueConstraint(
+                fields=["key", "valid_from"], name="unit_key_version_unique"
+            ),
             dated_check_constraint("unit_dates_ordered"),
         ]
 
@@ -55,10 +67,18 @@ class Region(models.Model):
 class RegionMembership(DatedModel):
     """Unit ∈ region, dated. Never inferred from the unit table."""
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="memberships",
-                               verbose_name=_("region"))
-    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="region_memberships",
-                             verbose_name=_("administrative unit"))
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("region"),
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="region_memberships",
+        verbose_name=_("administrative unit"),
+    )
 
     class Meta:
         verbose_name = _("region membership")
@@ -84,10 +104,19 @@ class Agency(DatedModel):
     name = models.CharField(_("name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
-    unit = models.ForeignKey(AdministrativeUnit, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="agencies", verbose_name=_("administrative unit"))
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        verbose_name=_("administrative unit"),
+    )
     predecessors = models.ManyToManyField(
-        "self", symmetrical=False, related_name="successors", blank=True,
+        "self",
+        symmetrical=False,
+        related_name="successors",
+        blank=True,
         verbose_name=_("predecessors"),
     )
 
@@ -96,7 +125,9 @@ class Agency(DatedModel):
         verbose_name_plural = _("agencies")
         ordering = ["name", "valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "valid_from"], name="agency_code_version_unique"),
+            models.UniqueConstraint(
+                fields=["code", "valid_from"], name="agency_code_version_unique"
+            ),
             dated_check_constraint("agency_dates_ordered"),
         ]
 
@@ -116,15 +147,33 @@ class Body(DatedModel):
     name = models.CharField(_("name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    unit = models.ForeignKey(AdministrativeUnit, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="bodies", verbose_name=_("administrative unit"))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children", verbose_name=_("parent body"))
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bodies",
+        verbose_name=_("administrative unit"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent body"),
+    )
     establishing_document = models.ForeignKey(
-        "docs.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "docs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("establishing document"),
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, validators=[MaxLengthValidator(LONG_TEXT_MAX)]
+    )
     # Document symbol suffix for outgoing documents, e.g. "TĐP" in "12/BC-TĐP".
     symbol = models.CharField(_("document symbol"), max_length=30, blank=True)
 
@@ -145,10 +194,18 @@ class BodyAgency(DatedModel):
         STANDING = "standing", _("Standing agency")
         MEMBER = "member", _("Member agency")
 
-    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="agency_roles",
-                             verbose_name=_("coordination body"))
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="body_roles",
-                               verbose_name=_("agency"))
+    body = models.ForeignKey(
+        Body,
+        on_delete=models.CASCADE,
+        related_name="agency_roles",
+        verbose_name=_("coordination body"),
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="body_roles",
+        verbose_name=_("agency"),
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 
     class Meta:
@@ -173,18 +230,40 @@ class Membership(DatedModel):
 
     SINGLE_HOLDER_ROLES = (Role.LEADER, Role.DEPUTY)
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="memberships", verbose_name=_("person"))
-    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="memberships",
-                             verbose_name=_("coordination body"))
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("person"),
+    )
+    body = models.ForeignKey(
+        Body,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("coordination body"),
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="memberships", verbose_name=_("home agency"))
-    position = models.CharField(_("position at the home agency"), max_length=200, blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("home agency"),
+    )
+    position = models.CharField(
+        _("position at the home agency"), max_length=200, blank=True
+    )
     is_part_time = models.BooleanField(_("part-time"), default=True)
-    duties = models.TextField(_("duties"), blank=True)
+    duties = models.TextField(
+        _("duties"), blank=True, validators=[MaxLengthValidator(LONG_TEXT_MAX)]
+    )
     appointing_document = models.ForeignKey(
-        "docs.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "docs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("appointing document"),
     )
     version = models.PositiveIntegerField(default=1)
@@ -202,15 +281,30 @@ class Membership(DatedModel):
 class DutyAssignment(models.Model):
     """The leader's dated assignment of a member's duties; history is kept."""
 
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="duty_assignments",
-                                   verbose_name=_("membership"))
-    text = models.TextField(_("duties"))
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.CASCADE,
+        related_name="duty_assignments",
+        verbose_name=_("membership"),
+    )
+    text = models.TextField(_("duties"), validators=[MaxLengthValidator(LONG_TEXT_MAX)])
     assigned_on = models.DateField(_("assigned on"))
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name=_("assigned by"))
-    document = models.ForeignKey("docs.Document", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", verbose_name=_("document"))
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assigned by"),
+    )
+    document = models.ForeignKey(
+        "docs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("document"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

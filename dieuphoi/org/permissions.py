@@ -20,6 +20,9 @@ Role = Membership.Role
 MANAGER_ROLES = frozenset({Role.LEADER, Role.DEPUTY, Role.SECRETARIAT, Role.SPECIALIST})
 SECRETARIAT_ROLES = frozenset({Role.SECRETARIAT, Role.SPECIALIST})
 LEADER_ROLES = frozenset({Role.LEADER, Role.DEPUTY})
+# Who keeps the body's own register of members and duties: the leader, the
+# deputy and the secretariat. Specialists and members read it.
+MEMBER_MANAGER_ROLES = frozenset({Role.LEADER, Role.DEPUTY, Role.SECRETARIAT})
 
 _CACHE_ATTR = "_dieuphoi_body_roles"
 
@@ -32,8 +35,10 @@ def body_roles(user) -> dict[int, frozenset[str]]:
     if cached is not None:
         return cached
     roles: dict[int, set[str]] = {}
-    for body_id, role in Membership.objects.as_of(local_today()).filter(person=user).values_list(
-        "body_id", "role"
+    for body_id, role in (
+        Membership.objects.as_of(local_today())
+        .filter(person=user)
+        .values_list("body_id", "role")
     ):
         roles.setdefault(body_id, set()).add(role)
     frozen = {k: frozenset(v) for k, v in roles.items()}
@@ -47,11 +52,16 @@ def clear_role_cache(user) -> None:
 
 
 def is_admin(user) -> bool:
-    return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
+    return bool(
+        getattr(user, "is_active", False) and getattr(user, "is_superuser", False)
+    )
 
 
 def is_leadership(user) -> bool:
-    return bool(getattr(user, "is_active", False) and getattr(user, "is_leadership_viewer", False))
+    return bool(
+        getattr(user, "is_active", False)
+        and getattr(user, "is_leadership_viewer", False)
+    )
 
 
 def roles_in(user, body_id: int | None) -> frozenset[str]:
@@ -76,6 +86,11 @@ def can_manage_body(user, body_id: int | None) -> bool:
     return is_admin(user) or bool(roles_in(user, body_id) & MANAGER_ROLES)
 
 
+def can_manage_members(user, body_id: int | None) -> bool:
+    """Leader, deputy and secretariat add, change and end memberships."""
+    return is_admin(user) or bool(roles_in(user, body_id) & MEMBER_MANAGER_ROLES)
+
+
 # --- rules predicates -------------------------------------------------------
 
 
@@ -94,16 +109,80 @@ def is_body_manager(user, body: Body | None) -> bool:
     return body is not None and can_manage_body(user, body.pk)
 
 
+@rules.predicate
+def is_member_manager(user, body: Body | None) -> bool:
+    return body is not None and can_manage_members(user, body.pk)
+
+
 rules.add_perm("org.view_body", is_body_viewer)
-rules.add_perm("org.manage_body_members", is_body_manager)
+rules.add_perm("org.manage_body_members", is_member_manager)
 rules.add_perm("org.edit_registry", is_administrator)
 
 
 def access_body(*, user, pk: int, perm: str = "org.view_body") -> Body:
     """The body, or 404 when the user may not see it, 403 when not allowed ``perm``."""
-    body = Body.objects.select_related("unit", "parent", "establishing_document").filter(pk=pk).first()
+    body = (
+        Body.objects.select_related("unit", "parent", "establishing_document")
+        .filter(pk=pk)
+        .first()
+    )
     if body is None or not user.has_perm("org.view_body", body):
         raise Http404
     if perm != "org.view_body" and not user.has_perm(perm, body):
         raise PermissionDenied
     return body
+
+
+def access_membership(*, user, pk: int, perm: str = "org.view_body") -> Membership:
+    """The membership, or 404 when its body is hidden, 403 when not allowed ``perm``."""
+    membership = (
+        Membership.objects.select_related(
+            "person", "body", "agency", "appointing_document"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if membership is None or not user.has_perm("org.view_body", membership.body):
+        raise Http404
+    if perm != "org.view_body" and not user.has_perm(perm, membership.body):
+        raise PermissionDenied
+    return membership
+
+
+def access_person(*, user, pk: int):
+    """A person whose memberships the user may read, or 404.
+
+    Administrators and the city leadership see everyone; a user sees
+    themselves and anyone who is or was a member of a body they see.
+    """
+    from django.contrib.auth import get_user_model
+
+    person = get_user_model().objects.select_related("agency").filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    if person.pk == user.pk:
+        return person
+    visible = visible_body_ids(user)
+    if visible is None:
+        return person
+    if (
+        not visible
+        or not Membership.objects.filter(person=person, body_id__in=visible).exists()
+    ):
+        raise Http404
+    return person
+
+
+def can_edit_registry(user) -> bool:
+    """Units, agencies and bodies are edited by administrators.
+
+    The same rule as the ``org.edit_registry`` perm, without the model
+    backend's permission-table queries on every page.
+    """
+    return is_admin(user)
+
+
+def require_registry_editor(user) -> None:
+    """403 unless the user may edit units, agencies and bodies."""
+    if not can_edit_registry(user):
+        raise PermissionDenied

@@ -3,7 +3,15 @@ import datetime
 import factory
 
 from dieuphoi.accounts.models import User
-from dieuphoi.org.models import AdministrativeUnit, Agency, Body, BodyAgency, Membership, Region, RegionMembership
+from dieuphoi.org.models import (
+    AdministrativeUnit,
+    Agency,
+    Body,
+    BodyAgency,
+    Membership,
+    Region,
+    RegionMembership,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

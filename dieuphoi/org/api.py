@@ -1,0 +1,212 @@
+"""Registry endpoints (``/api/v1``), read-only, each "as of" a date.
+
+``on`` is an ISO date (YYYY-MM-DD), default today in Hanoi; a malformed one
+answers 422 with the field ``on``. Units and agencies are open to any token;
+bodies are those the token's user may see, and a body they may not see is 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from ninja import Field, Path, Query, Router, Schema
+
+from dieuphoi.api.errors import ErrorOut
+
+from . import permissions, selectors
+from .models import Agency
+
+router = Router(tags=["registry"])
+MAX_ID = 2**63 - 1  # bigint; larger ids are a 422, not a database error
+
+
+class OnQuery(Schema):
+    on: datetime.date | None = Field(
+        None,
+        description="The date the registry is read as of (YYYY-MM-DD); default today.",
+    )
+
+
+class AgencyQuery(OnQuery):
+    # No NUL: PostgreSQL refuses it in a query parameter.
+    search: str = Field(
+        "",
+        max_length=100,
+        pattern=r"^[^\x00]*$",
+        description="Part of the name, short name or code.",
+    )
+
+
+class UnitOut(Schema):
+    key: str
+    name: str
+    kind: str
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+    absorbed_note: str
+    legal_basis: str
+    predecessors: list[str] = Field(
+        description="Keys of the units this one was formed from."
+    )
+    successors: list[str] = Field(
+        description="Keys of the units this one became part of."
+    )
+
+
+class AgencyRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class AgencyOut(Schema):
+    id: int
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    unit: str | None = Field(description="Key of the administrative unit.")
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+    legal_basis: str
+    predecessors: list[AgencyRef]
+    successors: list[AgencyRef]
+
+
+class BodyOut(Schema):
+    id: int
+    key: str
+    name: str
+    short_name: str
+    kind: str
+    unit: str | None
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+    standing_agency: AgencyRef | None
+    member_count: int
+
+
+class PersonRef(Schema):
+    id: int
+    name: str
+
+
+class MemberOut(Schema):
+    id: int
+    person: PersonRef
+    role: str
+    agency: AgencyRef | None
+    position: str
+    is_part_time: bool
+    duties: str
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+    version: int
+
+
+def _agency_ref(agency: Agency | None) -> dict | None:
+    if agency is None:
+        return None
+    return {"id": agency.pk, "code": agency.code, "name": agency.name}
+
+
+@router.get(
+    "/region/units",
+    response={200: list[UnitOut], 401: ErrorOut, 422: ErrorOut},
+    summary="Units in the Capital Region as of a date",
+)
+def region_units(request, query: Query[OnQuery]):
+    region = selectors.region_get()
+    if region is None:
+        return []
+    units = selectors.region_units(region=region, on=query.on)
+    return [
+        {
+            "key": unit.key,
+            "name": unit.name,
+            "kind": unit.kind,
+            "valid_from": unit.valid_from,
+            "valid_to": unit.valid_to,
+            "absorbed_note": unit.absorbed_note,
+            "legal_basis": unit.legal_basis,
+            "predecessors": sorted(p.key for p in unit.predecessors.all()),
+            "successors": sorted(s.key for s in unit.successors.all()),
+        }
+        for unit in units
+    ]
+
+
+@router.get(
+    "/agencies",
+    response={200: list[AgencyOut], 401: ErrorOut, 422: ErrorOut},
+    summary="Agencies as of a date",
+)
+def agencies(request, query: Query[AgencyQuery]):
+    rows = selectors.agency_list(on=query.on, search=query.search)
+    return [
+        {
+            "id": a.pk,
+            "code": a.code,
+            "name": a.name,
+            "short_name": a.short_name,
+            "kind": a.kind,
+            "unit": a.unit.key if a.unit else None,
+            "valid_from": a.valid_from,
+            "valid_to": a.valid_to,
+            "legal_basis": a.legal_basis,
+            "predecessors": [_agency_ref(p) for p in a.predecessors.all()],
+            "successors": [_agency_ref(s) for s in a.successors.all()],
+        }
+        for a in rows
+    ]
+
+
+@router.get(
+    "/bodies",
+    response={200: list[BodyOut], 401: ErrorOut, 422: ErrorOut},
+    summary="Coordination bodies the user may see, as of a date",
+)
+def bodies(request, query: Query[OnQuery]):
+    rows = selectors.body_list(user=request.auth, on=query.on)
+    return [
+        {
+            "id": b.pk,
+            "key": b.key,
+            "name": b.name,
+            "short_name": b.short_name,
+            "kind": b.kind,
+            "unit": b.unit.key if b.unit else None,
+            "valid_from": b.valid_from,
+            "valid_to": b.valid_to,
+            "standing_agency": _agency_ref(b.standing_agency),
+            "member_count": b.member_count,
+        }
+        for b in rows
+    ]
+
+
+@router.get(
+    "/bodies/{body_id}/members",
+    response={200: list[MemberOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="A body's members as of a date",
+)
+def body_members(
+    request, query: Query[OnQuery], body_id: int = Path(..., ge=1, le=MAX_ID)
+):
+    body = permissions.access_body(user=request.auth, pk=body_id)
+    rows = selectors.body_members(body=body, on=query.on)
+    return [
+        {
+            "id": m.pk,
+            "person": {"id": m.person.pk, "name": str(m.person)},
+            "role": m.role,
+            "agency": _agency_ref(m.agency),
+            "position": m.position,
+            "is_part_time": m.is_part_time,
+            "duties": m.duties,
+            "valid_from": m.valid_from,
+            "valid_to": m.valid_to,
+            "version": m.version,
+        }
+        for m in rows
+    ]

@@ -1,0 +1,639 @@
+"""Tasks API, mounted at /api/v1/tasks.
+
+Same rules as the pages: lists show tasks of the bodies the caller may see
+(an outsider gets an empty list); a task the caller may not see answers 404;
+an action the caller's role does not allow answers 403; bad input answers 422
+with the field and the reason (a transition the state does not allow is 422
+on ``action``); a stale ``version`` answers 409 with ``current_version``.
+
+Endpoints: ``GET ""`` (filters as the list page, plus ``on``, ``cursor``,
+``limit`` ≤ 200), ``POST ""``, ``GET /summary``, ``GET /{id}``,
+``PATCH /{id}``, ``POST /{id}/progress`` (JSON, or multipart with
+``files``), ``POST /{id}/transitions``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import pydantic
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext
+from ninja import Field, Query, Router, Schema, Status
+
+from dieuphoi.core.models import local_today
+from dieuphoi.docs.models import Document
+from dieuphoi.org.models import AdministrativeUnit, Agency, Body
+
+from . import buckets, selectors, services, workflow
+from .models import Sector, Task
+from .permissions import access_task, manager_body_ids, user_seats
+
+router = Router(tags=["tasks"])
+
+# Service field names -> the names the API uses for them.
+API_FIELD_NAMES = {
+    "body": "body_id",
+    "lead_agency": "lead_agency_id",
+    "owner": "owner_id",
+    "sector": "sector_id",
+    "source_document": "source_document_id",
+    "provinces": "province_ids",
+    "part": "part_id",
+}
+
+
+# --- schemas --------------------------------------------------------------------
+
+
+class RefOut(Schema):
+    id: int
+    name: str
+
+
+class AgencyRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class PartOut(Schema):
+    id: int
+    agency: AgencyRef
+    description: str
+    deadline: datetime.date | None
+    progress: int
+    completed_on: datetime.date | None
+
+
+class LatestUpdateOut(Schema):
+    on: datetime.date
+    text: str
+
+
+class TaskOut(Schema):
+    id: int
+    code: str
+    title: str
+    body: RefOut
+    state: str
+    state_label: str
+    bucket: str | None = Field(description="Null for a cancelled task.")
+    bucket_label: str
+    warnings: list[str] = Field(description="due_soon, at_risk")
+    lead_agency: AgencyRef
+    cooperating: list[PartOut]
+    owner: RefOut | None
+    sector: RefOut | None
+    is_key: bool
+    assigned_on: datetime.date
+    deadline: datetime.date | None
+    original_deadline: datetime.date | None
+    extension_count: int
+    recurrence: str
+    reported_done_on: datetime.date | None
+    completed_on: datetime.date | None
+    progress: int
+    latest_update: LatestUpdateOut | None
+    version: int
+
+
+class UpdateOut(Schema):
+    id: int
+    part_id: int | None
+    agency: AgencyRef
+    author: str | None
+    reported_on: datetime.date
+    percent: int
+    text: str
+    reason: str
+
+
+class DeadlineChangeOut(Schema):
+    old_deadline: datetime.date | None
+    new_deadline: datetime.date | None
+    reason: str
+    changed_by: str | None
+    changed_at: datetime.datetime
+
+
+class TaskDetailOut(TaskOut):
+    description: str
+    source_document: RefOut | None
+    source_text: str
+    provinces: list[RefOut]
+    cancel_reason: str
+    at_risk_reason: str | None
+    allowed_actions: list[str]
+    updates: list[UpdateOut]
+    deadline_changes: list[DeadlineChangeOut]
+
+
+class TaskPageOut(Schema):
+    items: list[TaskOut]
+    next_cursor: str | None
+
+
+class CountsOut(Schema):
+    completed_on_time: int
+    completed_late: int
+    in_progress_within_deadline: int
+    overdue: int
+    due_soon: int
+    at_risk: int
+    total: int
+
+
+class SummaryRowOut(CountsOut):
+    id: int | None
+    code: str
+    name: str
+
+
+class SummaryOut(Schema):
+    on: datetime.date
+    totals: CountsOut
+    by_agency: list[SummaryRowOut]
+    by_sector: list[SummaryRowOut]
+
+
+class ListQuery(Schema):
+    """Documented here; parsed by ``selectors.parse_task_filters``."""
+
+    bucket: str | None = Field(None, description=", ".join(buckets.BUCKETS))
+    warning: str | None = Field(None, description=", ".join(buckets.WARNINGS))
+    state: str | None = None
+    lead_agency: str | None = Field(None, description="Agency id.")
+    cooperating_agency: str | None = Field(None, description="Agency id.")
+    sector: str | None = Field(None, description="Sector id.")
+    province: str | None = Field(None, description="Administrative unit id.")
+    is_key: str | None = Field(None, description="1 or 0.")
+    deadline_from: str | None = Field(None, description="YYYY-MM-DD")
+    deadline_to: str | None = None
+    assigned_from: str | None = None
+    assigned_to: str | None = None
+    source_document: str | None = Field(None, description="Document id.")
+    q: str | None = Field(None, description="Free text: code, title, latest update.")
+    sort: str | None = Field(None, description=", ".join(selectors.SORTS))
+    on: str | None = Field(None, description="As of this date (default today).")
+
+
+class PageQuery(Schema):
+    cursor: str | None = Field(None, description="next_cursor of the previous page.")
+    limit: int = Field(50, ge=1, le=selectors.MAX_LIMIT)
+
+
+class PartIn(Schema):
+    agency_id: int
+    description: str = ""
+    deadline: datetime.date | None = None
+
+
+class TaskIn(Schema):
+    body_id: int | None = Field(
+        None, description="Assigning body; may be left out if you manage exactly one."
+    )
+    title: str
+    description: str = ""
+    source_document_id: int | None = None
+    source_text: str = ""
+    assigned_on: datetime.date
+    lead_agency_id: int
+    cooperating: list[PartIn] = []
+    owner_id: int | None = None
+    sector_id: int | None = None
+    province_ids: list[int] = []
+    is_key: bool = False
+    deadline: datetime.date | None = None
+    recurrence: str = ""
+
+
+class TaskPatch(Schema):
+    version: int = Field(description="The version you read; a newer one answers 409.")
+    title: str | None = None
+    description: str | None = None
+    source_document_id: int | None = None
+    source_text: str | None = None
+    lead_agency_id: int | None = None
+    cooperating: list[PartIn] | None = None
+    owner_id: int | None = None
+    sector_id: int | None = None
+    province_ids: list[int] | None = None
+    is_key: bool | None = None
+    recurrence: str | None = None
+    deadline: datetime.date | None = Field(
+        None, description="Not changeable here: use the change_deadline transition."
+    )
+
+
+class ProgressIn(Schema):
+    percent: int = Field(description="0-100; lower than now needs a reason.")
+    text: str
+    reported_on: datetime.date | None = None
+    part_id: int | None = Field(None, description="A co-operating agency's part.")
+    reason: str = ""
+    version: int | None = None
+
+
+class ProgressOut(Schema):
+    update: UpdateOut
+    task: TaskOut
+
+
+class TransitionIn(Schema):
+    action: str = Field(description=", ".join(workflow.ACTIONS))
+    reason: str = ""
+    version: int | None = None
+    new_deadline: datetime.date | None = None
+    reported_on: datetime.date | None = Field(
+        None, description="report_done: the date the work was done (default today)."
+    )
+
+
+# --- output -------------------------------------------------------------------------
+
+
+def _agency(a: Agency) -> dict:
+    return {"id": a.pk, "code": a.code, "name": str(a)}
+
+
+def _task_out(task: Task) -> dict[str, Any]:
+    bucket = getattr(task, "bucket", None)
+    return {
+        "id": task.pk,
+        "code": task.code,
+        "title": task.title,
+        "body": {"id": task.body_id, "name": str(task.body)},
+        "state": task.state,
+        "state_label": str(task.get_state_display()),
+        "bucket": bucket,
+        "bucket_label": buckets.bucket_label(bucket),
+        "warnings": buckets.task_warnings(task),
+        "lead_agency": _agency(task.lead_agency),
+        "cooperating": [
+            {
+                "id": p.pk,
+                "agency": _agency(p.agency),
+                "description": p.description,
+                "deadline": p.deadline,
+                "progress": p.progress,
+                "completed_on": p.completed_on,
+            }
+            for p in task.parts.all()
+        ],
+        "owner": {"id": task.owner_id, "name": str(task.owner)}
+        if task.owner_id
+        else None,
+        "sector": {"id": task.sector_id, "name": task.sector.name}
+        if task.sector_id
+        else None,
+        "is_key": task.is_key,
+        "assigned_on": task.assigned_on,
+        "deadline": task.deadline,
+        "original_deadline": task.original_deadline,
+        "extension_count": task.extension_count,
+        "recurrence": task.recurrence,
+        "reported_done_on": task.reported_done_on,
+        "completed_on": task.completed_on,
+        "progress": task.progress,
+        "latest_update": (
+            {"on": task.last_update_on, "text": task.last_update_text}
+            if task.last_update_on
+            else None
+        ),
+        "version": task.version,
+    }
+
+
+def _update_out(u) -> dict[str, Any]:
+    return {
+        "id": u.pk,
+        "part_id": u.part_id,
+        "agency": _agency(u.agency),
+        "author": str(u.author) if u.author_id else None,
+        "reported_on": u.reported_on,
+        "percent": u.percent,
+        "text": u.text,
+        "reason": u.reason,
+    }
+
+
+def _detail_out(request, pk: int) -> dict[str, Any]:
+    task = selectors.task_get(user=request.user, pk=pk)
+    data = _task_out(task)
+    data.update(
+        description=task.description,
+        source_document=(
+            {"id": task.source_document_id, "name": str(task.source_document)}
+            if task.source_document_id
+            else None
+        ),
+        source_text=task.source_text,
+        provinces=[{"id": u.pk, "name": u.name} for u in task.provinces.all()],
+        cancel_reason=task.cancel_reason,
+        at_risk_reason=buckets.why_at_risk(task, local_today()),
+        allowed_actions=workflow.allowed_actions(request.user, task),
+        updates=[_update_out(u) for u in task.updates.all()],
+        deadline_changes=[
+            {
+                "old_deadline": c.old_deadline,
+                "new_deadline": c.new_deadline,
+                "reason": c.reason,
+                "changed_by": str(c.changed_by) if c.changed_by_id else None,
+                "changed_at": c.changed_at,
+            }
+            for c in task.deadline_changes.all()
+        ],
+    )
+    return data
+
+
+def _api_errors(exc: ValidationError) -> ValidationError:
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError(
+        {
+            API_FIELD_NAMES.get(f, f): messages
+            for f, messages in exc.message_dict.items()
+        }
+    )
+
+
+# --- input resolution -------------------------------------------------------------
+
+
+def _resolve(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Objects for the ids in ``data`` (API names) as service keyword arguments."""
+    found: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+
+    def one(key: str, name: str, model, message: str) -> None:
+        if key not in data:
+            return
+        pk = data[key]
+        if pk is None:
+            found[name] = None
+            return
+        obj = model._default_manager.filter(pk=pk).first()
+        if obj is None:
+            errors[key] = [message]
+        found[name] = obj
+
+    one("lead_agency_id", "lead_agency", Agency, gettext("Unknown agency."))
+    one("owner_id", "owner", get_user_model(), gettext("Unknown user."))
+    one("sector_id", "sector", Sector, gettext("Unknown sector."))
+    one(
+        "source_document_id",
+        "source_document",
+        Document,
+        gettext("Unknown document."),
+    )
+    if data.get("province_ids") is not None:
+        ids = list(dict.fromkeys(data["province_ids"]))
+        units = list(AdministrativeUnit.objects.filter(pk__in=ids))
+        if len(units) != len(ids):
+            errors["province_ids"] = [gettext("Unknown administrative unit.")]
+        found["provinces"] = units
+    if data.get("cooperating") is not None:
+        ids = [p["agency_id"] for p in data["cooperating"]]
+        agencies = Agency.objects.in_bulk(ids)
+        missing = [i for i in ids if i not in agencies]
+        if missing:
+            errors["cooperating"] = [gettext("Unknown agency.")]
+        else:
+            found["cooperating"] = [
+                {
+                    "agency": agencies[p["agency_id"]],
+                    "description": p.get("description") or "",
+                    "deadline": p.get("deadline"),
+                }
+                for p in data["cooperating"]
+            ]
+    return found, errors
+
+
+# --- endpoints ----------------------------------------------------------------------
+
+
+@router.get("", response=TaskPageOut, summary="List tasks")
+def list_tasks(request, filters: Query[ListQuery], page: Query[PageQuery]):
+    """Filters as on the list page; pass ``next_cursor`` back as ``cursor``.
+
+    Each item has its bucket and warnings as of ``on`` (default today).
+    """
+    parsed, errors = selectors.parse_task_filters(request.GET)
+    if errors:
+        raise ValidationError({k: [v] for k, v in errors.items()})
+    result = selectors.task_list(
+        user=request.user, filters=parsed, after=page.cursor, limit=page.limit
+    )
+    return {
+        "items": [_task_out(t) for t in result.items],
+        "next_cursor": result.next_cursor,
+    }
+
+
+@router.get("/summary", response=SummaryOut, summary="Counts per bucket and agency")
+def task_summary(request, filters: Query[ListQuery]):
+    """Counts per bucket (and warnings), per lead agency (most overdue first)
+    and per sector, as of ``on``; the list filters apply. Cancelled tasks
+    are not counted."""
+    parsed, errors = selectors.parse_task_filters(request.GET)
+    if errors:
+        raise ValidationError({k: [v] for k, v in errors.items()})
+    summary = selectors.task_summary(user=request.user, filters=parsed)
+    return {
+        "on": summary["on"],
+        "totals": summary["totals"],
+        "by_agency": summary["by_agency"],
+        "by_sector": summary["by_sector"],
+    }
+
+
+@router.post("", response={201: TaskDetailOut}, summary="Assign a task")
+def create_task(request, payload: TaskIn):
+    data = payload.dict()
+    body_id = data.pop("body_id")
+    if body_id is None:
+        user_seats(request.user)
+        managed = manager_body_ids(request.user)
+        if len(managed) != 1:
+            raise ValidationError({"body_id": [gettext("Choose the assigning body.")]})
+        body_id = next(iter(managed))
+    body = Body.objects.filter(pk=body_id).first()
+    if body is None:
+        raise ValidationError({"body_id": [gettext("Unknown coordination body.")]})
+    if not request.user.has_perm("tasks.add_task", body):
+        raise PermissionDenied
+    found, errors = _resolve(data)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        task = services.task_create(
+            actor=request.user,
+            body=body,
+            title=data["title"],
+            description=data["description"],
+            source_text=data["source_text"],
+            assigned_on=data["assigned_on"],
+            is_key=data["is_key"],
+            deadline=data["deadline"],
+            recurrence=data["recurrence"],
+            lead_agency=found["lead_agency"],
+            cooperating=found.get("cooperating", []),
+            owner=found.get("owner"),
+            sector=found.get("sector"),
+            provinces=found.get("provinces", []),
+            source_document=found.get("source_document"),
+        )
+    except ValidationError as exc:
+        raise _api_errors(exc) from exc
+    return Status(201, _detail_out(request, task.pk))
+
+
+@router.get("/{int:task_id}", response=TaskDetailOut, summary="Get a task")
+def get_task(request, task_id: int):
+    return _detail_out(request, task_id)
+
+
+@router.patch("/{int:task_id}", response=TaskDetailOut, summary="Change a task")
+def update_task(request, task_id: int, payload: TaskPatch):
+    """Send only the fields to change, with the ``version`` you read."""
+    task = access_task(user=request.user, pk=task_id, perm="tasks.change_task")
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version")
+    if "deadline" in data:
+        raise ValidationError(
+            {
+                "deadline": [
+                    gettext("Use the change_deadline transition, with a reason.")
+                ]
+            }
+        )
+    nullable = {"owner_id", "sector_id", "source_document_id"}
+    nulls = {
+        name: [gettext("This field cannot be null.")]
+        for name, v in data.items()
+        if v is None and name not in nullable
+    }
+    if nulls:
+        raise ValidationError(nulls)
+    found, errors = _resolve(data)
+    if errors:
+        raise ValidationError(errors)
+    fields = {
+        k: v
+        for k, v in data.items()
+        if k in ("title", "description", "source_text", "is_key", "recurrence")
+    }
+    fields.update(found)
+    try:
+        services.task_update(actor=request.user, task=task, version=version, **fields)
+    except ValidationError as exc:
+        raise _api_errors(exc) from exc
+    return _detail_out(request, task_id)
+
+
+@router.post(
+    "/{int:task_id}/progress",
+    response={201: ProgressOut},
+    summary="Report progress",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": ProgressIn.json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            **ProgressIn.json_schema()["properties"],
+                            "files": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                            },
+                        },
+                        "required": ["percent", "text"],
+                    }
+                },
+            },
+            "required": True,
+        }
+    },
+)
+def report_progress(request, task_id: int):
+    """JSON, or multipart/form-data with the same fields and ``files``.
+
+    The lead agency's focal point or the owner reports on the task; a
+    co-operating agency's focal point on its own part (``part_id``).
+    """
+    task = access_task(user=request.user, pk=task_id)
+    files = []
+    if request.content_type == "multipart/form-data":
+        raw = {k: v for k, v in request.POST.items() if v != ""}
+        files = request.FILES.getlist("files")
+    else:
+        try:
+            raw = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValidationError(
+                {"__all__": [gettext("The body is not valid JSON.")]}
+            ) from None
+        if not isinstance(raw, dict):
+            raise ValidationError({"__all__": [gettext("Send a JSON object.")]})
+    try:
+        payload = ProgressIn.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        raise ValidationError(
+            {
+                ".".join(str(p) for p in err["loc"]) or "__all__": [err["msg"]]
+                for err in exc.errors()
+            }
+        ) from None
+    try:
+        update = services.progress_report(
+            actor=request.user,
+            task=task,
+            percent=payload.percent,
+            text=payload.text,
+            reported_on=payload.reported_on,
+            part=payload.part_id,
+            reason=payload.reason,
+            files=files,
+            version=payload.version,
+        )
+    except ValidationError as exc:
+        raise _api_errors(exc) from exc
+    update = type(update).objects.select_related("agency", "author").get(pk=update.pk)
+    task = selectors.task_get(user=request.user, pk=task_id)
+    return Status(201, {"update": _update_out(update), "task": _task_out(task)})
+
+
+@router.post(
+    "/{int:task_id}/transitions",
+    response=TaskDetailOut,
+    summary="Take a workflow action",
+)
+def transition_task(request, task_id: int, payload: TransitionIn):
+    """``action``: start, report_done, confirm, reopen, cancel, change_deadline.
+
+    403 when your role does not allow the action, 422 on ``action`` when the
+    task's state does not; ``reason`` is required for reopen, cancel and
+    change_deadline; ``new_deadline`` for change_deadline.
+    """
+    task = access_task(user=request.user, pk=task_id)
+    try:
+        services.task_transition(
+            actor=request.user,
+            task=task,
+            action=payload.action,
+            reason=payload.reason,
+            version=payload.version,
+            new_deadline=payload.new_deadline,
+            reported_on=payload.reported_on,
+        )
+    except ValidationError as exc:
+        raise _api_errors(exc) from exc
+    return _detail_out(request, task_id)

@@ -1,0 +1,332 @@
+"""Tasks (nhiệm vụ) assigned by a coordination body to exactly one lead agency.
+
+State and bucket are separate: the state is the workflow position; the
+official bucket (completed on time / late, in progress within deadline,
+overdue) derives from dates and is computed in SQL (selectors.annotate_buckets).
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+
+class Sector(models.Model):
+    """Lĩnh vực: list from domain.md §8."""
+
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Sort key of tasks without a deadline: after every real deadline.
+NO_DEADLINE_KEY = datetime.date(9999, 12, 31)
+
+
+class Task(models.Model):
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
+        REPORTED_DONE = "reported_done", _("Reported done, awaiting confirmation")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Recurrence(models.TextChoices):
+        NONE = "", _("One-off")
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+
+    OPEN_STATES = (
+        State.NEW,
+        State.IN_PROGRESS,
+        State.EXTENSION_REQUESTED,
+        State.REPORTED_DONE,
+    )
+
+    code = models.CharField(_("code"), max_length=30)
+    year = models.PositiveSmallIntegerField(_("year"))
+    seq = models.PositiveIntegerField(_("sequence"))
+    title = models.CharField(_("title"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
+    body = models.ForeignKey(
+        "org.Body",
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        verbose_name=_("assigning body"),
+    )
+    source_document = models.ForeignKey(
+        "docs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        verbose_name=_("source document"),
+    )
+    source_text = models.CharField(_("source"), max_length=500, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assigned by"),
+    )
+    assigned_on = models.DateField(_("assigned on"))
+    lead_agency = models.ForeignKey(
+        "org.Agency",
+        on_delete=models.PROTECT,
+        related_name="lead_tasks",
+        verbose_name=_("lead agency"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_tasks",
+        verbose_name=_("owner"),
+    )
+    sector = models.ForeignKey(
+        Sector,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        verbose_name=_("sector"),
+    )
+    provinces = models.ManyToManyField(
+        "org.AdministrativeUnit",
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("provinces concerned"),
+    )
+    is_key = models.BooleanField(_("key task"), default=False)
+    # deadline NULL = no deadline (or recurring, see ``recurrence``).
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    original_deadline = models.DateField(_("original deadline"), null=True, blank=True)
+    extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    recurrence = models.CharField(
+        _("recurrence"),
+        max_length=20,
+        choices=Recurrence.choices,
+        blank=True,
+        default=Recurrence.NONE,
+    )
+    state = models.CharField(
+        _("state"), max_length=30, choices=State.choices, default=State.NEW
+    )
+    # The date the lead agency reported the work done (set by ``report_done``,
+    # cleared by ``reopen``); ``confirm`` copies it to ``completed_on`` so
+    # on-time is judged by when the work was done, not when it was confirmed.
+    reported_done_on = models.DateField(_("reported done on"), null=True, blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    # When the task was cancelled: "as of" views count it as open before then.
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    urge_count = models.PositiveSmallIntegerField(_("urging count"), default=0)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    # Denormalised from the latest ProgressUpdate so lists need no subquery.
+    last_update_on = models.DateField(_("last update"), null=True, blank=True)
+    last_update_text = models.CharField(_("latest update"), max_length=300, blank=True)
+    # Case-folded code, title and latest update, with and without diacritics
+    # (``compute_search_text``), written by the services: SQLite folds case
+    # for ASCII only, so free-text search compares this column.
+    search_text = models.TextField(editable=False, blank=True, default="")
+    # Deadline with "no deadline" as the far future: a non-null sort key, so
+    # the list's keyset pagination walks one index on both databases.
+    deadline_key = models.GeneratedField(
+        expression=Coalesce("deadline", Value(NO_DEADLINE_KEY)),
+        output_field=models.DateField(),
+        db_persist=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["-assigned_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "year", "seq"], name="task_code_unique_per_body_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="task_progress_max_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=True)
+                | Q(deadline__gte=models.F("assigned_on")),
+                name="task_deadline_after_assigned",
+            ),
+            # The buckets rely on these: a completed task has its completion
+            # date, a cancelled one its cancellation date.
+            models.CheckConstraint(
+                condition=~Q(state="completed") | Q(completed_on__isnull=False),
+                name="task_completed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="cancelled") | Q(cancelled_on__isnull=False),
+                name="task_cancelled_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["body", "state", "deadline"]),
+            models.Index(fields=["lead_agency", "state", "deadline"]),
+            models.Index(fields=["body", "-assigned_on", "-id"]),
+            # Keyset pages sorted by deadline (both directions).
+            models.Index(
+                fields=["body", "deadline_key", "id"], name="task_body_deadline_key"
+            ),
+            models.Index(
+                fields=["lead_agency", "deadline_key", "id"],
+                name="task_lead_deadline_key",
+            ),
+            models.Index(fields=["deadline", "id"]),
+            models.Index(fields=["sector", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title[:80]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def deadline_extended(self) -> bool:
+        return self.extension_count > 0
+
+    def compute_search_text(self) -> str:
+        from dieuphoi.docs.models import fold, strip_diacritics
+
+        folded = fold(" | ".join([self.code, self.title, self.last_update_text]))
+        plain = strip_diacritics(folded)
+        return folded if plain == folded else f"{folded}\n{plain}"
+
+
+class TaskPart(models.Model):
+    """A co-operating agency (đơn vị phối hợp), with its optional own part."""
+
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, related_name="parts", verbose_name=_("task")
+    )
+    agency = models.ForeignKey(
+        "org.Agency",
+        on_delete=models.PROTECT,
+        related_name="cooperating_parts",
+        verbose_name=_("co-operating agency"),
+    )
+    description = models.CharField(_("part"), max_length=500, blank=True)
+    deadline = models.DateField(_("sub-deadline"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("co-operating agency")
+        verbose_name_plural = _("co-operating agencies")
+        ordering = ["task", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "agency"], name="task_part_agency_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="task_part_progress_max_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "task"])]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} — {self.agency}"
+
+
+class ProgressUpdate(models.Model):
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, related_name="updates", verbose_name=_("task")
+    )
+    part = models.ForeignKey(
+        TaskPart,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="updates",
+        verbose_name=_("part"),
+    )
+    agency = models.ForeignKey(
+        "org.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("agency"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    reported_on = models.DateField(_("date"))
+    percent = models.PositiveSmallIntegerField(_("progress (%)"))
+    text = models.TextField(_("narrative"))
+    reason = models.CharField(
+        _("reason for lowering the progress"), max_length=500, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        ordering = ["-reported_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__lte=100), name="progress_update_percent_max_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["task", "-reported_on", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} {self.percent}%"
+
+
+class DeadlineChange(models.Model):
+    """Each change of a task's deadline; the original stays on the task."""
+
+    task = models.ForeignKey(
+        Task,
+        on_delete=models.CASCADE,
+        related_name="deadline_changes",
+        verbose_name=_("task"),
+    )
+    old_deadline = models.DateField(_("old deadline"), null=True, blank=True)
+    new_deadline = models.DateField(_("new deadline"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline change")
+        verbose_name_plural = _("deadline changes")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.task.code}: {self.old_deadline} → {self.new_deadline}"

@@ -1,0 +1,239 @@
+"""Who may see and do what with tasks.
+
+Public names:
+
+- ``user_seats(user) -> tuple[Seat, ...]``: the user's memberships valid
+  today as ``(body_id, role, agency_id)``; one query per request, cached on
+  the user object (it also fills ``org.permissions.body_roles``' cache, so
+  the two cost one query together).
+- ``task_roles(user, task) -> frozenset[str]``: the workflow roles of
+  ``user`` on ``task`` (see ``workflow``: leader, secretariat, lead, owner,
+  cooperating, admin).
+- ``focal_agency_ids(user, body_id) -> set[int]``: agencies the user is a
+  focal point of (member/specialist) in the body.
+- ``can_view_task``, ``can_change_task``, ``can_report_progress``,
+  ``can_report_on_part``, ``can_create_task_in(user, body_id)``.
+- ``access_task(*, user, pk, perm="tasks.view_task") -> Task``: the task, or
+  ``Http404`` (not visible) / ``PermissionDenied`` (visible, not allowed).
+- rules perms: ``tasks.view_task``, ``tasks.change_task``,
+  ``tasks.report_progress`` (object: a task), ``tasks.add_task`` (object: a
+  body).
+
+Visibility: every member of the task's body (focal points see the rest of
+the body's tasks read-only), administrators and the city leadership viewers.
+A user of another body (external) or with no membership gets 404.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import rules
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404
+
+from dieuphoi.core.models import local_today
+from dieuphoi.org import permissions as org_perms
+from dieuphoi.org.models import Membership
+
+from . import workflow
+from .models import Task, TaskPart
+
+Role = Membership.Role
+FOCAL_ROLES = frozenset({Role.MEMBER, Role.SPECIALIST})
+_SEATS_ATTR = "_dieuphoi_task_seats"
+
+
+class Seat(NamedTuple):
+    body_id: int
+    role: str
+    agency_id: int | None
+
+
+def user_seats(user) -> tuple[Seat, ...]:
+    """The user's memberships valid today; one query, cached on ``user``."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    cached = getattr(user, _SEATS_ATTR, None)
+    if cached is not None:
+        return cached
+    seats = tuple(
+        Seat(*row)
+        for row in Membership.objects.as_of(local_today())
+        .filter(person=user)
+        .values_list("body_id", "role", "agency_id")
+    )
+    setattr(user, _SEATS_ATTR, seats)
+    # Same rows as org.permissions.body_roles: fill its cache so checks made
+    # through org helpers in this request cost no second query.
+    if getattr(user, org_perms._CACHE_ATTR, None) is None:
+        roles: dict[int, set[str]] = {}
+        for seat in seats:
+            roles.setdefault(seat.body_id, set()).add(seat.role)
+        setattr(
+            user, org_perms._CACHE_ATTR, {k: frozenset(v) for k, v in roles.items()}
+        )
+    return seats
+
+
+def clear_seat_cache(user) -> None:
+    if hasattr(user, _SEATS_ATTR):
+        delattr(user, _SEATS_ATTR)
+    org_perms.clear_role_cache(user)
+
+
+def focal_agency_ids(user, body_id: int) -> set[int]:
+    """Agencies ``user`` is a focal point of (member/specialist) in the body."""
+    return {
+        s.agency_id
+        for s in user_seats(user)
+        if s.body_id == body_id and s.role in FOCAL_ROLES and s.agency_id
+    }
+
+
+def manager_body_ids(user) -> set[int]:
+    """Bodies where the user is leader, deputy, secretariat or specialist."""
+    return {s.body_id for s in user_seats(user) if s.role in org_perms.MANAGER_ROLES}
+
+
+def task_roles(user, task: Task) -> frozenset[str]:
+    """Workflow roles of ``user`` on ``task`` (see ``workflow``)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    roles: set[str] = set()
+    if org_perms.is_admin(user):
+        roles.add(workflow.ADMIN)
+    for seat in user_seats(user):
+        if seat.body_id != task.body_id:
+            continue
+        if seat.role in org_perms.LEADER_ROLES:
+            roles.add(workflow.LEADER)
+        if seat.role in org_perms.SECRETARIAT_ROLES:
+            roles.add(workflow.SECRETARIAT)
+        if seat.role in FOCAL_ROLES and seat.agency_id:
+            if seat.agency_id == task.lead_agency_id:
+                roles.add(workflow.LEAD)
+            elif task.pk and any(
+                p.agency_id == seat.agency_id for p in task.parts.all()
+            ):
+                roles.add(workflow.COOPERATING)
+    if task.owner_id is not None and task.owner_id == user.pk:
+        roles.add(workflow.OWNER)
+    return frozenset(roles)
+
+
+def can_view_task(user, task: Task) -> bool:
+    return org_perms.can_see_body(user, task.body_id)
+
+
+def can_change_task(user, task: Task) -> bool:
+    """Edit the task's fields: leader, deputy, secretariat of the body, admin."""
+    return bool(task_roles(user, task) & workflow.MANAGERS)
+
+
+def can_report_progress(user, task: Task) -> bool:
+    """Lead focal point, owner, or a co-operating agency's focal point (own part)."""
+    return bool(
+        task_roles(user, task) & {workflow.LEAD, workflow.OWNER, workflow.COOPERATING}
+    )
+
+
+def can_report_on_part(user, part: TaskPart) -> bool:
+    return part.agency_id in focal_agency_ids(user, part.task.body_id)
+
+
+def can_create_task_in(user, body_id: int | None) -> bool:
+    return org_perms.can_manage_body(user, body_id)
+
+
+# --- rules ------------------------------------------------------------------
+
+
+@rules.predicate
+def _is_task_viewer(user, task: Task | None) -> bool:
+    return task is not None and can_view_task(user, task)
+
+
+@rules.predicate
+def _is_task_manager(user, task: Task | None) -> bool:
+    return task is not None and can_change_task(user, task)
+
+
+@rules.predicate
+def _is_task_reporter(user, task: Task | None) -> bool:
+    return task is not None and can_report_progress(user, task)
+
+
+@rules.predicate
+def _is_body_task_creator(user, body) -> bool:
+    return body is not None and can_create_task_in(user, body.pk)
+
+
+rules.add_perm("tasks.view_task", _is_task_viewer)
+rules.add_perm("tasks.change_task", _is_task_manager)
+rules.add_perm("tasks.report_progress", _is_task_reporter)
+rules.add_perm("tasks.add_task", _is_body_task_creator)
+
+
+def task_detail_queryset():
+    return Task.objects.select_related(
+        "body",
+        "lead_agency",
+        "sector",
+        "owner",
+        "assigned_by",
+        "source_document",
+    ).prefetch_related(
+        Prefetch("parts", queryset=TaskPart.objects.select_related("agency")),
+        "provinces",
+    )
+
+
+def access_task(*, user, pk, perm: str = "tasks.view_task") -> Task:
+    """The task, or 404 when ``user`` may not see it, 403 when not allowed ``perm``."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    task = task_detail_queryset().filter(pk=pk).first()
+    if task is None or not can_view_task(user, task):
+        raise Http404
+    if perm != "tasks.view_task" and not user.has_perm(perm, task):
+        raise PermissionDenied
+    return task
+
+
+# --- attachments ------------------------------------------------------------
+
+
+def _update_viewable(user, update) -> bool:
+    return can_view_task(user, update.task)
+
+
+def _update_changeable(user, update) -> bool:
+    """The author of a progress update, or the task's managers, may add files."""
+    return update.author_id == getattr(user, "pk", None) or can_change_task(
+        user, update.task
+    )
+
+
+def register_attachment_targets() -> None:
+    """Tasks and their progress updates carry files (``docs`` attachments).
+
+    Files of a task: seen by whoever sees the task, added by its managers and
+    reporters. Files of a progress update: added by its author (through
+    ``services.progress_report``) or the task's managers.
+    """
+    from dieuphoi.docs.permissions import register_attachment_target
+
+    from .models import ProgressUpdate
+
+    register_attachment_target(
+        Task,
+        can_view_task,
+        lambda user, task: (
+            can_change_task(user, task) or can_report_progress(user, task)
+        ),
+    )
+    register_attachment_target(ProgressUpdate, _update_viewable, _update_changeable)

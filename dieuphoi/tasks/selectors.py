@@ -1,0 +1,602 @@
+"""Reads of tasks, scoped by permission. Views and the API call only these.
+
+Public names (keep them stable: the pages and the API use them):
+
+- ``TaskFilters``: dataclass of list filters (see its docstring); ``SORTS``;
+  ``DEFAULT_SORT`` (``"-assigned_on"``).
+- ``parse_task_filters(querydict) -> (TaskFilters, errors)``: validates URL
+  parameters (the page and the API share it); ``errors`` is
+  ``{field: message}``.
+- ``task_list(*, user, filters, on=None, after=None, limit=50) -> TaskPage``:
+  one page of tasks as of ``on``, keyset-paginated. ``TaskPage.items`` are
+  Tasks annotated with ``bucket`` (name or ``None`` when cancelled),
+  ``is_due_soon``, ``is_at_risk`` (``buckets.task_warnings(task)`` gives the
+  names), with ``lead_agency``, ``sector``, ``body``, ``owner`` loaded and
+  ``parts`` (with ``agency``) prefetched; ``description`` and
+  ``search_text`` are deferred. ``TaskPage.next_cursor`` is an opaque string
+  (``None`` on the last page) to pass back as ``after``. Fixed query count:
+  seats (once per request) + tasks + parts.
+- ``task_queryset(*, user, filters, on=None)``: the same rows unpaginated
+  and unsorted (for counts and the XLSX export; iterate with a sort).
+- ``task_get(*, user, pk, on=None) -> Task``: one task for the detail page
+  (404/403 via ``permissions.access_task``), annotated like list items,
+  with ``parts``, ``provinces``, ``updates`` (author, agency, part) and
+  ``deadline_changes`` prefetched.
+- ``task_summary(*, user, on=None, filters=None) -> dict``: ``{"on",
+  "totals": {bucket/warning/"total": n}, "by_agency": [row], "by_sector":
+  [row]}``; rows are ``{"id", "code", "name", <bucket>: n, "due_soon",
+  "at_risk", "total"}``; ``by_agency`` sorted by overdue desc. One grouped
+  query plus two small name look-ups.
+- ``my_work(*, user, on=None) -> MyWork``: querysets ``to_report``,
+  ``to_confirm``, ``overdue``, ``due_soon``, ``cooperating`` and ``counts``
+  (one aggregate query); see ``MyWork``.
+- ``sector_choices()``: sectors for filters and forms.
+
+Cursor format: urlsafe base64 of JSON ``[sort, [key values..., id]]``; it is
+bound to its sort (a cursor from another sort is an error on ``cursor``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import datetime
+import json
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from dieuphoi.core.models import local_today
+from dieuphoi.docs.models import fold
+from dieuphoi.org import permissions as org_perms
+from dieuphoi.org.models import Agency
+
+from . import buckets
+from .models import DeadlineChange, ProgressUpdate, Sector, Task, TaskPart
+from .permissions import access_task, focal_agency_ids, manager_body_ids, user_seats
+
+S = Task.State
+
+# Each sort: (field, descending) pairs, last one unique; all in one direction
+# so the keyset condition is a simple row comparison.
+SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "deadline": (("deadline_key", False), ("id", False)),
+    "-deadline": (("deadline_key", True), ("id", True)),
+    "assigned_on": (("assigned_on", False), ("id", False)),
+    "-assigned_on": (("assigned_on", True), ("id", True)),
+    "code": (("year", False), ("seq", False), ("id", False)),
+    "-code": (("year", True), ("seq", True), ("id", True)),
+}
+SORT_LABELS = {
+    "deadline": _("Deadline, earliest first"),
+    "-deadline": _("Deadline, latest first"),
+    "assigned_on": _("Assigned date, oldest first"),
+    "-assigned_on": _("Assigned date, newest first"),
+    "code": _("Code"),
+    "-code": _("Code, descending"),
+}
+DEFAULT_SORT = "-assigned_on"
+_DATE_KEYS = {"deadline_key", "assigned_on"}
+MAX_LIMIT = 200
+
+
+@dataclass
+class TaskFilters:
+    """List filters; every field optional. URL parameters use the same names.
+
+    ``bucket``: one of ``buckets.BUCKETS``; ``warning``: ``due_soon`` or
+    ``at_risk``; ``state``: a ``Task.State`` value; ``lead_agency``,
+    ``cooperating_agency``, ``sector``, ``province`` (AdministrativeUnit),
+    ``source_document``: ids; ``is_key``: True/False/None;
+    ``deadline_from``/``deadline_to``, ``assigned_from``/``assigned_to``:
+    inclusive dates; ``q``: free text over code, title and latest update
+    (case and diacritics insensitive); ``sort``: a key of ``SORTS``; ``on``:
+    the "as of" date (``None`` = today).
+    """
+
+    bucket: str | None = None
+    warning: str | None = None
+    state: str | None = None
+    lead_agency: int | None = None
+    cooperating_agency: int | None = None
+    sector: int | None = None
+    province: int | None = None
+    is_key: bool | None = None
+    deadline_from: datetime.date | None = None
+    deadline_to: datetime.date | None = None
+    assigned_from: datetime.date | None = None
+    assigned_to: datetime.date | None = None
+    source_document: int | None = None
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    on: datetime.date | None = None
+
+    def to_params(self) -> dict[str, str]:
+        """Non-default filters as URL parameters (dates ISO, booleans 1/0)."""
+        params = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if (
+                value is None
+                or value == ""
+                or (f.name == "sort" and value == DEFAULT_SORT)
+            ):
+                continue
+            if isinstance(value, bool):
+                value = "1" if value else "0"
+            elif isinstance(value, datetime.date):
+                value = value.isoformat()
+            params[f.name] = str(value)
+        return params
+
+    def replace(self, **changes) -> TaskFilters:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass
+class TaskPage:
+    items: list[Task]
+    next_cursor: str | None
+    on: datetime.date
+    filters: TaskFilters
+
+
+# --- parsing ------------------------------------------------------------------
+
+_ID_FIELDS = (
+    "lead_agency",
+    "cooperating_agency",
+    "sector",
+    "province",
+    "source_document",
+)
+_DATE_FIELDS = ("deadline_from", "deadline_to", "assigned_from", "assigned_to", "on")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def parse_date(value: str) -> datetime.date:
+    """ISO ``YYYY-MM-DD`` or ``dd/mm/yyyy``; ``ValueError`` otherwise."""
+    value = value.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(value, fmt).date()  # noqa: DTZ007
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+def parse_task_filters(querydict) -> tuple[TaskFilters, dict[str, str]]:
+    """Filters from URL parameters, and ``{field: message}`` for bad ones.
+
+    A bad parameter is left out of the filters and reported; the caller
+    decides whether to answer 422 (the API) or show the message (the page).
+    """
+    errors: dict[str, str] = {}
+    values: dict = {}
+
+    def raw(name: str) -> str:
+        value = querydict.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    bucket = raw("bucket")
+    if bucket:
+        if bucket in buckets.BUCKETS:
+            values["bucket"] = bucket
+        else:
+            errors["bucket"] = gettext(
+                "Unknown bucket “%(value)s”. Use one of: %(choices)s."
+            ) % {
+                "value": bucket,
+                "choices": ", ".join(buckets.BUCKETS),
+            }
+    warning = raw("warning")
+    if warning:
+        if warning in buckets.WARNINGS:
+            values["warning"] = warning
+        else:
+            errors["warning"] = gettext(
+                "Unknown warning “%(value)s”. Use one of: %(choices)s."
+            ) % {
+                "value": warning,
+                "choices": ", ".join(buckets.WARNINGS),
+            }
+    state = raw("state")
+    if state:
+        if state in S.values:
+            values["state"] = state
+        else:
+            errors["state"] = gettext("Unknown state “%(value)s”.") % {"value": state}
+    for name in _ID_FIELDS:
+        value = raw(name)
+        if not value:
+            continue
+        if value.isdigit() and 0 < int(value) < 2**63:
+            values[name] = int(value)
+        else:
+            errors[name] = gettext("Not a valid identifier.")
+    for name in _DATE_FIELDS:
+        value = raw(name)
+        if not value:
+            continue
+        try:
+            values[name] = parse_date(value)
+        except ValueError:
+            errors[name] = gettext("Enter a valid date (dd/mm/yyyy or YYYY-MM-DD).")
+    is_key = raw("is_key").lower()
+    if is_key in _TRUE:
+        values["is_key"] = True
+    elif is_key in _FALSE:
+        values["is_key"] = False
+    elif is_key:
+        errors["is_key"] = gettext("Use 1 (key tasks) or 0 (other tasks).")
+    q = raw("q")
+    if len(q) > 200:
+        errors["q"] = gettext("The search text is too long (at most 200 characters).")
+    elif q:
+        values["q"] = q
+    sort = raw("sort")
+    if sort:
+        if sort in SORTS:
+            values["sort"] = sort
+        else:
+            errors["sort"] = gettext("Unknown sort “%(value)s”.") % {"value": sort}
+    for lo, hi in (("deadline_from", "deadline_to"), ("assigned_from", "assigned_to")):
+        if values.get(lo) and values.get(hi) and values[lo] > values[hi]:
+            errors[hi] = gettext("The end of the range is before its start.")
+            values.pop(hi)
+    return TaskFilters(**values), errors
+
+
+# --- cursors --------------------------------------------------------------------
+
+
+def _json_value(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def encode_cursor(sort: str, task: Task) -> str:
+    values = [_json_value(getattr(task, name)) for name, _desc in SORTS[sort]]
+    raw = json.dumps([sort, values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> list:
+    """Key values of ``cursor`` for ``sort``; ``ValidationError`` on ``cursor``."""
+    bad = ValidationError({"cursor": gettext("This page link is invalid or expired.")})
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        cursor_sort, values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError, binascii.Error):
+        raise bad from None
+    spec = SORTS.get(sort)
+    if cursor_sort != sort or not isinstance(values, list) or len(values) != len(spec):
+        raise bad
+    out = []
+    try:
+        for (name, _desc), value in zip(spec, values, strict=True):
+            if name in _DATE_KEYS:
+                out.append(datetime.date.fromisoformat(value))
+            elif isinstance(value, int) and not isinstance(value, bool):
+                out.append(value)
+            else:
+                raise bad
+    except (TypeError, ValueError):
+        raise bad from None
+    return out
+
+
+def _keyset_q(spec, values) -> Q:
+    """Rows after ``values`` in the order ``spec``.
+
+    Expanded as ``a > x OR (a = x AND (b > y OR ...))``, with a leading
+    ``a >= x`` so both databases start the index range at the cursor.
+    """
+    (name, desc), *rest = spec
+    value, *rest_values = values
+    op = "lt" if desc else "gt"
+    if not rest:
+        return Q(**{f"{name}__{op}": value})
+    after = Q(**{f"{name}__{op}": value}) | (
+        Q(**{name: value}) & _keyset_q(rest, rest_values)
+    )
+    return Q(**{f"{name}__{'lte' if desc else 'gte'}": value}) & after
+
+
+# --- scoping and filtering -----------------------------------------------------------
+
+
+def _scope(user) -> Q | None:
+    """``None``: every task (admin, leadership); else a ``Q`` over bodies."""
+    user_seats(user)  # one query fills both role caches
+    visible = org_perms.visible_body_ids(user)
+    if visible is None:
+        return None
+    if len(visible) == 1:
+        return Q(body_id=next(iter(visible)))
+    return Q(body_id__in=sorted(visible))
+
+
+def _filter_q(filters: TaskFilters, on: datetime.date) -> Q:
+    q = buckets.in_view_q(on)
+    if filters.bucket:
+        q &= buckets.bucket_q(filters.bucket, on)
+    if filters.warning:
+        q &= buckets.warning_q(filters.warning, on)
+    if filters.state:
+        q &= Q(state=filters.state)
+    if filters.lead_agency:
+        q &= Q(lead_agency_id=filters.lead_agency)
+    if filters.cooperating_agency:
+        # (task, agency) is unique in TaskPart: the join adds no duplicates.
+        q &= Q(parts__agency_id=filters.cooperating_agency)
+    if filters.sector:
+        q &= Q(sector_id=filters.sector)
+    if filters.province:
+        q &= Q(provinces__id=filters.province)
+    if filters.is_key is not None:
+        q &= Q(is_key=filters.is_key)
+    if filters.deadline_from:
+        q &= Q(deadline__gte=filters.deadline_from)
+    if filters.deadline_to:
+        q &= Q(deadline__lte=filters.deadline_to)
+    if filters.assigned_from:
+        q &= Q(assigned_on__gte=filters.assigned_from)
+    if filters.assigned_to:
+        q &= Q(assigned_on__lte=filters.assigned_to)
+    if filters.source_document:
+        q &= Q(source_document_id=filters.source_document)
+    if filters.q:
+        q &= Q(search_text__contains=fold(filters.q))
+    return q
+
+
+def task_queryset(
+    *, user, filters: TaskFilters | None = None, on: datetime.date | None = None
+) -> QuerySet[Task]:
+    """Visible tasks matching ``filters`` as of ``on`` (not annotated, not sorted)."""
+    filters = filters or TaskFilters()
+    on = on or filters.on or local_today()
+    scope = _scope(user)
+    qs = Task.objects.all()
+    if scope is not None:
+        if not org_perms.visible_body_ids(user):
+            return qs.none()
+        qs = qs.filter(scope)
+    return qs.filter(_filter_q(filters, on))
+
+
+def _list_queryset(qs: QuerySet[Task], on: datetime.date) -> QuerySet[Task]:
+    return buckets.annotate_buckets(
+        qs.select_related("lead_agency", "sector", "body", "owner")
+        .defer("description", "search_text")
+        .prefetch_related(
+            Prefetch("parts", queryset=TaskPart.objects.select_related("agency"))
+        ),
+        on,
+    )
+
+
+def task_list(
+    *,
+    user,
+    filters: TaskFilters | None = None,
+    on: datetime.date | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> TaskPage:
+    """One page of visible tasks; see the module docstring."""
+    filters = filters or TaskFilters()
+    on = on or filters.on or local_today()
+    sort = filters.sort if filters.sort in SORTS else DEFAULT_SORT
+    spec = SORTS[sort]
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    qs = task_queryset(user=user, filters=filters, on=on)
+    if after:
+        qs = qs.filter(_keyset_q(spec, decode_cursor(after, sort)))
+    order = [f"-{name}" if desc else name for name, desc in spec]
+    rows = list(_list_queryset(qs, on).order_by(*order)[: limit + 1])
+    more = len(rows) > limit
+    items = rows[:limit]
+    next_cursor = encode_cursor(sort, items[-1]) if more else None
+    return TaskPage(items=items, next_cursor=next_cursor, on=on, filters=filters)
+
+
+def task_get(*, user, pk, on: datetime.date | None = None) -> Task:
+    """The task with everything its detail page shows (404 if not visible)."""
+    access_task(user=user, pk=pk)  # 404 before any heavier query
+    on = on or local_today()
+    return (
+        buckets.annotate_buckets(Task.objects.filter(pk=pk), on)
+        .select_related(
+            "body", "lead_agency", "sector", "owner", "assigned_by", "source_document"
+        )
+        .prefetch_related(
+            Prefetch("parts", queryset=TaskPart.objects.select_related("agency")),
+            "provinces",
+            Prefetch(
+                "updates",
+                queryset=ProgressUpdate.objects.select_related(
+                    "author", "agency", "part__agency"
+                ),
+            ),
+            Prefetch(
+                "deadline_changes",
+                queryset=DeadlineChange.objects.select_related("changed_by"),
+            ),
+        )
+        .get()
+    )
+
+
+def sector_choices() -> list[Sector]:
+    return list(Sector.objects.all())
+
+
+# --- summary ------------------------------------------------------------------
+
+
+_COUNT_NAMES = (*buckets.BUCKETS, *buckets.WARNINGS)
+
+
+def _counts(on: datetime.date) -> dict:
+    counts = {
+        name: Count("id", filter=buckets.bucket_q(name, on)) for name in buckets.BUCKETS
+    }
+    counts.update(
+        {
+            name: Count("id", filter=buckets.warning_q(name, on))
+            for name in buckets.WARNINGS
+        }
+    )
+    return counts
+
+
+def _empty_row() -> dict:
+    return dict.fromkeys(_COUNT_NAMES, 0) | {"total": 0}
+
+
+def _add(row: dict, counts: dict) -> None:
+    for name in _COUNT_NAMES:
+        row[name] += counts[name]
+    row["total"] += sum(counts[name] for name in buckets.BUCKETS)
+
+
+def task_summary(
+    *, user, on: datetime.date | None = None, filters: TaskFilters | None = None
+) -> dict:
+    """Counts per bucket and warning, per lead agency and per sector.
+
+    Cancelled tasks are in no bucket and in no total. One grouped query over
+    (lead agency, sector) is rolled up here, so the table is scanned once.
+    """
+    filters = (filters or TaskFilters()).replace(sort=DEFAULT_SORT)
+    on = on or filters.on or local_today()
+    grouped = (
+        task_queryset(user=user, filters=filters, on=on)
+        .order_by()
+        .values("lead_agency_id", "sector_id")
+        .annotate(**_counts(on))
+    )
+    totals = _empty_row()
+    by_agency: dict[int, dict] = {}
+    by_sector: dict[int | None, dict] = {}
+    for row in grouped:
+        _add(totals, row)
+        _add(by_agency.setdefault(row["lead_agency_id"], _empty_row()), row)
+        _add(by_sector.setdefault(row["sector_id"], _empty_row()), row)
+    agencies = {
+        a.pk: a
+        for a in Agency.objects.filter(pk__in=[k for k in by_agency if k]).only(
+            "id", "code", "name", "short_name"
+        )
+    }
+    sectors = {s.pk: s for s in Sector.objects.all()}
+    agency_rows = [
+        {"id": pk, "code": agencies[pk].code, "name": str(agencies[pk])} | counts
+        for pk, counts in by_agency.items()
+        if counts["total"]
+    ]
+    agency_rows.sort(key=lambda r: (-r["overdue"], -r["total"], r["name"]))
+    sector_rows = []
+    for s in sectors.values():
+        if s.pk in by_sector and by_sector[s.pk]["total"]:
+            sector_rows.append(
+                {"id": s.pk, "code": s.key, "name": s.name} | by_sector[s.pk]
+            )
+    if None in by_sector and by_sector[None]["total"]:
+        sector_rows.append(
+            {"id": None, "code": "", "name": gettext("No sector")} | by_sector[None]
+        )
+    return {
+        "on": on,
+        "filters": filters,
+        "totals": totals,
+        "by_agency": agency_rows,
+        "by_sector": sector_rows,
+    }
+
+
+# --- my work --------------------------------------------------------------------
+
+
+@dataclass
+class MyWork:
+    """The home page's lists for one user, as of ``on``.
+
+    - ``to_report``: open tasks (new, in progress) whose lead agency the user
+      is a focal point of, or that the user owns;
+    - ``cooperating``: open tasks where the user's agency co-operates and its
+      part is not finished;
+    - ``to_confirm``: tasks reported done, in bodies where the user is
+      leader, deputy, secretariat or specialist;
+    - ``overdue`` / ``due_soon``: in the user's scope (every task of the
+      bodies they manage; otherwise tasks their agency leads or co-operates
+      on, and tasks they own).
+
+    Querysets are annotated like list items and sorted by deadline; slice
+    them (``[:10]``). ``counts`` has the five totals (one query).
+    """
+
+    on: datetime.date
+    to_report: QuerySet[Task]
+    cooperating: QuerySet[Task]
+    to_confirm: QuerySet[Task]
+    overdue: QuerySet[Task]
+    due_soon: QuerySet[Task]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def my_work(*, user, on: datetime.date | None = None) -> MyWork:
+    on = on or local_today()
+    seats = user_seats(user)
+    nothing = Q(pk__in=[])
+    lead_q = nothing
+    coop_q = nothing
+    for body_id in {s.body_id for s in seats}:
+        agencies = focal_agency_ids(user, body_id)
+        if agencies:
+            lead_q |= Q(body_id=body_id, lead_agency_id__in=sorted(agencies))
+            coop_q |= Q(body_id=body_id) & Q(
+                Exists(
+                    TaskPart.objects.filter(
+                        task_id=OuterRef("pk"),
+                        agency_id__in=sorted(agencies),
+                        progress__lt=100,
+                    )
+                )
+            )
+    if getattr(user, "is_authenticated", False):
+        lead_q |= Q(owner_id=user.pk)
+    managed = manager_body_ids(user)
+    manage_q = Q(body_id__in=sorted(managed)) if managed else nothing
+    scope_q = manage_q | lead_q | coop_q
+    open_now = Q(state__in=[S.NEW, S.IN_PROGRESS]) & buckets.in_view_q(on)
+    defs = {
+        "to_report": open_now & lead_q,
+        "cooperating": open_now & coop_q,
+        "to_confirm": Q(state=S.REPORTED_DONE) & manage_q & buckets.in_view_q(on),
+        "overdue": buckets.in_view_q(on)
+        & buckets.bucket_q(buckets.OVERDUE, on)
+        & scope_q,
+        "due_soon": buckets.in_view_q(on)
+        & buckets.warning_q(buckets.DUE_SOON, on)
+        & scope_q,
+    }
+
+    def listing(q: Q) -> QuerySet[Task]:
+        return _list_queryset(Task.objects.filter(q), on).order_by("deadline_key", "id")
+
+    querysets = {name: listing(q) for name, q in defs.items()}
+    counts = (
+        Task.objects.filter(scope_q & buckets.in_view_q(on)).aggregate(
+            **{name: Count("id", filter=q) for name, q in defs.items()}
+        )
+        if seats
+        else dict.fromkeys(defs, 0)
+    )
+    return MyWork(on=on, counts=counts, **querysets)

@@ -1,0 +1,341 @@
+"""Buckets and warnings: SQL annotations, Q filters and the Python reference
+must agree, on the boundaries and on generated data. The suite runs on SQLite
+and on PostgreSQL, so each test checks both databases' SQL."""
+
+import datetime
+
+import pytest
+from django.db.models import Count
+from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dieuphoi.tasks import buckets
+from dieuphoi.tasks.models import Task
+from dieuphoi.tasks.tests.factories import TaskFactory
+
+S = Task.State
+D = datetime.date(2025, 6, 30)  # a Monday
+DAY = datetime.timedelta(days=1)
+
+
+def sql_bucket(task, on):
+    return buckets.annotate_buckets(Task.objects.filter(pk=task.pk), on).get().bucket
+
+
+def q_buckets(task, on):
+    """Names of the buckets whose Q filter matches the task."""
+    return [
+        name
+        for name in buckets.BUCKETS
+        if Task.objects.filter(buckets.bucket_q(name, on), pk=task.pk).exists()
+    ]
+
+
+def assert_bucket(task, on, expected):
+    assert buckets.bucket_of(task, on) == expected
+    assert sql_bucket(task, on) == expected
+    assert q_buckets(task, on) == ([expected] if expected else [])
+
+
+@pytest.mark.django_db
+class TestBoundaries:
+    def test_deadline_today_is_within_deadline(self):
+        task = TaskFactory(assigned_on=D - 30 * DAY, deadline=D)
+        assert_bucket(task, D, buckets.IN_PROGRESS_WITHIN_DEADLINE)
+
+    def test_deadline_yesterday_is_overdue(self):
+        task = TaskFactory(assigned_on=D - 30 * DAY, deadline=D - DAY)
+        assert_bucket(task, D, buckets.OVERDUE)
+
+    def test_completed_on_the_deadline_is_on_time(self):
+        task = TaskFactory(
+            assigned_on=D - 30 * DAY, deadline=D, state=S.COMPLETED, completed_on=D
+        )
+        assert_bucket(task, D, buckets.COMPLETED_ON_TIME)
+        assert_bucket(task, D + 10 * DAY, buckets.COMPLETED_ON_TIME)
+
+    def test_completed_the_day_after_is_late(self):
+        task = TaskFactory(
+            assigned_on=D - 30 * DAY,
+            deadline=D,
+            state=S.COMPLETED,
+            completed_on=D + DAY,
+        )
+        assert_bucket(task, D + DAY, buckets.COMPLETED_LATE)
+
+    def test_no_deadline_open_is_within_deadline_and_completed_is_on_time(self):
+        open_task = TaskFactory(assigned_on=D - 300 * DAY, deadline=None)
+        done = TaskFactory(
+            assigned_on=D - 300 * DAY, deadline=None, state=S.COMPLETED, completed_on=D
+        )
+        assert_bucket(open_task, D, buckets.IN_PROGRESS_WITHIN_DEADLINE)
+        assert_bucket(done, D, buckets.COMPLETED_ON_TIME)
+
+    def test_cancelled_has_no_bucket_and_is_not_counted(self):
+        task = TaskFactory(
+            assigned_on=D - 30 * DAY,
+            deadline=D - 5 * DAY,
+            state=S.CANCELLED,
+            cancelled_on=D - DAY,
+        )
+        assert_bucket(task, D, None)
+        assert not Task.objects.filter(buckets.counted_q(D)).exists()
+
+    def test_cancelled_after_the_as_of_date_counts_as_open(self):
+        task = TaskFactory(
+            assigned_on=D - 30 * DAY,
+            deadline=D - 5 * DAY,
+            state=S.CANCELLED,
+            cancelled_on=D + DAY,
+        )
+        assert_bucket(task, D, buckets.OVERDUE)
+
+    def test_extended_deadline_uses_the_current_deadline(self):
+        task = TaskFactory(
+            assigned_on=D - 60 * DAY,
+            original_deadline=D - 10 * DAY,
+            deadline=D + 10 * DAY,
+            extension_count=1,
+        )
+        assert_bucket(task, D, buckets.IN_PROGRESS_WITHIN_DEADLINE)
+        done = TaskFactory(
+            assigned_on=D - 60 * DAY,
+            original_deadline=D - 10 * DAY,
+            deadline=D + 10 * DAY,
+            extension_count=1,
+            state=S.COMPLETED,
+            completed_on=D,
+        )
+        assert_bucket(done, D, buckets.COMPLETED_ON_TIME)
+
+    def test_completed_after_the_as_of_date_counts_as_open_then(self):
+        task = TaskFactory(
+            assigned_on=D - 60 * DAY,
+            deadline=D - 5 * DAY,
+            state=S.COMPLETED,
+            completed_on=D + 3 * DAY,
+        )
+        assert_bucket(task, D, buckets.OVERDUE)
+        assert_bucket(task, D - 10 * DAY, buckets.IN_PROGRESS_WITHIN_DEADLINE)
+        assert_bucket(task, D + 3 * DAY, buckets.COMPLETED_LATE)
+
+    def test_reported_done_but_not_confirmed_is_still_open(self):
+        task = TaskFactory(
+            assigned_on=D - 60 * DAY,
+            deadline=D - DAY,
+            state=S.REPORTED_DONE,
+            reported_done_on=D - 2 * DAY,
+            progress=100,
+        )
+        assert_bucket(task, D, buckets.OVERDUE)
+
+    def test_assigned_after_the_as_of_date_is_not_in_the_view(self):
+        task = TaskFactory(assigned_on=D + DAY, deadline=D + 30 * DAY)
+        assert not Task.objects.filter(buckets.in_view_q(D), pk=task.pk).exists()
+        assert Task.objects.filter(buckets.in_view_q(D + DAY), pk=task.pk).exists()
+
+
+class TestWorkingDays:
+    def test_weekend_is_skipped(self):
+        friday = datetime.date(2025, 6, 27)
+        assert buckets.add_working_days(friday, 1) == datetime.date(2025, 6, 30)
+
+    def test_national_day_holidays_are_skipped(self):
+        friday = datetime.date(2025, 8, 29)
+        # Mon 1 and Tue 2 September 2025 are National Day holidays.
+        assert buckets.add_working_days(friday, 1) == datetime.date(2025, 9, 3)
+
+    def test_tet_is_skipped(self):
+        friday = datetime.date(2026, 2, 13)
+        # Tết 2026: Mon 16 to Fri 20 February.
+        assert buckets.add_working_days(friday, 5) == datetime.date(2026, 2, 27)
+
+    @override_settings(DUE_SOON_WORKING_DAYS=2)
+    def test_limit_follows_the_setting(self):
+        buckets._due_soon_limit.cache_clear()
+        assert buckets.due_soon_limit(D) == datetime.date(2025, 7, 2)
+
+
+@pytest.mark.django_db
+class TestWarnings:
+    def warnings(self, task, on):
+        row = buckets.annotate_buckets(Task.objects.filter(pk=task.pk), on).get()
+        sql = buckets.task_warnings(row)
+        for name in buckets.WARNINGS:
+            matched = Task.objects.filter(buckets.warning_q(name, on), pk=task.pk).exists()
+            assert matched == (name in sql)
+        assert buckets.warnings_of(task, on) == sql
+        return sql
+
+    def test_due_soon_counts_working_days(self):
+        # D is Monday 30 June 2025; five working days later is Monday 7 July.
+        inside = TaskFactory(
+            assigned_on=D - 30 * DAY, deadline=datetime.date(2025, 7, 7), progress=90
+        )
+        outside = TaskFactory(
+            assigned_on=D - 30 * DAY, deadline=datetime.date(2025, 7, 8), progress=90
+        )
+        today = TaskFactory(assigned_on=D - 30 * DAY, deadline=D, progress=100)
+        assert self.warnings(inside, D) == [buckets.DUE_SOON]
+        assert self.warnings(outside, D) == []
+        assert self.warnings(today, D) == [buckets.DUE_SOON]
+
+    def test_completed_task_is_never_due_soon(self):
+        task = TaskFactory(
+            assigned_on=D - 30 * DAY,
+            deadline=D + DAY,
+            state=S.COMPLETED,
+            completed_on=D,
+            progress=100,
+        )
+        assert self.warnings(task, D) == []
+
+    def test_at_risk_when_progress_is_far_behind_time(self):
+        # 100 days, 80 elapsed: expected 80%; 54% is 26 points behind.
+        assigned = D - 80 * DAY
+        behind = TaskFactory(assigned_on=assigned, deadline=assigned + 100 * DAY, progress=54)
+        on_edge = TaskFactory(assigned_on=assigned, deadline=assigned + 100 * DAY, progress=55)
+        assert self.warnings(behind, D) == [buckets.AT_RISK]
+        assert self.warnings(on_edge, D) == []
+        reason = buckets.why_at_risk(behind, D)
+        assert "54%" in reason and "80%" in reason and "80 of 100" in reason
+        assert buckets.why_at_risk(on_edge, D) is None
+
+    @override_settings(TASK_AT_RISK_GAP=10)
+    def test_at_risk_threshold_is_a_setting(self):
+        assigned = D - 80 * DAY
+        task = TaskFactory(assigned_on=assigned, deadline=assigned + 100 * DAY, progress=65)
+        assert self.warnings(task, D) == [buckets.AT_RISK]
+
+    def test_overdue_and_no_deadline_tasks_are_not_at_risk(self):
+        overdue = TaskFactory(assigned_on=D - 80 * DAY, deadline=D - DAY, progress=0)
+        no_deadline = TaskFactory(assigned_on=D - 80 * DAY, deadline=None, progress=0)
+        assert self.warnings(overdue, D) == []
+        assert self.warnings(no_deadline, D) == []
+
+
+# --- property test against the reference -------------------------------------------
+
+BASE = datetime.date(2025, 1, 1)
+day_offsets = st.integers(min_value=0, max_value=200)
+
+
+@st.composite
+def task_rows(draw):
+    assigned = BASE + datetime.timedelta(days=draw(day_offsets))
+    deadline = draw(
+        st.one_of(
+            st.none(),
+            st.integers(0, 120).map(lambda n: assigned + datetime.timedelta(days=n)),
+        )
+    )
+    state = draw(st.sampled_from(list(S.values)))
+    after = st.integers(0, 150).map(lambda n: assigned + datetime.timedelta(days=n))
+    return {
+        "assigned_on": assigned,
+        "deadline": deadline,
+        "state": state,
+        "completed_on": draw(after) if state == S.COMPLETED else None,
+        "cancelled_on": draw(after) if state == S.CANCELLED else None,
+        "progress": draw(st.integers(0, 100)),
+    }
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=st.lists(task_rows(), min_size=1, max_size=12),
+    on_offset=st.integers(min_value=0, max_value=360),
+)
+def test_sql_buckets_and_warnings_match_the_reference(hanoi_team, member_agency, rows, on_offset):
+    on = BASE + datetime.timedelta(days=on_offset)
+    Task.objects.all().delete()
+    tasks = Task.objects.bulk_create(
+        Task(
+            body=hanoi_team,
+            lead_agency=member_agency,
+            year=row["assigned_on"].year,
+            seq=i + 1,
+            code=f"NV-{i}",
+            title="t",
+            original_deadline=row["deadline"],
+            **row,
+        )
+        for i, row in enumerate(rows)
+    )
+    by_id = dict(zip((t.pk for t in tasks), rows, strict=True))
+    annotated = buckets.annotate_buckets(
+        Task.objects.filter(buckets.in_view_q(on)), on
+    ).values("pk", "bucket", "is_due_soon", "is_at_risk")
+    seen = set()
+    for row in annotated:
+        ref = by_id[row["pk"]]
+        seen.add(row["pk"])
+        assert row["bucket"] == buckets.bucket_of(ref, on)
+        assert row["is_due_soon"] == buckets.is_due_soon(ref, on)
+        assert row["is_at_risk"] == buckets.is_at_risk(ref, on)
+    assert seen == {pk for pk, ref in by_id.items() if ref["assigned_on"] <= on}
+
+    counts = Task.objects.filter(buckets.in_view_q(on)).aggregate(
+        **{n: Count("id", filter=buckets.bucket_q(n, on)) for n in buckets.BUCKETS},
+        **{n: Count("id", filter=buckets.warning_q(n, on)) for n in buckets.WARNINGS},
+    )
+    in_view = [r for r in rows if r["assigned_on"] <= on]
+    for name in buckets.BUCKETS:
+        assert counts[name] == sum(1 for r in in_view if buckets.bucket_of(r, on) == name)
+    for name in buckets.WARNINGS:
+        assert counts[name] == sum(1 for r in in_view if name in buckets.warnings_of(r, on))
+
+
+@pytest.mark.django_db
+def test_bucket_counts_are_the_same_on_every_database(hanoi_team, member_agency):
+    """A fixed data set with hand-counted buckets: the figures below must
+    come out on SQLite and on PostgreSQL alike (the suite runs on both)."""
+    on = D
+    spec = [
+        # (assigned offset, deadline offset or None, state, completion offset)
+        (-40, 0, S.IN_PROGRESS, None),  # within (deadline today)
+        (-40, 5, S.NEW, None),  # within
+        (-40, None, S.IN_PROGRESS, None),  # within (no deadline)
+        (-40, -1, S.IN_PROGRESS, None),  # overdue
+        (-40, -10, S.REPORTED_DONE, None),  # overdue
+        (-40, -5, S.COMPLETED, 2),  # overdue (completed after D)
+        (-40, 0, S.COMPLETED, 0),  # on time
+        (-40, None, S.COMPLETED, -3),  # on time
+        (-40, -2, S.COMPLETED, -1),  # late
+        (-40, -2, S.CANCELLED, -1),  # not counted
+        (5, 10, S.NEW, None),  # not in view (assigned after D)
+    ]
+    for i, (a, d, state, c) in enumerate(spec):
+        TaskFactory(
+            body=hanoi_team,
+            lead_agency=member_agency,
+            seq=i + 1,
+            assigned_on=on + a * DAY,
+            deadline=on + d * DAY if d is not None else None,
+            state=state,
+            completed_on=on + c * DAY if state == S.COMPLETED else None,
+            cancelled_on=on + c * DAY if state == S.CANCELLED else None,
+        )
+    counts = Task.objects.filter(buckets.in_view_q(on)).aggregate(
+        **{n: Count("id", filter=buckets.bucket_q(n, on)) for n in buckets.BUCKETS}
+    )
+    assert counts == {
+        "completed_on_time": 2,
+        "completed_late": 1,
+        "in_progress_within_deadline": 3,
+        "overdue": 3,
+    }
+
+
+def test_labels_are_the_domain_labels():
+    assert str(buckets.BUCKET_LABELS[buckets.COMPLETED_ON_TIME]) in (
+        "Completed on time",
+        "Đã hoàn thành đúng hạn",
+    )
+    assert set(buckets.BUCKET_LABELS) == set(buckets.BUCKETS)
