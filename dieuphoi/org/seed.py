@@ -701,6 +701,30 @@ def seed_documents(bodies: Bodies, agencies: Agencies) -> Documents:
 
 # --- people -----------------------------------------------------------------
 
+# One demo account per role: (username, password, role). Printed by
+# ``seed_demo`` and by ``run_all``.
+DEMO_LOGINS = [
+    ("admin", DEMO_PASSWORD, "Administrator"),
+    ("truongto", DEMO_PASSWORD, "Leader of the Hanoi team (Director, Sở Tài chính)"),
+    ("photo", DEMO_PASSWORD, "Deputy leader (Sở Quy hoạch - Kiến trúc)"),
+    ("thuky", DEMO_PASSWORD, "Secretariat (Sở Tài chính)"),
+    ("chuyenvien", DEMO_PASSWORD, "Specialist (Sở Tài chính)"),
+    ("daumoi.sxd", DEMO_PASSWORD, "Member, focal point of Sở Xây dựng"),
+    (
+        "daumoi.snnmt",
+        DEMO_PASSWORD,
+        "Member, focal point of Sở Nông nghiệp và Môi trường",
+    ),
+    ("lanhdao", DEMO_PASSWORD, "City leadership viewer (UBND TP. Hà Nội)"),
+    ("bacninh", DEMO_PASSWORD, "External: member of the Bắc Ninh team"),
+    (
+        "nguyen.van.an",
+        DEMO_PASSWORD,
+        "Former leader until 28/02/2025 (no current role)",
+    ),
+]
+DEMO_ROLES = {username: role for username, _, role in DEMO_LOGINS}
+
 
 @dataclass
 class Login:
@@ -797,13 +821,14 @@ def seed_people(
     bac_ninh_finance = agencies.get("STC-BAC-NINH", NEW_UNITS_START)
     logins: list[Login] = []
 
-    def login(user, created, role_label, body="", agency=""):
-        logins.append(Login(user.username, role_label, str(body), str(agency), created))
+    def login(user, created, body="", agency=""):
+        role = DEMO_ROLES[user.username]
+        logins.append(Login(user.username, role, str(body), str(agency), created))
 
     admin, created = _user(
         "admin", full_name="Quản trị hệ thống", is_superuser=True, is_staff=True
     )
-    login(admin, created, "administrator")
+    login(admin, created)
 
     former, created = _user(
         "nguyen.van.an",
@@ -822,7 +847,7 @@ def seed_people(
         document=d4854,
         duties=LEADER_DUTIES,
     )
-    login(former, created, "former leader (ended 28/02/2025)", team, dpi)
+    login(former, created, team, dpi)
 
     leader, created = _user(
         "truongto",
@@ -843,7 +868,7 @@ def seed_people(
         + " Chủ trì các hoạt động chung của các Tổ điều phối vùng trong Vùng Thủ đô theo "
         "hướng dẫn của Văn phòng Hội đồng điều phối.",
     )
-    login(leader, created, "leader", team, dof)
+    login(leader, created, team, dof)
 
     deputy, created = _user(
         "photo",
@@ -866,7 +891,7 @@ def seed_people(
             "đô thời kỳ 2021-2030, tầm nhìn đến năm 2050 trong phạm vi liên kết vùng."
         ),
     )
-    login(deputy, created, "deputy", team, dup)
+    login(deputy, created, team, dup)
 
     secretary, created = _user(
         "thuky",
@@ -902,7 +927,7 @@ def seed_people(
         assigned_by=leader,
         duties=secretariat_duties,
     )
-    login(secretary, created, "secretariat", team, dof)
+    login(secretary, created, team, dof)
 
     specialist, created = _user(
         "chuyenvien",
@@ -923,7 +948,7 @@ def seed_people(
             "cáo của các sở, ngành; chuẩn bị hồ sơ các cuộc họp liên tỉnh."
         ),
     )
-    login(specialist, created, "specialist", team, dof)
+    login(specialist, created, team, dof)
 
     focal_sxd, created = _user(
         "daumoi.sxd",
@@ -945,7 +970,7 @@ def seed_people(
             "Tổ điều phối."
         ),
     )
-    login(focal_sxd, created, "member (focal point)", team, doc_)
+    login(focal_sxd, created, team, doc_)
 
     focal_snnmt, created = _user(
         "daumoi.snnmt",
@@ -967,7 +992,7 @@ def seed_people(
             "thiên tai; báo cáo định kỳ."
         ),
     )
-    login(focal_snnmt, created, "member (focal point)", team, dae)
+    login(focal_snnmt, created, team, dae)
 
     viewer, created = _user(
         "lanhdao",
@@ -976,7 +1001,7 @@ def seed_people(
         agency=city,
         is_leadership_viewer=True,
     )
-    login(viewer, created, "leadership viewer", "", city)
+    login(viewer, created, "", city)
 
     external, created = _user(
         "bacninh",
@@ -991,11 +1016,12 @@ def seed_people(
         NEW_UNITS_START,
         agency=bac_ninh_finance,
         position="Chuyên viên Sở Tài chính tỉnh Bắc Ninh",
-        duties="Đầu mối phối hợp của tỉnh Bắc Ninh với Tổ điều phối TP. Hà Nội về các vấn đề liên tỉnh.",
+        duties=(
+            "Đầu mối phối hợp của tỉnh Bắc Ninh với Tổ điều phối TP. Hà Nội về các vấn "
+            "đề liên tỉnh."
+        ),
     )
-    login(
-        external, created, "external (Bắc Ninh team)", bac_ninh_team, bac_ninh_finance
-    )
+    login(external, created, bac_ninh_team, bac_ninh_finance)
     return logins
 
 

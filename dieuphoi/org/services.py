@@ -143,7 +143,7 @@ class _Errors:
             raise ValidationError(self.errors)
 
 
-def _split_data(data: dict, editable: Iterable[str]) -> None:
+def _check_editable(data: dict, editable: Iterable[str]) -> None:
     unknown = sorted(set(data) - set(editable))
     if unknown:
         raise ValidationError(
@@ -314,7 +314,7 @@ def membership_update(
     *, actor, membership: Membership, version: int, data: dict
 ) -> Membership:
     """Change the editable fields in ``data``; raises ``Conflict`` on a stale version."""
-    _split_data(data, MEMBERSHIP_EDITABLE)
+    _check_editable(data, MEMBERSHIP_EDITABLE)
     Body.objects.select_for_update().filter(pk=membership.body_id).first()
     current = _lock_membership(membership, version)
     before = audit_state(current, MEMBERSHIP_EDITABLE)
@@ -437,7 +437,8 @@ def _validate_version_row(
         errors.add(
             "valid_from",
             _(
-                "Another version of %(key)s is valid from %(start)s to %(end)s; versions must not overlap."
+                "Another version of %(key)s is valid from %(start)s to %(end)s; "
+                "versions must not overlap."
             )
             % {"key": key, "start": _d(clash.valid_from), "end": _d(clash.valid_to)},
         )
@@ -472,7 +473,7 @@ def _create_versioned(*, actor, instance, key_field, fields, predecessors, actio
 
 
 def _update_versioned(*, actor, instance, key_field, fields, data, action):
-    _split_data(data, fields)
+    _check_editable(data, fields)
     model = type(instance)
     current = model.objects.select_for_update().get(pk=instance.pk)
     before = audit_state(current, fields)
@@ -592,7 +593,7 @@ def agency_update(*, actor, agency: Agency, data: dict) -> Agency:
 @transaction.atomic
 def body_update(*, actor, body: Body, data: dict) -> Body:
     """Administrators change a body's own record (not its members)."""
-    _split_data(data, BODY_EDITABLE)
+    _check_editable(data, BODY_EDITABLE)
     current = Body.objects.select_for_update().get(pk=body.pk)
     before = audit_state(current, BODY_EDITABLE)
     for name, value in data.items():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -53,16 +54,21 @@ def _is_fragment_request(request) -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def _as_of(request, form) -> tuple[datetime.date, int]:
-    """``(date, status)``: the form's date, or today and 400 when it is bad.
+def _as_of(request, form_class) -> tuple[forms.Form, datetime.date, dict, int]:
+    """``(form, on, data, status)`` for a page read "as of" a date.
 
-    A fragment request gets 200 even then (htmx swaps only 2xx answers); the
-    fragment carries the date form with its error.
+    A bad date is reported at its field, and the page falls back to today with
+    status 400, or 200 for a fragment request (htmx swaps only 2xx answers;
+    the fragment carries the date form with its error). A good one is shown
+    back as dd/mm/yyyy however it was typed.
     """
+    form = form_class(request.GET or None)
     if form.is_bound and not form.is_valid():
-        return local_today(), 200 if _is_fragment_request(request) else 400
-    on = form.cleaned_data.get("on") if form.is_bound else None
-    return on or local_today(), 200
+        status = 200 if _is_fragment_request(request) else 400
+        return form, local_today(), form.cleaned_data, status
+    data = form.cleaned_data if form.is_bound else {}
+    on = data.get("on") or local_today()
+    return form_class(initial={**data, "on": on}), on, data, 200
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -114,8 +120,7 @@ def _conflict(request, form_class, exc: Conflict, membership, **form_kwargs):
 @login_required
 @require_GET
 def region(request):
-    form = AsOfForm(request.GET or None)
-    on, status = _as_of(request, form)
+    form, on, _data, status = _as_of(request, AsOfForm)
     region = selectors.region_get()
     units = selectors.region_units(region=region, on=on) if region else []
     mergers = (
@@ -198,9 +203,7 @@ def unit_edit(request, pk: int):
 @login_required
 @require_GET
 def agency_list(request):
-    form = AgencyFilterForm(request.GET or None)
-    on, status = _as_of(request, form)
-    data = form.cleaned_data if form.is_bound else {}
+    form, on, data, status = _as_of(request, AgencyFilterForm)
     agencies = selectors.agency_list(
         on=on,
         search=data.get("q") or "",
@@ -299,8 +302,7 @@ def agency_edit(request, pk: int):
 @login_required
 @require_GET
 def body_list(request):
-    form = AsOfForm(request.GET or None)
-    on, status = _as_of(request, form)
+    form, on, _data, status = _as_of(request, AsOfForm)
     bodies = selectors.body_list(user=request.user, on=on)
     return render_page(
         request,
@@ -314,8 +316,7 @@ def body_list(request):
 @require_GET
 def body_detail(request, pk: int):
     body = permissions.access_body(user=request.user, pk=pk)
-    form = AsOfForm(request.GET or None)
-    on, status = _as_of(request, form)
+    form, on, _data, status = _as_of(request, AsOfForm)
     agency_roles = list(selectors.body_agency_roles(body=body, on=on))
     context = {
         "body": body,

@@ -66,6 +66,8 @@ from django.db.models.lookups import LessThan
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dieuphoi.core.models import local_today
+
 from .models import Task
 
 S = Task.State
@@ -186,18 +188,35 @@ def in_view_q(on: datetime.date) -> Q:
     return Q(assigned_on__lte=on)
 
 
+def _is_present(on: datetime.date) -> bool:
+    """Whether ``on`` is today or later.
+
+    ``completed_on`` and ``cancelled_on`` are never in the future when they
+    are written (the services take today or an earlier report date; the
+    seeds likewise), so on such a date no task is "completed after ``on``":
+    the state alone decides, which lets both databases use the state indexes.
+    """
+    return on >= local_today()
+
+
 def completed_q(on: datetime.date) -> Q:
+    if _is_present(on):
+        return Q(state=S.COMPLETED)
     return Q(state=S.COMPLETED, completed_on__lte=on)
 
 
 def cancelled_q(on: datetime.date) -> Q:
+    if _is_present(on):
+        return Q(state=S.CANCELLED)
     return Q(state=S.CANCELLED, cancelled_on__lte=on)
 
 
 def open_q(on: datetime.date) -> Q:
     """Open on ``on``: an open state, or completed/cancelled after ``on``."""
+    if _is_present(on):
+        return Q(is_open=True)
     return (
-        Q(state__in=OPEN_STATES)
+        Q(is_open=True)
         | Q(state=S.COMPLETED, completed_on__gt=on)
         | Q(state=S.CANCELLED, cancelled_on__gt=on)
     )
@@ -205,21 +224,23 @@ def open_q(on: datetime.date) -> Q:
 
 def counted_q(on: datetime.date) -> Q:
     """In some bucket on ``on`` (not cancelled by then)."""
-    return ~Q(state=S.CANCELLED) | Q(cancelled_on__gt=on)
+    return ~cancelled_q(on)
 
 
 def bucket_q(name: str, on: datetime.date) -> Q:
-    """Tasks in bucket ``name`` on ``on``. The four are mutually exclusive."""
+    """Tasks in bucket ``name`` on ``on``. The four are mutually exclusive.
+
+    ``deadline_key`` is the deadline with "none" as 9999-12-31, so
+    "no deadline or deadline >= D" is one indexable range.
+    """
     if name == COMPLETED_ON_TIME:
-        return completed_q(on) & (
-            Q(deadline__isnull=True) | Q(completed_on__lte=F("deadline"))
-        )
+        return completed_q(on) & Q(completed_on__lte=F("deadline_key"))
     if name == COMPLETED_LATE:
-        return completed_q(on) & Q(completed_on__gt=F("deadline"))
+        return completed_q(on) & Q(completed_on__gt=F("deadline_key"))
     if name == IN_PROGRESS_WITHIN_DEADLINE:
-        return open_q(on) & (Q(deadline__isnull=True) | Q(deadline__gte=on))
+        return open_q(on) & Q(deadline_key__gte=on)
     if name == OVERDUE:
-        return open_q(on) & Q(deadline__lt=on)
+        return open_q(on) & Q(deadline_key__lt=on)
     raise ValueError(name)
 
 
@@ -233,9 +254,15 @@ def at_risk_condition(on: datetime.date):
 
 def warning_q(name: str, on: datetime.date) -> Q:
     if name == DUE_SOON:
-        return open_q(on) & Q(deadline__gte=on, deadline__lte=due_soon_limit(on))
+        return open_q(on) & Q(
+            deadline_key__gte=on, deadline_key__lte=due_soon_limit(on)
+        )
     if name == AT_RISK:
-        return open_q(on) & Q(deadline__gt=on) & Q(at_risk_condition(on))
+        return (
+            open_q(on)
+            & Q(deadline_key__gt=on, deadline__isnull=False)
+            & Q(at_risk_condition(on))
+        )
     raise ValueError(name)
 
 

@@ -151,6 +151,16 @@ class Task(models.Model):
         output_field=models.DateField(),
         db_persist=True,
     )
+    # The state is open (new, in progress, extension requested, reported
+    # done): an indexable flag, because SQLite cannot match a partial index
+    # against a query's bound parameters.
+    is_open = models.GeneratedField(
+        expression=Q(
+            state__in=["new", "in_progress", "extension_requested", "reported_done"]
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -194,16 +204,17 @@ class Task(models.Model):
                 fields=["lead_agency", "deadline_key", "id"],
                 name="task_lead_deadline_key",
             ),
+            # Open tasks by deadline: overdue, within deadline, due soon.
+            models.Index(
+                fields=["body", "is_open", "deadline_key", "id"],
+                name="task_body_open_deadline",
+            ),
             models.Index(fields=["deadline", "id"]),
             models.Index(fields=["sector", "state"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title[:80]}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in self.OPEN_STATES
 
     @property
     def deadline_extended(self) -> bool:

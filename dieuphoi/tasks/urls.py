@@ -4,4 +4,14 @@ from . import views
 
 app_name = "tasks"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.task_list, name="list"),
+    path("export.xlsx", views.task_export, name="export"),
+    path("summary/", views.task_summary, name="summary"),
+    path("new/", views.task_create, name="create"),
+    path("<int:pk>/", views.task_detail, name="detail"),
+    path("<int:pk>/edit/", views.task_edit, name="edit"),
+    path("<int:pk>/transition/", views.task_transition, name="transition"),
+    path("<int:pk>/progress/", views.task_progress, name="progress"),
+    path("<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
+]

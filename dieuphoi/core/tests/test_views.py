@@ -60,7 +60,10 @@ def test_outsider_sees_their_own_empty_home(login, outsider, hanoi_team):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="my-roles-empty"' in html
-    assert hanoi_team.name not in html
+    # The footer names the team as the system's owner; the outsider must not
+    # get a role entry or a link to the team's internal page.
+    assert 'id="my-roles"' not in html
+    assert reverse("org:body-detail", args=[hanoi_team.pk]) not in html
 
 
 def test_home_shows_registered_sections_and_skips_empty_ones(login, member):

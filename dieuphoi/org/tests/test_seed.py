@@ -8,6 +8,7 @@ from django.core.management import call_command
 from dieuphoi.docs.models import Document, DocumentType
 from dieuphoi.docs.seed import seed_document_types
 from dieuphoi.org import seed
+from dieuphoi.org.management.commands import seed_demo
 from dieuphoi.org.models import (
     AdministrativeUnit,
     Agency,
@@ -47,6 +48,13 @@ def run_seed_demo() -> str:
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def registry_only(monkeypatch):
+    """The registry alone: the other apps' seeds have their own tests (and
+    test_seed_all_apps.py runs everything together)."""
+    monkeypatch.setattr(seed_demo, "app_seeders", list)
 
 
 def test_seed_demo_twice_creates_nothing_new():
@@ -176,3 +184,32 @@ def test_seed_functions_can_be_called_alone():
     assert region.key == "vung-thu-do"
     assert agencies.get("STC", D(2025, 8, 1)).valid_from == D(2025, 3, 1)
     assert agencies.get("STC", D(2024, 8, 1)).valid_to == D(2025, 2, 28)
+
+
+def test_demo_logins_name_seeded_accounts(seeded):
+    User = get_user_model()
+    for username, password, role in seed.DEMO_LOGINS:
+        assert User.objects.get(username=username).check_password(password), role
+
+
+def test_seed_demo_runs_the_other_apps_seeds_after_the_registry(monkeypatch):
+    calls = []
+
+    def fake_seed():
+        calls.append(Body.objects.filter(key="to-dieu-phoi-ha-noi").exists())
+
+    monkeypatch.setattr(seed_demo, "app_seeders", lambda: [("fake", fake_seed)])
+    output = run_seed_demo()
+    assert calls == [True]
+    assert "fake" in output
+
+
+def test_a_failing_app_seed_rolls_the_whole_run_back(monkeypatch):
+    def broken_seed():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(seed_demo, "app_seeders", lambda: [("broken", broken_seed)])
+    with pytest.raises(RuntimeError):
+        run_seed_demo()
+    assert not Body.objects.exists()
+    assert not get_user_model().objects.exists()

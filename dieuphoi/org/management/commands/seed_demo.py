@@ -1,19 +1,49 @@
-"""Load the default registry (domain.md §2, §8) and the demo accounts.
+"""Load the default registry (domain.md §2, §8), the demo accounts, and then
+the demo data of every other app that has one.
 
 Idempotent: a second run finds every row by its natural key and adds nothing;
-what people changed in the app (duties, passwords) is kept.
+what people changed in the app (duties, passwords) is kept. Everything runs in
+one transaction: a failure leaves the database as it was.
+
+Other apps join in by exposing ``seed_all()`` in ``dieuphoi.<app>.seed``; they
+run after the registry, in ``INSTALLED_APPS`` order, since they build on it.
 """
 
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from dieuphoi.org.seed import DEMO_PASSWORD, seed_all
 
 
+def app_seeders():
+    """``[(app label, seed_all)]`` of the other project apps that have one."""
+    seeders = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("dieuphoi.") or config.name == "dieuphoi.org":
+            continue
+        module_name = f"{config.name}.seed"
+        if find_spec(module_name) is None:
+            continue
+        seed = getattr(import_module(module_name), "seed_all", None)
+        if callable(seed):
+            seeders.append((config.label, seed))
+    return seeders
+
+
 class Command(BaseCommand):
-    help = "Load the Capital Region registry and the demo accounts (idempotent)."
+    help = "Load the Capital Region registry and the demo data (idempotent)."
 
     def handle(self, *args, **options):
-        result = seed_all()
+        with transaction.atomic():
+            result = seed_all()
+            others = []
+            for label, seed in app_seeders():
+                seed()
+                others.append(label)
         units = len(result.units.old) + len(result.units.new)
         self.stdout.write(
             self.style.SUCCESS(
@@ -21,6 +51,11 @@ class Command(BaseCommand):
                 f"agency versions, {3 + len(result.bodies.provincial)} bodies."
             )
         )
+        if others:
+            self.stdout.write(f"Demo data also loaded for: {', '.join(others)}.")
+        self.print_logins(result.logins)
+
+    def print_logins(self, logins) -> None:
         rows = [("username", "role", "body", "agency")]
         rows += [
             (
@@ -29,30 +64,14 @@ class Command(BaseCommand):
                 login.body,
                 login.agency,
             )
-            for login in result.logins
+            for login in logins
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for new accounts: {DEMO_PASSWORD})")
         for i, row in enumerate(rows):
             self.stdout.write(
-                "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+                "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
             )
             if i == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
-
-        # Sectors and demo tasks of the Hanoi team (dieuphoi.tasks.seed).
-        from dieuphoi.tasks.seed import seed_all as seed_tasks
-
-        tasks = seed_tasks()
-        self.stdout.write("")
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo tasks: {len(tasks.created)} created, {tasks.existing} already there."
-            )
-        )
-        if tasks.focal_points:
-            self.stdout.write(
-                "Focal points added for the demo tasks (same password): "
-                + ", ".join(tasks.focal_points)
-            )

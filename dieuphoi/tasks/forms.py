@@ -1,0 +1,686 @@
+"""Forms of the task pages.
+
+The forms check the shape of the input (required fields, dates, numbers);
+the services check the rules (deadline after the assigned date, agencies
+valid on that date, the lead agency not also co-operating...) and their
+errors are put back on the form's fields by the views.
+
+Choice lists come from ``Choices``: one query per kind of object for the
+whole page, however many selects (co-operating rows) show them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from functools import cached_property
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.forms.utils import ErrorDict
+from django.utils import formats
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from dieuphoi.core.forms import DateField
+from dieuphoi.core.models import local_today
+from dieuphoi.docs.models import Document
+from dieuphoi.org.models import AdministrativeUnit, Agency, Body, Membership
+
+from . import buckets, selectors, workflow
+from .models import Sector, Task
+
+TOM = {"data-tom-select": ""}
+
+
+def _d(value: datetime.date) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+def dated_label(obj, name: str) -> str:
+    """The name, with "(until dd/mm/yyyy)" for a version that has ended."""
+    if getattr(obj, "valid_to", None):
+        return gettext("%(name)s (until %(date)s)") % {
+            "name": name,
+            "date": _d(obj.valid_to),
+        }
+    return name
+
+
+def document_label(document: Document) -> str:
+    summary = document.summary
+    if len(summary) > 90:
+        summary = summary[:89].rstrip() + "…"
+    return f"{document.reference} ({_d(document.issued_on)}) — {summary}"
+
+
+class Choices:
+    """Objects offered by the selects of one page, each loaded once, lazily.
+
+    ``bodies`` limits the documents and owners to those bodies (the create
+    and edit forms); the list filters use only agencies, sectors and units.
+    """
+
+    def __init__(
+        self, *, bodies: Iterable[Body] = (), extra_document=None, extra_owner=None
+    ):
+        self.bodies = list(bodies)
+        # The task's current values stay choosable even when they would no
+        # longer be offered (an old document, an owner whose term ended).
+        self.extra_document = extra_document
+        self.extra_owner = extra_owner
+
+    @cached_property
+    def agencies(self) -> dict[int, Agency]:
+        return {
+            a.pk: a
+            for a in Agency.objects.only(
+                "id", "code", "name", "short_name", "valid_from", "valid_to"
+            ).order_by("name", "-valid_from")
+        }
+
+    @cached_property
+    def sectors(self) -> dict[int, Sector]:
+        return {s.pk: s for s in selectors.sector_choices()}
+
+    @cached_property
+    def units(self) -> dict[int, AdministrativeUnit]:
+        return {
+            u.pk: u
+            for u in AdministrativeUnit.objects.only(
+                "id", "name", "valid_from", "valid_to"
+            ).order_by("name", "-valid_from")
+        }
+
+    @cached_property
+    def documents(self) -> dict[int, Document]:
+        """Newest documents of the bodies (the register can be long: the
+        last ``DOCUMENT_LIMIT`` are offered, plus the task's own)."""
+        qs = (
+            Document.objects.filter(body__in=self.bodies)
+            .only("id", "number", "symbol", "issued_on", "summary", "body_id")
+            .order_by("-issued_on", "-id")[: self.DOCUMENT_LIMIT]
+        )
+        found = {d.pk: d for d in qs}
+        extra = self.extra_document
+        if extra is not None and extra.pk not in found:
+            found[extra.pk] = extra
+        return found
+
+    DOCUMENT_LIMIT = 500
+
+    @cached_property
+    def owners(self) -> dict[int, object]:
+        """People holding a role in the bodies today."""
+        User = get_user_model()
+        ids = (
+            Membership.objects.as_of(local_today())
+            .filter(body__in=self.bodies)
+            .values("person_id")
+        )
+        found = {
+            u.pk: u
+            for u in User.objects.filter(pk__in=ids, is_active=True)
+            .select_related("agency")
+            .order_by("full_name", "username")
+        }
+        extra = self.extra_owner
+        if extra is not None and extra.pk not in found:
+            found[extra.pk] = extra
+        return found
+
+    # (value, label) lists for the widgets
+    def agency_choices(self) -> list[tuple[str, str]]:
+        return [(str(pk), dated_label(a, a.name)) for pk, a in self.agencies.items()]
+
+    def sector_choices(self) -> list[tuple[str, str]]:
+        return [(str(pk), s.name) for pk, s in self.sectors.items()]
+
+    def unit_choices(self) -> list[tuple[str, str]]:
+        return [(str(pk), dated_label(u, u.name)) for pk, u in self.units.items()]
+
+    def document_choices(self) -> list[tuple[str, str]]:
+        return [(str(pk), document_label(d)) for pk, d in self.documents.items()]
+
+    def owner_choices(self) -> list[tuple[str, str]]:
+        out = []
+        for pk, user in self.owners.items():
+            name = user.full_name or user.username
+            if user.agency_id:
+                name = f"{name} — {user.agency}"
+            out.append((str(pk), name))
+        return out
+
+
+class ObjectChoiceField(forms.ChoiceField):
+    """A select over a pre-loaded ``{pk: object}``; cleans to the object.
+
+    ``objects`` is a callable so the query runs only when the page needs it.
+    """
+
+    def __init__(
+        self,
+        *,
+        objects: Callable[[], dict],
+        choices: Callable[[], list],
+        empty_label=None,
+        **kwargs,
+    ):
+        self._objects = objects
+        empty = [("", empty_label)] if empty_label is not None else []
+        super().__init__(choices=lambda: [*empty, *choices()], **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return self._objects()[int(value)]
+        except (KeyError, ValueError, TypeError):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+    def validate(self, value):
+        if value is None and self.required:
+            raise forms.ValidationError(self.error_messages["required"], "required")
+
+    def prepare_value(self, value):
+        return getattr(value, "pk", value)
+
+
+class ObjectMultipleChoiceField(forms.MultipleChoiceField):
+    def __init__(self, *, objects: Callable[[], dict], choices: Callable, **kwargs):
+        self._objects = objects
+        super().__init__(choices=choices, **kwargs)
+
+    def to_python(self, value):
+        values = super().to_python(value)
+        out = []
+        objects = self._objects()
+        for item in values:
+            try:
+                out.append(objects[int(item)])
+            except (KeyError, ValueError, TypeError):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                ) from None
+        return out
+
+    def validate(self, value):
+        if not value and self.required:
+            raise forms.ValidationError(self.error_messages["required"], "required")
+
+    def prepare_value(self, value):
+        if value is None:
+            return []
+        return [getattr(v, "pk", v) for v in value]
+
+
+# --- list filters ------------------------------------------------------------------
+
+
+class TaskFilterForm(forms.Form):
+    """The list's filter controls. Parsing is ``selectors.parse_task_filters``
+    (shared with the API); this form only shows the values and puts the
+    parser's messages on their fields."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Code, words of the title or of the latest update"),
+            }
+        ),
+    )
+    bucket = forms.ChoiceField(label=_("Status"), required=False)
+    warning = forms.ChoiceField(label=_("Warning"), required=False)
+    state = forms.ChoiceField(label=_("Stage"), required=False)
+    lead_agency = forms.ChoiceField(
+        label=_("Lead agency"), required=False, widget=forms.Select(attrs=TOM)
+    )
+    cooperating_agency = forms.ChoiceField(
+        label=_("Co-operating agency"), required=False, widget=forms.Select(attrs=TOM)
+    )
+    sector = forms.ChoiceField(label=_("Sector"), required=False)
+    province = forms.ChoiceField(
+        label=_("Province"), required=False, widget=forms.Select(attrs=TOM)
+    )
+    is_key = forms.ChoiceField(label=_("Key tasks"), required=False)
+    deadline_from = DateField(label=_("Deadline from"), required=False)
+    deadline_to = DateField(label=_("Deadline to"), required=False)
+    assigned_from = DateField(label=_("Assigned from"), required=False)
+    assigned_to = DateField(label=_("Assigned to"), required=False)
+    source_document = forms.ChoiceField(label=_("Source document"), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), required=False)
+    on = DateField(
+        label=_("As of"),
+        required=False,
+        help_text=_("Statuses as they were on this date; empty for today."),
+    )
+
+    DATE_FIELDS = ("deadline_from", "deadline_to", "assigned_from", "assigned_to", "on")
+
+    def __init__(
+        self,
+        data,
+        *,
+        filters: selectors.TaskFilters,
+        errors: dict[str, str],
+        choices: Choices,
+        source_document: Document | None = None,
+    ):
+        data = data.copy()
+        # Dates the parser understood are shown as dd/mm/yyyy.
+        for name in self.DATE_FIELDS:
+            value = getattr(filters, name)
+            if value and name not in errors:
+                data[name] = value.strftime("%d/%m/%Y")
+        super().__init__(data)
+        self.parse_errors = errors
+        f = self.fields
+        f["bucket"].choices = [
+            ("", _("All statuses")),
+            *((k, v) for k, v in buckets.BUCKET_LABELS.items()),
+        ]
+        f["warning"].choices = [
+            ("", _("Any")),
+            *((k, v) for k, v in buckets.WARNING_LABELS.items()),
+        ]
+        f["state"].choices = [("", _("All stages")), *Task.State.choices]
+        agencies = _lazy_choices(_("All agencies"), choices.agency_choices)
+        f["lead_agency"].choices = agencies
+        f["cooperating_agency"].choices = agencies
+        f["sector"].choices = _lazy_choices(_("All sectors"), choices.sector_choices)
+        f["province"].choices = _lazy_choices(_("All provinces"), choices.unit_choices)
+        f["is_key"].choices = [
+            ("", _("All tasks")),
+            ("1", _("Key tasks only")),
+            ("0", _("Other tasks only")),
+        ]
+        f["source_document"].choices = [("", _("Any document"))] + (
+            [(str(source_document.pk), document_label(source_document))]
+            if source_document is not None
+            else []
+        )
+        f["sort"].choices = list(selectors.SORT_LABELS.items())
+        if not data.get("sort"):
+            self.data["sort"] = selectors.DEFAULT_SORT
+
+    def full_clean(self):
+        """The parser has validated; its messages become the fields' errors."""
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        for name, message in self.parse_errors.items():
+            key = name if name in self.fields else "__all__"
+            self._errors.setdefault(key, self.error_class()).append(message)
+
+
+def _lazy_choices(empty_label, provider: Callable[[], list]) -> Callable[[], list]:
+    def choices():
+        return [("", empty_label), *provider()]
+
+    return choices
+
+
+# --- create / edit -------------------------------------------------------------------
+
+
+DEADLINE_DATE = "date"
+DEADLINE_NONE = "none"
+DEADLINE_KINDS = [
+    (DEADLINE_DATE, _("By a deadline")),
+    (DEADLINE_NONE, _("No deadline")),
+    (Task.Recurrence.MONTHLY, _("Recurring: monthly")),
+    (Task.Recurrence.QUARTERLY, _("Recurring: quarterly")),
+]
+
+
+class TaskForm(forms.Form):
+    """A new task. ``bodies``: the bodies the user may assign tasks in."""
+
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"maxlength": 500}),
+    )
+    body = forms.ModelChoiceField(
+        label=_("Assigning body"), queryset=Body.objects.none(), empty_label=None
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    source_document = forms.ChoiceField(
+        label=_("Source document"),
+        required=False,
+        help_text=_("The directive, decision or conclusion from the register."),
+    )
+    source_text = forms.CharField(
+        label=_("Source (when not in the register)"),
+        required=False,
+        max_length=500,
+        help_text=_("For example: conclusion of the team meeting of 05/03/2025."),
+    )
+    assigned_on = DateField(label=_("Assigned on"))
+    lead_agency = forms.ChoiceField(label=_("Lead agency"))
+    owner = forms.ChoiceField(
+        label=_("Person in charge"),
+        required=False,
+        help_text=_("A member of the body who works at the lead agency."),
+    )
+    sector = forms.ChoiceField(label=_("Sector"), required=False)
+    provinces = forms.MultipleChoiceField(
+        label=_("Provinces concerned"), required=False
+    )
+    is_key = forms.BooleanField(label=_("Key task"), required=False)
+    deadline_kind = forms.ChoiceField(
+        label=_("Deadline"),
+        choices=DEADLINE_KINDS,
+        initial=DEADLINE_DATE,
+        widget=forms.RadioSelect,
+    )
+    deadline = DateField(label=_("Deadline date"), required=False)
+
+    def __init__(self, *args, choices: Choices, bodies: list[Body] | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices = choices
+        f = self.fields
+        if bodies is None:
+            del f["body"]
+        else:
+            f["body"].queryset = Body.objects.filter(
+                pk__in=[b.pk for b in bodies]
+            ).order_by("kind", "name")
+            if len(bodies) == 1:
+                f["body"].widget = forms.HiddenInput()
+        f["source_document"] = ObjectChoiceField(
+            label=f["source_document"].label,
+            help_text=f["source_document"].help_text,
+            required=False,
+            objects=lambda: choices.documents,
+            choices=choices.document_choices,
+            empty_label=_("— none —"),
+            widget=forms.Select(attrs=TOM),
+        )
+        f["lead_agency"] = ObjectChoiceField(
+            label=f["lead_agency"].label,
+            objects=lambda: choices.agencies,
+            choices=choices.agency_choices,
+            empty_label=_("— choose —"),
+            widget=forms.Select(attrs=TOM),
+        )
+        f["owner"] = ObjectChoiceField(
+            label=f["owner"].label,
+            help_text=f["owner"].help_text,
+            required=False,
+            objects=lambda: choices.owners,
+            choices=choices.owner_choices,
+            empty_label=_("— none —"),
+            widget=forms.Select(attrs=TOM),
+        )
+        f["sector"] = ObjectChoiceField(
+            label=f["sector"].label,
+            required=False,
+            objects=lambda: choices.sectors,
+            choices=choices.sector_choices,
+            empty_label=_("— none —"),
+        )
+        f["provinces"] = ObjectMultipleChoiceField(
+            label=f["provinces"].label,
+            required=False,
+            objects=lambda: choices.units,
+            choices=choices.unit_choices,
+            widget=forms.SelectMultiple(attrs=TOM),
+        )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("deadline_kind")
+        if kind == DEADLINE_DATE:
+            if not data.get("deadline") and "deadline" not in self.errors:
+                self.add_error(
+                    "deadline",
+                    gettext("Enter the deadline, or choose “No deadline”."),
+                )
+        elif kind:
+            data["deadline"] = None
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kind = data["deadline_kind"]
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "source_document": data["source_document"],
+            "source_text": data["source_text"],
+            "assigned_on": data["assigned_on"],
+            "lead_agency": data["lead_agency"],
+            "owner": data["owner"],
+            "sector": data["sector"],
+            "provinces": data["provinces"],
+            "is_key": data["is_key"],
+            "deadline": data["deadline"] if kind == DEADLINE_DATE else None,
+            "recurrence": kind
+            if kind in (Task.Recurrence.MONTHLY, Task.Recurrence.QUARTERLY)
+            else Task.Recurrence.NONE,
+        }
+
+
+class TaskEditForm(TaskForm):
+    """Editing keeps the body, the assigned date and the deadline (changed by
+    the "Change deadline" action, which records a reason); it carries the
+    version the user read."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    recurrence = forms.ChoiceField(
+        label=_("Recurrence"), choices=Task.Recurrence.choices, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, bodies=None, **kwargs)
+        for name in ("assigned_on", "deadline_kind", "deadline"):
+            del self.fields[name]
+
+    def clean(self):
+        return forms.Form.clean(self)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in (
+                "title",
+                "description",
+                "source_document",
+                "source_text",
+                "lead_agency",
+                "owner",
+                "sector",
+                "provinces",
+                "is_key",
+            )
+        } | {"recurrence": data.get("recurrence") or Task.Recurrence.NONE}
+
+
+class PartForm(forms.Form):
+    """One co-operating agency; a row without an agency is ignored."""
+
+    agency = forms.ChoiceField(label=_("Co-operating agency"), required=False)
+    description = forms.CharField(
+        label=_("Its part"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"maxlength": 500}),
+    )
+    deadline = DateField(label=_("Sub-deadline"), required=False)
+
+    def __init__(self, *args, choices: Choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"] = ObjectChoiceField(
+            label=self.fields["agency"].label,
+            required=False,
+            objects=lambda: choices.agencies,
+            choices=choices.agency_choices,
+            empty_label=_("— choose —"),
+            widget=forms.Select(attrs=TOM),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            not data.get("agency")
+            and (data.get("description") or data.get("deadline"))
+            and not data.get("DELETE")
+        ):
+            self.add_error("agency", gettext("Choose the co-operating agency."))
+        return data
+
+
+class BasePartFormSet(forms.BaseFormSet):
+    def __init__(self, *args, choices: Choices, **kwargs):
+        self.choices = choices
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "choices": self.choices}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            renderer=self.renderer,
+            choices=self.choices,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def parts(self) -> list[dict]:
+        """``[{agency, description, deadline}]`` for the service."""
+        out = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or not data.get("agency"):
+                continue
+            out.append(
+                {
+                    "agency": data["agency"],
+                    "description": data.get("description") or "",
+                    "deadline": data.get("deadline"),
+                }
+            )
+        return out
+
+
+PartFormSet = forms.formset_factory(
+    PartForm, formset=BasePartFormSet, extra=2, can_delete=True, max_num=50
+)
+PARTS_PREFIX = "parts"
+
+
+# --- progress and actions ------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class ProgressForm(forms.Form):
+    percent = forms.IntegerField(
+        label=_("Progress (%)"),
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 5}),
+    )
+    text = forms.CharField(
+        label=_("What was done"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reason = forms.CharField(
+        label=_("Reason (if the progress goes down)"),
+        required=False,
+        max_length=500,
+    )
+    reported_on = DateField(
+        label=_("Date"), required=False, help_text=_("Empty for today.")
+    )
+    part = forms.TypedChoiceField(
+        label=_("Report on"), coerce=int, required=False, empty_value=None
+    )
+    files = MultipleFileField(label=_("Files"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, parts=(), task_level: bool = True, **kwargs):
+        """``parts``: co-operating parts the user reports on; ``task_level``:
+        the user may also report on the task itself (lead agency, owner)."""
+        super().__init__(*args, **kwargs)
+        parts = list(parts)
+        field = self.fields["part"]
+        if task_level and parts:
+            field.choices = [
+                ("", _("The whole task (lead agency)")),
+                *((p.pk, str(p.agency)) for p in parts),
+            ]
+        elif len(parts) > 1:
+            field.choices = [(p.pk, str(p.agency)) for p in parts]
+            field.required = True
+        else:
+            # One part: the service reports on it; none: on the task.
+            del self.fields["part"]
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    new_deadline = DateField(label=_("New deadline"), required=False)
+    reported_on = DateField(
+        label=_("Date the work was done"),
+        required=False,
+        help_text=_("Empty for today."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    REASON_LABELS = {
+        "report_done": _("Closing note (optional)"),
+        "reopen": _("What still needs to be done"),
+        "cancel": _("Reason for cancelling"),
+        "change_deadline": _("Reason for the change"),
+    }
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        t = workflow.TRANSITIONS.get(action)
+        if action in self.REASON_LABELS:
+            self.fields["reason"].label = self.REASON_LABELS[action]
+        if t is not None and t.reason_required:
+            self.fields["reason"].required = True
+        if action == "change_deadline":
+            self.fields["new_deadline"].required = True

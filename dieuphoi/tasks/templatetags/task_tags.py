@@ -1,0 +1,69 @@
+"""Display helpers for task templates (``{% load task_tags %}``).
+
+Colours of the buckets (domain.md §3): green on time, blue within deadline,
+amber due soon, red overdue, grey late or cancelled.
+"""
+
+from django import template
+
+from dieuphoi.tasks import buckets, workflow
+
+register = template.Library()
+
+BUCKET_CLASSES = {
+    buckets.COMPLETED_ON_TIME: "text-bg-success",
+    buckets.IN_PROGRESS_WITHIN_DEADLINE: "text-bg-primary",
+    buckets.OVERDUE: "text-bg-danger",
+    buckets.COMPLETED_LATE: "text-bg-secondary",
+    None: "text-bg-secondary",
+}
+WARNING_CLASSES = {
+    buckets.DUE_SOON: "text-bg-warning",
+    buckets.AT_RISK: "bg-warning-subtle text-warning-emphasis border border-warning",
+}
+
+
+@register.filter
+def bucket_class(name) -> str:
+    return BUCKET_CLASSES.get(name or None, "text-bg-secondary")
+
+
+@register.filter
+def bucket_label(name) -> str:
+    return buckets.bucket_label(name or None)
+
+
+@register.filter
+def warning_class(name) -> str:
+    return WARNING_CLASSES.get(name, "text-bg-light")
+
+
+@register.filter
+def warning_label(name) -> str:
+    return buckets.warning_label(name)
+
+
+@register.filter
+def task_warnings(task) -> list[str]:
+    """Warning names of a task annotated by ``buckets.annotate_buckets``."""
+    return buckets.task_warnings(task)
+
+
+@register.filter
+def action_label(name) -> str:
+    return workflow.action_label(name)
+
+
+@register.filter
+def progress_class(task) -> str:
+    """Colour class of the progress bar (static/css/tasks.css): the bucket's."""
+    bucket = getattr(task, "bucket", None)
+    if bucket == buckets.OVERDUE:
+        return "is-overdue"
+    if bucket == buckets.COMPLETED_ON_TIME:
+        return "is-done"
+    if bucket == buckets.COMPLETED_LATE or bucket is None:
+        return "is-closed"
+    if getattr(task, "is_at_risk", False) or getattr(task, "is_due_soon", False):
+        return "is-warning"
+    return "is-open"
