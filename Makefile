@@ -32,8 +32,8 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 messages: install
-	DIEUPHOI_TESTING=1 $(PY) manage.py makemessages -l vi --no-location --no-obsolete -i ".venv/*" -i "static/*"
-	DIEUPHOI_TESTING=1 $(PY) manage.py compilemessages -l vi
+	DIEUPHOI_TESTING=1 $(PY) manage.py makemessages -l vi --no-location --no-obsolete -i ".venv/*" -i "static/*" -i "staticfiles/*" -i "var/*"
+	DIEUPHOI_TESTING=1 $(PY) manage.py compilemessages -l vi --ignore ".venv/*" --ignore "var/*"
 
 check-translations: install
 	$(PY) scripts/check_translations.py locale/vi/LC_MESSAGES/django.po

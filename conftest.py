@@ -20,6 +20,40 @@ PASSWORD = "mat-khau-thu-nghiem-1"
 START = datetime.date(2022, 12, 1)
 
 
+@pytest.fixture(autouse=True)
+def _working_day_calendar():
+    """Each test starts from an empty working-day table, cached without
+    queries; a table cached by an earlier test must not leak into it."""
+    from dieuphoi.workdays import calendar
+
+    calendar.reset_for_tests()
+    yield
+    calendar.reset_for_tests()
+
+
+@pytest.fixture(autouse=True)
+def _job_workers_inside_tests(monkeypatch):
+    """Let tests drain the queue with ``db_worker --batch`` (or
+    ``jobs_worker``, ``schedule_daily --loop``) in-process: workers close
+    "old" connections between jobs, which inside a test's transaction would
+    close the test's own connection on PostgreSQL; and db_worker installs
+    SIGINT/SIGTERM handlers it never puts back."""
+    import signal
+
+    from django_tasks_db.management.commands import db_worker
+
+    from dieuphoi.jobs.management.commands import jobs_worker
+    from dieuphoi.workdays.management.commands import schedule_daily
+
+    for module in (db_worker, jobs_worker, schedule_daily):
+        monkeypatch.setattr(module, "close_old_connections", lambda: None)
+    signums = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+    saved = {signum: signal.getsignal(signum) for signum in signums}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
 @pytest.fixture
 def hanoi_team(db):
     return BodyFactory(

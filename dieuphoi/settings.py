@@ -80,8 +80,13 @@ INSTALLED_APPS = [
     "dieuphoi.accounts",
     "dieuphoi.audit",
     "dieuphoi.org",
+    "dieuphoi.workdays",
+    "dieuphoi.jobs",
     "dieuphoi.docs",
     "dieuphoi.tasks",
+    "dieuphoi.letters",
+    "dieuphoi.notifications",
+    "dieuphoi.reminders",
     "dieuphoi.api",
 ]
 
@@ -235,18 +240,46 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Background jobs: database backend by default; DUMMY in tests;
-# "rq" needs django-tasks-rq and REDIS_URL (scale-out).
+# "rq" (scale-out) runs them on Redis at REDIS_URL through django-tasks-rq,
+# worked by `manage.py rqworker --job-class django_tasks_rq.Job --with-scheduler`.
 TASKS_BACKEND = env_str("TASKS_BACKEND", "dummy" if TESTING else "database")
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "dummy": "django_tasks.backends.dummy.DummyBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
 }
 if TASKS_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(
         f"TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}, got {TASKS_BACKEND!r}"
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+# Like the database backend, a job enqueued in a transaction is sent only if
+# the transaction commits.
+RQ = {"COMMIT_MODE": "on_db_commit"}
+if TASKS_BACKEND == "rq":
+    TASKS["default"]["QUEUES"] = ["default"]
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+
+# The daily scheduler (`manage.py schedule_daily --loop`) fires once per local
+# day at or after this time (HH:MM, Asia/Ho_Chi_Minh).
+SCHEDULER_RUN_AT = env_str("SCHEDULER_RUN_AT", "06:00")
+try:
+    _hour, _minute = (int(part) for part in SCHEDULER_RUN_AT.split(":"))
+    if not (0 <= _hour < 24 and 0 <= _minute < 60):
+        raise ValueError
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"SCHEDULER_RUN_AT must be HH:MM (24-hour), got {SCHEDULER_RUN_AT!r}"
+    ) from exc
+# A RUNNING job whose worker has not been seen for this many seconds, or (for
+# workers without a heartbeat) that started this many minutes ago, is stale:
+# the reaper re-queues it, or marks it failed after JOB_REAP_MAX_ATTEMPTS.
+JOB_HEARTBEAT_TIMEOUT_SECONDS = env_int("JOB_HEARTBEAT_TIMEOUT_SECONDS", 90)
+JOB_STALE_AFTER_MINUTES = env_int("JOB_STALE_AFTER_MINUTES", 60)
+JOB_REAP_MAX_ATTEMPTS = env_int("JOB_REAP_MAX_ATTEMPTS", 3)
 
 # E-mail: Django's own setting names, read from the environment.
 EMAIL_BACKEND = env_str(
@@ -294,6 +327,47 @@ CONTENT_SECURITY_POLICY = {
 
 # Domain settings
 DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS", 5)
+# A task is "at risk" when its progress is more than this many percentage
+# points behind the share of its time already elapsed (dieuphoi.tasks.buckets).
+TASK_AT_RISK_GAP = env_int("TASK_AT_RISK_GAP", 25)
+# Seconds the task summary's counts may be cached per process; any task write
+# invalidates them at once (dieuphoi.tasks.selectors). 0 = no cache.
+TASK_SUMMARY_CACHE_SECONDS = env_int("TASK_SUMMARY_CACHE_SECONDS", 0 if TESTING else 60)
+# Other processes see a change to the working-day table within this many
+# seconds (dieuphoi.workdays.calendar).
+WORKDAYS_CACHE_SECONDS = env_int("WORKDAYS_CACHE_SECONDS", 10)
+
+# Notifications and reminders (dieuphoi.notifications, dieuphoi.reminders).
+# The absolute address of the site, for links in e-mails.
+SITE_URL = (env_str("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must start with http:// or https://, got {SITE_URL!r}"
+    )
+# A failed e-mail is retried with back-off (this many seconds, doubling)
+# until this many attempts; then it is marked failed for administrators.
+NOTIFICATION_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", 5)
+NOTIFICATION_EMAIL_RETRY_SECONDS = env_int("NOTIFICATION_EMAIL_RETRY_SECONDS", 60)
+# The reminder ladder, in working days: reminders this many working days
+# before a deadline (and on the day), an urging notice every N working days
+# after it, escalation after that many urgings; tasks without a deadline get
+# a progress request each month ("monthly", "quarterly" or "off").
+try:
+    REMINDER_BEFORE_DAYS = [int(n) for n in env_list("REMINDER_BEFORE_DAYS", "5,1")]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "REMINDER_BEFORE_DAYS must be comma-separated whole numbers, e.g. 5,1"
+    ) from exc
+URGING_EVERY_WORKING_DAYS = env_int("URGING_EVERY_WORKING_DAYS", 3)
+ESCALATE_AFTER_URGINGS = env_int("ESCALATE_AFTER_URGINGS", 3)
+PROGRESS_REQUEST_EVERY = env_str("PROGRESS_REQUEST_EVERY", "monthly")
+if PROGRESS_REQUEST_EVERY not in ("monthly", "quarterly", "off"):
+    raise ImproperlyConfigured(
+        "PROGRESS_REQUEST_EVERY must be monthly, quarterly or off, "
+        f"got {PROGRESS_REQUEST_EVERY!r}"
+    )
+# Reminders handled per transaction by the daily job.
+REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 1000)
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from .labels import change_label
 from .models import AuditEvent
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -40,7 +41,7 @@ def field_label(model, name: str) -> str:
             return str(capfirst(model._meta.get_field(name).verbose_name))
         except (FieldDoesNotExist, AttributeError):
             pass
-    return name.replace("_", " ")
+    return change_label(name) or name.replace("_", " ")
 
 
 def format_value(value) -> str:

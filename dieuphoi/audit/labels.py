@@ -48,6 +48,20 @@ def register_action_labels(labels: dict[str, str]) -> None:
     _LABELS.update(labels)
 
 
+# Labels for keys of ``changes`` that are not fields of the target model
+# (e.g. the letter that urged a task), registered like action labels.
+_CHANGE_LABELS: dict[str, str] = {}
+
+
+def register_change_labels(labels: dict[str, str]) -> None:
+    _CHANGE_LABELS.update(labels)
+
+
+def change_label(name: str) -> str | None:
+    label = _CHANGE_LABELS.get(name)
+    return None if label is None else str(label)
+
+
 def action_label(action: str) -> str:
     if action in _LABELS:
         return str(_LABELS[action])

@@ -66,3 +66,32 @@ def audit_record(
         request_id=ctx.request_id,
         ip=ctx.ip,
     )
+
+
+def audit_record_many(*, actor, events, batch_size: int = 500) -> int:
+    """Append many events in bulk INSERTs (jobs writing thousands of rows).
+
+    ``events``: iterable of dicts with ``action``, ``target_type`` (a
+    ContentType), ``target_id``, ``target_repr`` and optional ``changes``
+    (the target is named rather than loaded, so no model instance is needed).
+    Same rows as ``audit_record`` per event; call it inside the transaction
+    of the change. Returns the number of events written.
+    """
+    ctx = current_request_context()
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    rows = [
+        AuditEvent(
+            actor=actor_obj,
+            actor_name=(str(actor_obj) if actor_obj else "")[:150],
+            action=event["action"],
+            target_type=event["target_type"],
+            target_id=str(event["target_id"]),
+            target_repr=str(event["target_repr"])[:255],
+            changes={k: _jsonable(v) for k, v in (event.get("changes") or {}).items()},
+            request_id=ctx.request_id,
+            ip=ctx.ip,
+        )
+        for event in events
+    ]
+    AuditEvent.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)

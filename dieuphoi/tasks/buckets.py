@@ -7,8 +7,10 @@ Public names:
   ``WARNINGS``: ``due_soon``, ``at_risk``.
 - ``bucket_label(name)``, ``warning_label(name)``; ``BUCKET_LABELS``,
   ``WARNING_LABELS``.
-- ``bucket_q(name, on)``, ``warning_q(name, on)``, ``in_view_q(on)``,
-  ``open_q(on)``: ``Q`` objects for filters and ``Count(filter=...)``.
+- ``bucket_q(name, on, indexed=True)``, ``warning_q(name, on, indexed=True)``,
+  ``in_view_q(on)``, ``open_q(on)``: ``Q`` objects for filters (``indexed=True``,
+  the default) and for ``Count(filter=...)`` over many rows (``indexed=False``);
+  both forms select the same rows.
 - ``annotate_buckets(qs, on)``: adds ``bucket`` (a name, or ``None`` for a
   cancelled task), ``is_due_soon`` and ``is_at_risk``.
 - ``bucket_of(task, on)`` / ``warnings_of(task, on)``: the plain-Python
@@ -32,8 +34,8 @@ The rules, as of date D (default today in Asia/Ho_Chi_Minh):
   current progress: the "as of" view is historical for dates, not for
   deadline changes or progress.
 - due_soon: open on D and D ≤ deadline ≤ D + N working days
-  (``settings.DUE_SOON_WORKING_DAYS``, default 5; Mon-Fri minus Vietnamese
-  public holidays from ``holidays.VN``).
+  (``settings.DUE_SOON_WORKING_DAYS``, default 5; working days from
+  ``dieuphoi.workdays.calendar``: holidays package plus the admin table).
 - at_risk: open on D, deadline after D, and progress is more than
   ``settings.TASK_AT_RISK_GAP`` (default 25) percentage points behind the
   share of the time elapsed: ``progress < 100·(D - assigned)/(deadline -
@@ -44,10 +46,8 @@ The rules, as of date D (default today in Asia/Ho_Chi_Minh):
 from __future__ import annotations
 
 import datetime
-import functools
 from typing import Any
 
-import holidays
 from django.conf import settings
 from django.db.models import (
     BooleanField,
@@ -67,6 +67,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.core.models import local_today
+from dieuphoi.workdays import calendar
 
 from .models import Task
 
@@ -111,36 +112,24 @@ def at_risk_gap() -> int:
 
 
 # --- working days -----------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=64)
-def _vn_holidays(year: int) -> frozenset[datetime.date]:
-    return frozenset(holidays.VN(years=year))
+#
+# ``dieuphoi.workdays.calendar`` decides what a working day is (Mon-Fri minus
+# Vietnamese public holidays, plus the admin table of announced days off and
+# swapped working Saturdays); it caches, so these cost no query.
 
 
 def is_working_day(day: datetime.date) -> bool:
-    return day.weekday() < 5 and day not in _vn_holidays(day.year)
+    return calendar.is_working_day(day)
 
 
 def add_working_days(start: datetime.date, n: int) -> datetime.date:
     """The date ``n`` working days after ``start`` (``start`` itself not counted)."""
-    day = start
-    counted = 0
-    while counted < n:
-        day += datetime.timedelta(days=1)
-        if is_working_day(day):
-            counted += 1
-    return day
-
-
-@functools.lru_cache(maxsize=512)
-def _due_soon_limit(on: datetime.date, n: int) -> datetime.date:
-    return add_working_days(on, n)
+    return calendar.add_working_days(start, n)
 
 
 def due_soon_limit(on: datetime.date) -> datetime.date:
     """Last deadline that counts as "due soon" on ``on``."""
-    return _due_soon_limit(on, due_soon_days())
+    return calendar.add_working_days(on, due_soon_days())
 
 
 # --- SQL --------------------------------------------------------------------
@@ -184,7 +173,13 @@ def _date(on: datetime.date) -> Value:
 
 
 def in_view_q(on: datetime.date) -> Q:
-    """Tasks that exist on ``on`` (assigned on or before it)."""
+    """Tasks that exist on ``on`` (assigned on or before it).
+
+    The services refuse an assigned date in the future, so from today on
+    every task is in view and no condition is needed.
+    """
+    if _is_present(on):
+        return Q()
     return Q(assigned_on__lte=on)
 
 
@@ -211,12 +206,13 @@ def cancelled_q(on: datetime.date) -> Q:
     return Q(state=S.CANCELLED, cancelled_on__lte=on)
 
 
-def open_q(on: datetime.date) -> Q:
+def open_q(on: datetime.date, *, indexed: bool = True) -> Q:
     """Open on ``on``: an open state, or completed/cancelled after ``on``."""
+    now_open = Q(is_open=1) if indexed else Q(state__in=OPEN_STATES)
     if _is_present(on):
-        return Q(is_open=True)
+        return now_open
     return (
-        Q(is_open=True)
+        now_open
         | Q(state=S.COMPLETED, completed_on__gt=on)
         | Q(state=S.CANCELLED, cancelled_on__gt=on)
     )
@@ -227,20 +223,36 @@ def counted_q(on: datetime.date) -> Q:
     return ~cancelled_q(on)
 
 
-def bucket_q(name: str, on: datetime.date) -> Q:
-    """Tasks in bucket ``name`` on ``on``. The four are mutually exclusive.
+# Two equal forms of each rule. ``indexed=True`` (lists) compares the
+# generated columns ``is_open`` and ``deadline_key`` (the deadline with "none"
+# as 9999-12-31), so "open and no deadline or deadline >= D" is one index
+# range. ``indexed=False`` (counts over many rows) compares the base columns:
+# SQLite searches generated columns through an index but cannot read them
+# from a covering index, so scans and aggregates use the stored columns.
 
-    ``deadline_key`` is the deadline with "none" as 9999-12-31, so
-    "no deadline or deadline >= D" is one indexable range.
-    """
+
+def bucket_q(name: str, on: datetime.date, *, indexed: bool = True) -> Q:
+    """Tasks in bucket ``name`` on ``on``. The four are mutually exclusive."""
     if name == COMPLETED_ON_TIME:
-        return completed_q(on) & Q(completed_on__lte=F("deadline_key"))
+        if indexed:
+            return completed_q(on) & Q(completed_on__lte=F("deadline_key"))
+        return completed_q(on) & (
+            Q(deadline__isnull=True) | Q(completed_on__lte=F("deadline"))
+        )
     if name == COMPLETED_LATE:
-        return completed_q(on) & Q(completed_on__gt=F("deadline_key"))
+        # completed_on <= on, so a late task's deadline is before ``on``:
+        # the bound lets a descending deadline scan skip the open tasks.
+        key = "deadline_key" if indexed else "deadline"
+        return completed_q(on) & Q(**{f"{key}__lt": on, "completed_on__gt": F(key)})
     if name == IN_PROGRESS_WITHIN_DEADLINE:
-        return open_q(on) & Q(deadline_key__gte=on)
+        if indexed:
+            return open_q(on) & Q(deadline_key__gte=on)
+        return open_q(on, indexed=False) & (
+            Q(deadline__isnull=True) | Q(deadline__gte=on)
+        )
     if name == OVERDUE:
-        return open_q(on) & Q(deadline_key__lt=on)
+        key = "deadline_key" if indexed else "deadline"
+        return open_q(on, indexed=indexed) & Q(**{f"{key}__lt": on})
     raise ValueError(name)
 
 
@@ -252,15 +264,16 @@ def at_risk_condition(on: datetime.date):
     return LessThan(lhs, rhs)
 
 
-def warning_q(name: str, on: datetime.date) -> Q:
+def warning_q(name: str, on: datetime.date, *, indexed: bool = True) -> Q:
+    key = "deadline_key" if indexed else "deadline"
     if name == DUE_SOON:
-        return open_q(on) & Q(
-            deadline_key__gte=on, deadline_key__lte=due_soon_limit(on)
+        return open_q(on, indexed=indexed) & Q(
+            **{f"{key}__gte": on, f"{key}__lte": due_soon_limit(on)}
         )
     if name == AT_RISK:
         return (
-            open_q(on)
-            & Q(deadline_key__gt=on, deadline__isnull=False)
+            open_q(on, indexed=indexed)
+            & Q(**{f"{key}__gt": on, "deadline__isnull": False})
             & Q(at_risk_condition(on))
         )
     raise ValueError(name)
@@ -268,7 +281,10 @@ def warning_q(name: str, on: datetime.date) -> Q:
 
 def bucket_expression(on: datetime.date) -> Case:
     return Case(
-        *[When(bucket_q(name, on), then=Value(name)) for name in BUCKETS],
+        *[
+            When(bucket_q(name, on, indexed=False), then=Value(name))
+            for name in BUCKETS
+        ],
         default=Value(None),
         output_field=CharField(),
     )
@@ -279,12 +295,12 @@ def annotate_buckets(qs: QuerySet[Task], on: datetime.date) -> QuerySet[Task]:
     return qs.annotate(
         bucket=bucket_expression(on),
         is_due_soon=Case(
-            When(warning_q(DUE_SOON, on), then=Value(True)),
+            When(warning_q(DUE_SOON, on, indexed=False), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
         is_at_risk=Case(
-            When(warning_q(AT_RISK, on), then=Value(True)),
+            When(warning_q(AT_RISK, on, indexed=False), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),

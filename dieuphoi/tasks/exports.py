@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import buckets, selectors
+from .forms import filter_label
 from .models import TaskPart
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -163,7 +164,7 @@ def tasks_xlsx(
     about.append([gettext("Exported by"), str(user)])
     about.append([gettext("Rows"), written])
     for name, value in filters.to_params().items():
-        about.append([name, value])
+        about.append([filter_label(name), value])
 
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -9,7 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -151,14 +151,25 @@ class Task(models.Model):
         output_field=models.DateField(),
         db_persist=True,
     )
-    # The state is open (new, in progress, extension requested, reported
-    # done): an indexable flag, because SQLite cannot match a partial index
-    # against a query's bound parameters.
+    # 1 when the state is open (new, in progress, extension requested,
+    # reported done), else 0: an indexable flag. SQLite cannot match a partial
+    # index against a query's bound parameters, and Django writes a boolean
+    # column as a bare term that SQLite's planner does not use for an index
+    # equality; an integer compared with ``= 1`` works on both databases.
     is_open = models.GeneratedField(
-        expression=Q(
-            state__in=["new", "in_progress", "extension_requested", "reported_done"]
+        expression=Case(
+            When(
+                state__in=[
+                    "new",
+                    "in_progress",
+                    "extension_requested",
+                    "reported_done",
+                ],
+                then=Value(1),
+            ),
+            default=Value(0),
         ),
-        output_field=models.BooleanField(),
+        output_field=models.SmallIntegerField(),
         db_persist=True,
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -211,6 +222,24 @@ class Task(models.Model):
             ),
             models.Index(fields=["deadline", "id"]),
             models.Index(fields=["sector", "state"]),
+            # Covers the summary's grouped counts (and "my work" counts): a
+            # scan of this index reads no table rows and needs no sort.
+            models.Index(
+                fields=[
+                    "body",
+                    "lead_agency",
+                    "sector",
+                    "state",
+                    "deadline",
+                    "completed_on",
+                    "cancelled_on",
+                    "assigned_on",
+                    "progress",
+                ],
+                name="task_summary_cover",
+            ),
+            # The summary cache's stamp: MAX(updated_at) is one index look-up.
+            models.Index(fields=["updated_at"], name="task_updated_at"),
         ]
 
     def __str__(self) -> str:

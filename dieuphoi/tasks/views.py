@@ -55,6 +55,7 @@ from .forms import (
     TaskFilterForm,
     TaskForm,
     TransitionForm,
+    filter_label,
 )
 from .models import ProgressUpdate, Task
 from .permissions import (
@@ -133,7 +134,7 @@ def _counts_strip(user, filters, on) -> list[dict]:
     strip = [
         {
             "name": "total",
-            "label": gettext("All"),
+            "label": gettext("Total"),
             "count": counts["total"],
             "url": _url("tasks:list", base),
             "active": not filters.bucket,
@@ -170,10 +171,22 @@ ADVANCED_FILTERS = frozenset(
 
 
 def _non_empty_params(request) -> tuple[list, bool]:
-    """The query's non-empty parameters, and whether any were empty."""
+    """The query's parameters without the empty ones and the default sort,
+    and whether any were dropped."""
     raw = [(k, v) for k, values in request.GET.lists() for v in values]
-    clean = [(k, v) for k, v in raw if v.strip()]
+    clean = [
+        (k, v)
+        for k, v in raw
+        if v.strip() and not (k == "sort" and v == selectors.DEFAULT_SORT)
+    ]
     return clean, len(clean) != len(raw)
+
+
+def _detail_base() -> str:
+    """``/tasks/``: rows link ``{{ detail_base }}{{ pk }}/`` (one ``reverse``
+    per page instead of one per row)."""
+    url = reverse("tasks:detail", args=[0])
+    return url[: -len("0/")]
 
 
 @login_required
@@ -189,6 +202,20 @@ def task_list(request):
     if had_empty and not _is_htmx(request):
         return redirect(f"{request.path}?{urlencode(clean)}" if clean else request.path)
     filters, errors = selectors.parse_task_filters(request.GET)
+    on = filters.on or local_today()
+    params = filters.to_params()
+    counts_url = _url("tasks:list", {**params, "part": "counts"})
+    counts_loaded = request.GET.get("part") == "counts"
+    if counts_loaded and _wants_fragment(request):
+        # The counts strip, loaded by the page after it shows: counting the
+        # whole filtered set costs more than the page of rows.
+        context = {
+            "counts": _counts_strip(request.user, filters, on) if not errors else [],
+            "counts_loaded": True,
+            "counts_url": counts_url,
+            "errors": errors,
+        }
+        return render_page(request, "tasks/task_list.html", context, "task-counts")
     after = request.GET.get("after") or None
     page = None
     if not errors:
@@ -198,8 +225,6 @@ def task_list(request):
             )
         except ValidationError as exc:
             errors = {"after": " ".join(exc.messages)}
-    on = page.on if page else (filters.on or local_today())
-    params = filters.to_params()
     more_url = ""
     if page and page.next_cursor:
         more_url = _url("tasks:list", {**params, "after": page.next_cursor})
@@ -208,6 +233,7 @@ def task_list(request):
         "errors": errors,
         "first_page": not after,
         "more_url": more_url,
+        "detail_base": _detail_base(),
         "on": on,
         "filters": filters,
         "export_url": _url("tasks:export", params),
@@ -232,9 +258,12 @@ def task_list(request):
             choices=Choices(),
             source_document=source,
         )
+        context["counts_url"] = counts_url
+        context["counts_loaded"] = counts_loaded
+        # Counted here only when asked without HTMX (the placeholder's link).
         context["counts"] = (
             SimpleLazyObject(lambda: _counts_strip(request.user, filters, on))
-            if not errors
+            if counts_loaded and not errors
             else []
         )
     response = render_page(request, "tasks/task_list.html", context, partial)
@@ -340,6 +369,7 @@ def task_summary(request):
     context = {
         "summary": summary,
         "errors": errors,
+        "error_list": [(filter_label(k), v) for k, v in errors.items()],
         "on_value": (
             filters.on.strftime("%d/%m/%Y")
             if filters.on and "on" not in errors

@@ -87,6 +87,7 @@
       var chart = window.echarts.init(el, null, { renderer: "svg" });
       chart.setOption({
         animation: false,
+        textStyle: { fontFamily: window.getComputedStyle(document.body).fontFamily },
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         legend: { top: 0 },
         grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },

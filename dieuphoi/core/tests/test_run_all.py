@@ -72,13 +72,16 @@ def test_run_all_migrates_and_stops_everything_when_one_child_dies(quick, settin
     settings.TASKS = {"default": {"BACKEND": run_all.DB_TASK_BACKEND}}
     web = FakeProcess([], polls_left=None)
     worker = FakeProcess([], polls_left=2, returncode=3)
-    _, err, code = run([web, worker], port=8123, host="127.0.0.1")
+    scheduler = FakeProcess([], polls_left=None)
+    _, err, code = run([web, worker, scheduler], port=8123, host="127.0.0.1")
     assert code == 3
     assert "worker exited with status 3" in err
     assert quick[0][0] == ("migrate",)
     assert web.argv == ["runserver", "127.0.0.1:8123", "--noreload"]
-    assert worker.argv == ["db_worker", "--no-reload"]
+    assert worker.argv == ["jobs_worker", "--no-reload"]
+    assert scheduler.argv == ["schedule_daily", "--loop"]
     assert web.signals == [signal.SIGTERM]
+    assert scheduler.signals == [signal.SIGTERM]
 
 
 def test_run_all_skips_the_seed_when_the_command_is_absent(quick, settings):

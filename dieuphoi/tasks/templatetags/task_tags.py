@@ -4,11 +4,46 @@ Colours of the buckets (domain.md §3): green on time, blue within deadline,
 amber due soon, red overdue, grey late or cancelled.
 """
 
+import datetime
+
 from django import template
+from django.utils.translation import get_language
 
 from dieuphoi.tasks import buckets, workflow
 
 register = template.Library()
+
+# Translated labels per language: lists render them once per row, and a lazy
+# label costs a gettext lookup each time.
+_LABELS: dict[str | None, dict] = {}
+
+
+def _labels() -> dict:
+    language = get_language()
+    labels = _LABELS.get(language)
+    if labels is None:
+        labels = {name: buckets.bucket_label(name) for name in buckets.BUCKETS}
+        labels[None] = buckets.bucket_label(None)
+        labels.update(
+            {("w", name): buckets.warning_label(name) for name in buckets.WARNINGS}
+        )
+        _LABELS[language] = labels
+    return labels
+
+
+@register.filter
+def dmy(value) -> str:
+    """dd/mm/yyyy: what ``|date:"d/m/Y"`` gives, several times faster (lists
+    show three dates a row)."""
+    if not isinstance(value, datetime.date):
+        return ""
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+
+
+@register.filter
+def iso(value) -> str:
+    return value.isoformat() if isinstance(value, datetime.date) else ""
+
 
 BUCKET_CLASSES = {
     buckets.COMPLETED_ON_TIME: "text-bg-success",
@@ -30,7 +65,8 @@ def bucket_class(name) -> str:
 
 @register.filter
 def bucket_label(name) -> str:
-    return buckets.bucket_label(name or None)
+    labels = _labels()
+    return labels.get(name or None) or buckets.bucket_label(name or None)
 
 
 @register.filter
@@ -40,7 +76,7 @@ def warning_class(name) -> str:
 
 @register.filter
 def warning_label(name) -> str:
-    return buckets.warning_label(name)
+    return _labels().get(("w", name)) or buckets.warning_label(name)
 
 
 @register.filter

@@ -50,7 +50,9 @@ def sector(db):
 
 @pytest.fixture
 def province(db):
-    return UnitFactory(key="ha-noi", name="TP. Hà Nội", valid_from=datetime.date(2008, 8, 1))
+    return UnitFactory(
+        key="ha-noi", name="TP. Hà Nội", valid_from=datetime.date(2008, 8, 1)
+    )
 
 
 @pytest.fixture

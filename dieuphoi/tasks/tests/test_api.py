@@ -25,12 +25,18 @@ class Api:
 
     def post(self, path, data):
         return self.client.post(
-            URL + path, json.dumps(data, default=str), content_type="application/json", **self.headers
+            URL + path,
+            json.dumps(data, default=str),
+            content_type="application/json",
+            **self.headers,
         )
 
     def patch(self, path, data):
         return self.client.patch(
-            URL + path, json.dumps(data, default=str), content_type="application/json", **self.headers
+            URL + path,
+            json.dumps(data, default=str),
+            content_type="application/json",
+            **self.headers,
         )
 
 
@@ -61,7 +67,9 @@ class TestList:
             assert response.status_code == 200
             assert response.json() == {"items": [], "next_cursor": None}
 
-    def test_items_have_bucket_warnings_and_latest_update(self, api, make_task, member, today):
+    def test_items_have_bucket_warnings_and_latest_update(
+        self, api, make_task, member, today
+    ):
         task = make_task(
             deadline=today + DAY,
             progress=90,
@@ -72,7 +80,10 @@ class TestList:
         assert item["id"] == task.pk
         assert item["bucket"] == "in_progress_within_deadline"
         assert item["warnings"] == ["due_soon"]
-        assert item["latest_update"] == {"on": today.isoformat(), "text": "Đã hoàn thành kiểm đếm"}
+        assert item["latest_update"] == {
+            "on": today.isoformat(),
+            "text": "Đã hoàn thành kiểm đếm",
+        }
         assert item["lead_agency"]["code"] == "SXD"
 
     def test_bucket_filter_as_of_dates_before_and_after_the_deadline(
@@ -112,16 +123,22 @@ class TestList:
             make_task(deadline=today + i * DAY)
         client = api(secretariat)
         first = client.get("", limit=4, sort="deadline").json()
-        second = client.get("", limit=4, sort="deadline", cursor=first["next_cursor"]).json()
+        second = client.get(
+            "", limit=4, sort="deadline", cursor=first["next_cursor"]
+        ).json()
         assert len(first["items"]) == 4 and len(second["items"]) == 3
         assert second["next_cursor"] is None
         ids = [i["id"] for i in first["items"] + second["items"]]
         assert len(set(ids)) == 7
 
     @pytest.mark.parametrize("n", [5, 50])
-    def test_query_count_is_fixed(self, api, make_task, secretariat, django_assert_num_queries, n):
+    def test_query_count_is_fixed(
+        self, api, make_task, secretariat, django_assert_num_queries, n
+    ):
         for i in range(n):
-            TaskPartFactory(task=make_task(deadline=None if i % 3 else datetime.date.today()))
+            TaskPartFactory(
+                task=make_task(deadline=None if i % 3 else datetime.date.today())
+            )
         client = api(secretariat)
         client.get("")  # the token's last-use time is written once a minute
         # token + seats + tasks + parts
@@ -149,6 +166,23 @@ class TestSummary:
         assert before["totals"]["overdue"] == 0
         bad = client.get("/summary", on="30/02/2025")
         assert bad.status_code == 422 and fields(bad) == {"on"}
+
+    @pytest.mark.parametrize("n", [5, 50])
+    def test_summary_query_count_is_fixed(
+        self, api, make_task, secretariat, django_assert_num_queries, n
+    ):
+        from dieuphoi.org.tests.factories import AgencyFactory
+
+        agencies = [AgencyFactory() for _ in range(5)]
+        for i in range(n):
+            make_task(lead_agency=agencies[i % 5])
+        client = api(secretariat)
+        client.get("/summary")
+        # token + seats + grouped counts + agency names + sector names
+        with django_assert_num_queries(5):
+            response = client.get("/summary")
+        assert response.json()["totals"]["total"] == n
+        assert len(response.json()["by_agency"]) == 5
 
     def test_outsider_summary_is_empty(self, api, make_task, outsider):
         make_task()
@@ -226,13 +260,18 @@ class TestCreate:
 class TestPatch:
     def test_patch_with_current_version(self, api, make_task, secretariat):
         task = make_task()
-        response = api(secretariat).patch(f"/{task.pk}", {"version": 1, "title": "Tên mới"})
+        response = api(secretariat).patch(
+            f"/{task.pk}", {"version": 1, "title": "Tên mới"}
+        )
         assert response.status_code == 200, response.json()
         assert response.json()["version"] == 2
 
     def test_stale_version_answers_409(self, api, make_task, secretariat, leader):
         task = make_task()
-        assert api(leader).patch(f"/{task.pk}", {"version": 1, "title": "A"}).status_code == 200
+        assert (
+            api(leader).patch(f"/{task.pk}", {"version": 1, "title": "A"}).status_code
+            == 200
+        )
         response = api(secretariat).patch(f"/{task.pk}", {"version": 1, "title": "B"})
         assert response.status_code == 409
         assert response.json()["current_version"] == 2
@@ -245,8 +284,14 @@ class TestPatch:
 
     def test_member_gets_403_outsider_404(self, api, make_task, member, outsider):
         task = make_task()
-        assert api(member).patch(f"/{task.pk}", {"version": 1, "title": "A"}).status_code == 403
-        assert api(outsider).patch(f"/{task.pk}", {"version": 1, "title": "A"}).status_code == 404
+        assert (
+            api(member).patch(f"/{task.pk}", {"version": 1, "title": "A"}).status_code
+            == 403
+        )
+        assert (
+            api(outsider).patch(f"/{task.pk}", {"version": 1, "title": "A"}).status_code
+            == 404
+        )
 
     def test_deadline_is_not_patchable(self, api, make_task, secretariat, today):
         task = make_task()
@@ -262,7 +307,9 @@ class TestPatch:
 class TestProgress:
     def test_lead_reports(self, api, make_task, member):
         task = make_task(state=S.NEW)
-        response = api(member).post(f"/{task.pk}/progress", {"percent": 60, "text": "60%"})
+        response = api(member).post(
+            f"/{task.pk}/progress", {"percent": 60, "text": "60%"}
+        )
         assert response.status_code == 201, response.json()
         assert response.json()["task"]["progress"] == 60
         assert response.json()["task"]["state"] == "in_progress"
@@ -287,13 +334,25 @@ class TestProgress:
 
     def test_backwards_without_reason_answers_422(self, api, make_task, member):
         task = make_task(progress=50)
-        response = api(member).post(f"/{task.pk}/progress", {"percent": 30, "text": "x"})
+        response = api(member).post(
+            f"/{task.pk}/progress", {"percent": 30, "text": "x"}
+        )
         assert response.status_code == 422 and fields(response) == {"reason"}
 
     def test_roles(self, api, make_task, secretariat, outsider):
         task = make_task()
-        assert api(secretariat).post(f"/{task.pk}/progress", {"percent": 1, "text": "x"}).status_code == 403
-        assert api(outsider).post(f"/{task.pk}/progress", {"percent": 1, "text": "x"}).status_code == 404
+        assert (
+            api(secretariat)
+            .post(f"/{task.pk}/progress", {"percent": 1, "text": "x"})
+            .status_code
+            == 403
+        )
+        assert (
+            api(outsider)
+            .post(f"/{task.pk}/progress", {"percent": 1, "text": "x"})
+            .status_code
+            == 404
+        )
 
     def test_multipart_with_a_file(self, api, make_task, member, tmp_path, settings):
         settings.STORAGES = {
@@ -311,7 +370,9 @@ class TestProgress:
                 "percent": "60",
                 "text": "Biên bản",
                 "files": [
-                    SimpleUploadedFile("bb.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+                    SimpleUploadedFile(
+                        "bb.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"
+                    )
                 ],
             },
             **client.headers,
@@ -326,16 +387,28 @@ class TestTransitions:
     def test_journey_through_the_api(self, api, make_task, member, secretariat, today):
         task = make_task(state=S.NEW, deadline=today)
         lead, sec = api(member), api(secretariat)
-        r = lead.post(f"/{task.pk}/transitions", {"action": "report_done", "reason": "Xong"})
+        r = lead.post(
+            f"/{task.pk}/transitions", {"action": "report_done", "reason": "Xong"}
+        )
         assert r.status_code == 200 and r.json()["state"] == "reported_done"
-        r = sec.post(f"/{task.pk}/transitions", {"action": "confirm", "version": r.json()["version"]})
+        r = sec.post(
+            f"/{task.pk}/transitions",
+            {"action": "confirm", "version": r.json()["version"]},
+        )
         assert r.status_code == 200, r.json()
         assert r.json()["bucket"] == "completed_on_time"
         assert AuditEvent.objects.filter(action="tasks.confirm").count() == 1
 
-    def test_role_not_allowed_is_403_state_not_allowed_is_422(self, api, make_task, member, secretariat):
+    def test_role_not_allowed_is_403_state_not_allowed_is_422(
+        self, api, make_task, member, secretariat
+    ):
         task = make_task(state=S.IN_PROGRESS)
-        assert api(member).post(f"/{task.pk}/transitions", {"action": "confirm"}).status_code == 403
+        assert (
+            api(member)
+            .post(f"/{task.pk}/transitions", {"action": "confirm"})
+            .status_code
+            == 403
+        )
         r = api(secretariat).post(f"/{task.pk}/transitions", {"action": "confirm"})
         assert r.status_code == 422 and fields(r) == {"action"}
 

@@ -26,12 +26,19 @@ def sql_bucket(task, on):
 
 
 def q_buckets(task, on):
-    """Names of the buckets whose Q filter matches the task."""
-    return [
-        name
-        for name in buckets.BUCKETS
-        if Task.objects.filter(buckets.bucket_q(name, on), pk=task.pk).exists()
+    """Names of the buckets whose Q filter matches the task (both forms)."""
+    names = [
+        [
+            name
+            for name in buckets.BUCKETS
+            if Task.objects.filter(
+                buckets.bucket_q(name, on, indexed=indexed), pk=task.pk
+            ).exists()
+        ]
+        for indexed in (True, False)
     ]
+    assert names[0] == names[1]
+    return names[0]
 
 
 def assert_bucket(task, on, expected):
@@ -155,8 +162,15 @@ class TestWorkingDays:
 
     @override_settings(DUE_SOON_WORKING_DAYS=2)
     def test_limit_follows_the_setting(self):
-        buckets._due_soon_limit.cache_clear()
         assert buckets.due_soon_limit(D) == datetime.date(2025, 7, 2)
+
+    @pytest.mark.django_db
+    def test_announced_days_off_in_the_calendar_table_count(self):
+        from dieuphoi.workdays.models import CalendarDay
+
+        # Wednesday 2 July 2025 declared a day off: the limit moves a day.
+        CalendarDay.objects.create(date=datetime.date(2025, 7, 2), kind="day_off")
+        assert buckets.due_soon_limit(D) == datetime.date(2025, 7, 8)
 
 
 @pytest.mark.django_db
@@ -165,8 +179,11 @@ class TestWarnings:
         row = buckets.annotate_buckets(Task.objects.filter(pk=task.pk), on).get()
         sql = buckets.task_warnings(row)
         for name in buckets.WARNINGS:
-            matched = Task.objects.filter(buckets.warning_q(name, on), pk=task.pk).exists()
-            assert matched == (name in sql)
+            for indexed in (True, False):
+                matched = Task.objects.filter(
+                    buckets.warning_q(name, on, indexed=indexed), pk=task.pk
+                ).exists()
+                assert matched == (name in sql)
         assert buckets.warnings_of(task, on) == sql
         return sql
 
@@ -196,8 +213,12 @@ class TestWarnings:
     def test_at_risk_when_progress_is_far_behind_time(self):
         # 100 days, 80 elapsed: expected 80%; 54% is 26 points behind.
         assigned = D - 80 * DAY
-        behind = TaskFactory(assigned_on=assigned, deadline=assigned + 100 * DAY, progress=54)
-        on_edge = TaskFactory(assigned_on=assigned, deadline=assigned + 100 * DAY, progress=55)
+        behind = TaskFactory(
+            assigned_on=assigned, deadline=assigned + 100 * DAY, progress=54
+        )
+        on_edge = TaskFactory(
+            assigned_on=assigned, deadline=assigned + 100 * DAY, progress=55
+        )
         assert self.warnings(behind, D) == [buckets.AT_RISK]
         assert self.warnings(on_edge, D) == []
         with translation.override("en"):
@@ -208,7 +229,9 @@ class TestWarnings:
     @override_settings(TASK_AT_RISK_GAP=10)
     def test_at_risk_threshold_is_a_setting(self):
         assigned = D - 80 * DAY
-        task = TaskFactory(assigned_on=assigned, deadline=assigned + 100 * DAY, progress=65)
+        task = TaskFactory(
+            assigned_on=assigned, deadline=assigned + 100 * DAY, progress=65
+        )
         assert self.warnings(task, D) == [buckets.AT_RISK]
 
     def test_overdue_and_no_deadline_tasks_are_not_at_risk(self):
@@ -258,7 +281,9 @@ def task_rows(draw):
     rows=st.lists(task_rows(), min_size=1, max_size=12),
     on_offset=st.integers(min_value=0, max_value=460),
 )
-def test_sql_buckets_and_warnings_match_the_reference(hanoi_team, member_agency, rows, on_offset):
+def test_sql_buckets_and_warnings_match_the_reference(
+    hanoi_team, member_agency, rows, on_offset
+):
     on = BASE + datetime.timedelta(days=on_offset)
     Task.objects.all().delete()
     tasks = Task.objects.bulk_create(
@@ -287,15 +312,24 @@ def test_sql_buckets_and_warnings_match_the_reference(hanoi_team, member_agency,
         assert row["is_at_risk"] == buckets.is_at_risk(ref, on)
     assert seen == {pk for pk, ref in by_id.items() if ref["assigned_on"] <= on}
 
-    counts = Task.objects.filter(buckets.in_view_q(on)).aggregate(
-        **{n: Count("id", filter=buckets.bucket_q(n, on)) for n in buckets.BUCKETS},
-        **{n: Count("id", filter=buckets.warning_q(n, on)) for n in buckets.WARNINGS},
-    )
     in_view = [r for r in rows if r["assigned_on"] <= on]
-    for name in buckets.BUCKETS:
-        assert counts[name] == sum(1 for r in in_view if buckets.bucket_of(r, on) == name)
-    for name in buckets.WARNINGS:
-        assert counts[name] == sum(1 for r in in_view if name in buckets.warnings_of(r, on))
+    for indexed in (True, False):
+        counts = Task.objects.filter(buckets.in_view_q(on)).aggregate(
+            **{
+                n: Count("id", filter=buckets.bucket_q(n, on, indexed=indexed))
+                for n in buckets.BUCKETS
+            },
+            **{
+                n: Count("id", filter=buckets.warning_q(n, on, indexed=indexed))
+                for n in buckets.WARNINGS
+            },
+        )
+        for name in buckets.BUCKETS:
+            expected = sum(1 for r in in_view if buckets.bucket_of(r, on) == name)
+            assert counts[name] == expected, (name, indexed)
+        for name in buckets.WARNINGS:
+            expected = sum(1 for r in in_view if name in buckets.warnings_of(r, on))
+            assert counts[name] == expected, (name, indexed)
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from dieuphoi.org.tests.factories import AgencyFactory
 from dieuphoi.tasks import buckets, selectors
 from dieuphoi.tasks.models import Task
 from dieuphoi.tasks.selectors import TaskFilters, parse_task_filters
-from dieuphoi.tasks.tests.factories import TaskFactory, TaskPartFactory
+from dieuphoi.tasks.tests.factories import TaskPartFactory
 
 DAY = datetime.timedelta(days=1)
 S = Task.State
@@ -70,7 +70,11 @@ class TestParse:
             bucket="overdue", is_key=False, deadline_to=datetime.date(2025, 5, 1)
         )
         params = filters.to_params()
-        assert params == {"bucket": "overdue", "is_key": "0", "deadline_to": "2025-05-01"}
+        assert params == {
+            "bucket": "overdue",
+            "is_key": "0",
+            "deadline_to": "2025-05-01",
+        }
         again, errors = parse_task_filters(params)
         assert again == filters and errors == {}
 
@@ -91,8 +95,12 @@ def many(make_task, today):
                 "deadline": today + (i - n // 2) * DAY,
             }
             if kind == 0:
-                kwargs.update(state=S.COMPLETED, completed_on=today - 70 * DAY + i * DAY)
-                kwargs["completed_on"] = max(kwargs["completed_on"], kwargs["assigned_on"])
+                kwargs.update(
+                    state=S.COMPLETED, completed_on=today - 70 * DAY + i * DAY
+                )
+                kwargs["completed_on"] = max(
+                    kwargs["completed_on"], kwargs["assigned_on"]
+                )
             tasks.append(make_task(**kwargs))
         return tasks
 
@@ -108,7 +116,9 @@ class TestTaskList:
     @pytest.mark.parametrize(
         "role", ["leader", "secretariat", "member", "leadership_viewer", "admin_user"]
     )
-    def test_body_members_and_viewers_see_the_body_tasks(self, make_task, role, request):
+    def test_body_members_and_viewers_see_the_body_tasks(
+        self, make_task, role, request
+    ):
         task = make_task()
         page = selectors.task_list(user=request.getfixturevalue(role))
         assert [t.pk for t in page.items] == [task.pk]
@@ -116,20 +126,30 @@ class TestTaskList:
     def test_items_carry_bucket_and_warnings(self, make_task, secretariat, today):
         make_task(deadline=today - DAY)
         make_task(deadline=today + DAY, progress=90)
-        page = selectors.task_list(user=secretariat, filters=TaskFilters(sort="deadline"))
-        assert [t.bucket for t in page.items] == [buckets.OVERDUE, buckets.IN_PROGRESS_WITHIN_DEADLINE]
+        page = selectors.task_list(
+            user=secretariat, filters=TaskFilters(sort="deadline")
+        )
+        assert [t.bucket for t in page.items] == [
+            buckets.OVERDUE,
+            buckets.IN_PROGRESS_WITHIN_DEADLINE,
+        ]
         assert buckets.task_warnings(page.items[1]) == [buckets.DUE_SOON]
 
     def test_keyset_pages_cover_everything_once_in_every_sort(self, many, secretariat):
         tasks = many(23)
         # Two tasks share each deadline key to exercise the id tie-breaker.
-        Task.objects.filter(pk__in=[tasks[0].pk, tasks[1].pk]).update(deadline=tasks[2].deadline)
+        Task.objects.filter(pk__in=[tasks[0].pk, tasks[1].pk]).update(
+            deadline=tasks[2].deadline
+        )
         Task.objects.filter(pk=tasks[3].pk).update(deadline=None)
         for sort in selectors.SORTS:
             seen, cursor = [], None
             while True:
                 page = selectors.task_list(
-                    user=secretariat, filters=TaskFilters(sort=sort), after=cursor, limit=5
+                    user=secretariat,
+                    filters=TaskFilters(sort=sort),
+                    after=cursor,
+                    limit=5,
                 )
                 seen += [t.pk for t in page.items]
                 cursor = page.next_cursor
@@ -137,7 +157,7 @@ class TestTaskList:
                     break
             assert sorted(seen) == sorted(t.pk for t in tasks), sort
             assert len(seen) == len(set(seen))
-            field, desc = selectors.SORTS[sort][0]
+            field, _desc = selectors.SORTS[sort][0]
             keys = [
                 getattr(t, field)
                 for t in Task.objects.filter(pk__in=seen).order_by(
@@ -149,27 +169,42 @@ class TestTaskList:
 
     def test_cursor_from_another_sort_is_refused(self, many, secretariat):
         many(4)
-        page = selectors.task_list(user=secretariat, filters=TaskFilters(sort="deadline"), limit=2)
+        page = selectors.task_list(
+            user=secretariat, filters=TaskFilters(sort="deadline"), limit=2
+        )
         with pytest.raises(ValidationError) as exc:
             selectors.task_list(
-                user=secretariat, filters=TaskFilters(sort="code"), after=page.next_cursor
+                user=secretariat,
+                filters=TaskFilters(sort="code"),
+                after=page.next_cursor,
             )
         assert "cursor" in exc.value.message_dict
         with pytest.raises(ValidationError):
             selectors.task_list(user=secretariat, after="not-a-cursor!")
 
-    def test_filters(self, make_task, secretariat, coop_agency, sector, province, today):
+    def test_filters(
+        self, make_task, secretariat, coop_agency, sector, province, today
+    ):
         other = AgencyFactory(code="SCT", name="Sở Công Thương")
-        a = make_task(title="Giải phóng mặt bằng Vành đai 4", is_key=True, sector=sector)
+        a = make_task(
+            title="Giải phóng mặt bằng Vành đai 4", is_key=True, sector=sector
+        )
         a.provinces.add(province)
         TaskPartFactory(task=a, agency=coop_agency)
         b = make_task(lead_agency=other, title="Xử lý ô nhiễm sông Nhuệ - Đáy")
-        c = make_task(deadline=today - DAY, last_update_text="Đang chờ ý kiến Bộ Tài chính")
+        c = make_task(
+            deadline=today - DAY, last_update_text="Đang chờ ý kiến Bộ Tài chính"
+        )
         c.search_text = c.compute_search_text()
         c.save()
 
         def ids(**kw):
-            return {t.pk for t in selectors.task_list(user=secretariat, filters=TaskFilters(**kw)).items}
+            return {
+                t.pk
+                for t in selectors.task_list(
+                    user=secretariat, filters=TaskFilters(**kw)
+                ).items
+            }
 
         assert ids(lead_agency=other.pk) == {b.pk}
         assert ids(cooperating_agency=coop_agency.pk) == {a.pk}
@@ -193,7 +228,9 @@ class TestTaskList:
         assert [t.pk for t in page.items] == [early.pk]
 
     @pytest.mark.parametrize("n", [5, 50])
-    def test_query_count_is_fixed(self, many, secretariat, django_assert_num_queries, n):
+    def test_query_count_is_fixed(
+        self, many, secretariat, django_assert_num_queries, n
+    ):
         for task in many(n):
             TaskPartFactory(task=task)
         # seats + tasks + parts
@@ -213,7 +250,9 @@ class TestSummary:
         make_task(deadline=today - DAY)  # overdue
         make_task(deadline=today - 2 * DAY, sector=sector)  # overdue
         make_task(lead_agency=other, deadline=today - DAY)  # overdue
-        make_task(lead_agency=other, deadline=today + DAY, progress=90)  # within, due soon
+        make_task(
+            lead_agency=other, deadline=today + DAY, progress=90
+        )  # within, due soon
         make_task(
             lead_agency=other,
             deadline=today - DAY,
@@ -264,7 +303,9 @@ class TestSummary:
         make_task()
         assert selectors.task_summary(user=outsider)["totals"]["total"] == 0
 
-    def test_summary_query_count(self, make_task, secretariat, django_assert_num_queries):
+    def test_summary_query_count(
+        self, make_task, secretariat, django_assert_num_queries
+    ):
         for _ in range(5):
             make_task()
         # seats + grouped counts + agency names + sector names
@@ -272,8 +313,53 @@ class TestSummary:
             selectors.task_summary(user=secretariat)
 
 
+class TestSummaryCache:
+    @pytest.fixture(autouse=True)
+    def _cache_on(self, settings):
+        from django.core.cache import cache
+
+        settings.TASK_SUMMARY_CACHE_SECONDS = 60
+        cache.clear()
+        yield
+        cache.clear()
+
+    def test_counts_are_reused_until_a_task_changes(
+        self, make_task, secretariat, member, today, django_assert_num_queries
+    ):
+        from dieuphoi.tasks import services
+
+        task = make_task(state=S.NEW, deadline=today + 30 * DAY)
+        assert selectors.task_summary(user=secretariat)["totals"]["total"] == 1
+        # seats cached on the user; stamp + agency names + sector names
+        with django_assert_num_queries(3):
+            again = selectors.task_summary(user=secretariat)
+        assert again["totals"]["in_progress_within_deadline"] == 1
+        make_task(deadline=today - DAY)
+        assert selectors.task_summary(user=secretariat)["totals"]["overdue"] == 1
+        services.task_transition(actor=member, task=task, action="report_done")
+        services.task_transition(actor=secretariat, task=task, action="confirm")
+        totals = selectors.task_summary(user=secretariat)["totals"]
+        assert totals["completed_on_time"] == 1 and totals["total"] == 2
+
+    def test_scope_and_filters_are_part_of_the_key(
+        self, make_task, secretariat, outsider, today
+    ):
+        make_task(deadline=today - DAY, is_key=True)
+        make_task(deadline=today - DAY)
+        assert selectors.task_summary(user=secretariat)["totals"]["overdue"] == 2
+        assert selectors.task_summary(user=outsider)["totals"]["overdue"] == 0
+        key_only = selectors.task_summary(
+            user=secretariat, filters=TaskFilters(is_key=True)
+        )
+        assert key_only["totals"]["overdue"] == 1
+        earlier = selectors.task_summary(user=secretariat, on=today - 40 * DAY)
+        assert earlier["totals"]["total"] == 0
+
+
 class TestMyWork:
-    def test_lists_per_role(self, make_task, member, secretariat, coop_member, coop_agency, today):
+    def test_lists_per_role(
+        self, make_task, member, secretariat, coop_member, coop_agency, today
+    ):
         new = make_task(state=S.NEW)
         overdue = make_task(deadline=today - DAY)
         done = make_task(state=S.REPORTED_DONE, progress=100)
@@ -309,3 +395,19 @@ class TestTaskGet:
         task = make_task(deadline=today - DAY)
         got = selectors.task_get(user=member, pk=task.pk)
         assert got.bucket == buckets.OVERDUE
+
+    @pytest.mark.parametrize("n", [2, 20])
+    def test_query_count_is_fixed(
+        self, make_task, member, django_assert_num_queries, n
+    ):
+        from dieuphoi.tasks.tests.factories import ProgressUpdateFactory
+
+        task = make_task()
+        for i in range(n):
+            part = TaskPartFactory(task=task)
+            ProgressUpdateFactory(task=task, part=part if i % 2 else None)
+        # seats + task + parts + provinces + updates + deadline changes
+        with django_assert_num_queries(6):
+            got = selectors.task_get(user=member, pk=task.pk)
+            [(u.agency.code, u.part and u.part.agency.code) for u in got.updates.all()]
+            [p.agency.code for p in got.parts.all()]

@@ -31,13 +31,21 @@ def create(hanoi_team, secretariat, member_agency, coop_agency, today):
     def _create(**kwargs):
         kwargs.setdefault("actor", secretariat)
         kwargs.setdefault("body", hanoi_team)
-        kwargs.setdefault("title", "Giải phóng mặt bằng dự án Đường Vành đai 4 - Vùng Thủ đô")
+        kwargs.setdefault(
+            "title", "Giải phóng mặt bằng dự án Đường Vành đai 4 - Vùng Thủ đô"
+        )
         kwargs.setdefault("assigned_on", today - 10 * DAY)
         kwargs.setdefault("lead_agency", member_agency)
         kwargs.setdefault("deadline", today + 60 * DAY)
         kwargs.setdefault(
             "cooperating",
-            [{"agency": coop_agency, "description": "Thẩm định hồ sơ đất", "deadline": None}],
+            [
+                {
+                    "agency": coop_agency,
+                    "description": "Thẩm định hồ sơ đất",
+                    "deadline": None,
+                }
+            ],
         )
         return services.task_create(**kwargs)
 
@@ -64,7 +72,9 @@ class TestCreate:
         assert event.changes["code"]["after"] == task.code
         assert "giai phong mat bang" in task.search_text
 
-    def test_codes_are_sequential_per_body_and_year(self, create, other_team, admin_user):
+    def test_codes_are_sequential_per_body_and_year(
+        self, create, other_team, admin_user
+    ):
         first = create()
         second = create()
         assert (first.seq, second.seq) == (1, 2)
@@ -89,7 +99,9 @@ class TestCreate:
     def test_managers_may_create(self, create, role, request):
         assert create(actor=request.getfixturevalue(role)).pk
 
-    @pytest.mark.parametrize("role", ["member", "external", "outsider", "leadership_viewer"])
+    @pytest.mark.parametrize(
+        "role", ["member", "external", "outsider", "leadership_viewer"]
+    )
     def test_others_may_not_create(self, create, role, request):
         before = counts()
         with pytest.raises(PermissionDenied):
@@ -165,7 +177,9 @@ class TestCreate:
             create(assigned_on=today + DAY, deadline=today + 9 * DAY)
         assert "assigned_on" in errors_of(exc)
 
-    def test_owner_must_be_a_member_at_the_lead_agency(self, create, member, secretariat):
+    def test_owner_must_be_a_member_at_the_lead_agency(
+        self, create, member, secretariat
+    ):
         assert create(owner=member).owner == member
         with pytest.raises(ValidationError) as exc:
             create(owner=secretariat)
@@ -176,7 +190,9 @@ class TestCreate:
 
 
 class TestUpdate:
-    def test_update_changes_fields_bumps_version_and_audits_diff(self, create, secretariat):
+    def test_update_changes_fields_bumps_version_and_audits_diff(
+        self, create, secretariat
+    ):
         task = create()
         updated = services.task_update(
             actor=secretariat, task=task, version=1, title="Tiêu đề mới", is_key=True
@@ -186,12 +202,16 @@ class TestUpdate:
         assert event.changes["title"]["after"] == "Tiêu đề mới"
         assert event.changes["is_key"] == {"before": False, "after": True}
 
-    def test_stale_version_raises_conflict_and_writes_nothing(self, create, secretariat, leader):
+    def test_stale_version_raises_conflict_and_writes_nothing(
+        self, create, secretariat, leader
+    ):
         task = create()
         services.task_update(actor=leader, task=task, version=1, title="Người thứ nhất")
         before = counts()
         with pytest.raises(Conflict) as exc:
-            services.task_update(actor=secretariat, task=task, version=1, title="Người thứ hai")
+            services.task_update(
+                actor=secretariat, task=task, version=1, title="Người thứ hai"
+            )
         assert exc.value.current_version == 2
         assert counts() == before
         assert Task.objects.get(pk=task.pk).title == "Người thứ nhất"
@@ -199,7 +219,9 @@ class TestUpdate:
     def test_no_change_writes_nothing(self, create, secretariat):
         task = create()
         before = counts()
-        same = services.task_update(actor=secretariat, task=task, version=1, title=task.title)
+        same = services.task_update(
+            actor=secretariat, task=task, version=1, title=task.title
+        )
         assert same.version == 1 and counts() == before
 
     def test_member_may_not_edit(self, create, member):
@@ -207,7 +229,9 @@ class TestUpdate:
         with pytest.raises(PermissionDenied):
             services.task_update(actor=member, task=task, version=1, title="x")
 
-    def test_deadline_is_changed_only_by_the_transition(self, create, secretariat, today):
+    def test_deadline_is_changed_only_by_the_transition(
+        self, create, secretariat, today
+    ):
         task = create()
         with pytest.raises(ValidationError) as exc:
             services.task_update(
@@ -265,7 +289,9 @@ class TestTransitions:
         # Reported before the deadline: on time although confirmed after it.
         assert task.completed_on == today - 2 * DAY
         actions = list(
-            AuditEvent.objects.filter(target_id=str(task.pk)).values_list("action", flat=True)
+            AuditEvent.objects.filter(target_id=str(task.pk)).values_list(
+                "action", flat=True
+            )
         )
         assert {"tasks.start", "tasks.report_done", "tasks.confirm"} <= set(actions)
 
@@ -297,7 +323,9 @@ class TestTransitions:
             services.task_transition(actor=actor, task=task, action=action, **kwargs)
         else:
             with pytest.raises(PermissionDenied):
-                services.task_transition(actor=actor, task=task, action=action, **kwargs)
+                services.task_transition(
+                    actor=actor, task=task, action=action, **kwargs
+                )
             assert counts() == before
 
     @pytest.mark.parametrize("role", ["member", "coop_member", "outsider", "external"])
@@ -328,13 +356,20 @@ class TestTransitions:
         before = counts()
         with pytest.raises(ValidationError) as exc:
             services.task_transition(
-                actor=secretariat, task=task, action=action, new_deadline=today + 99 * DAY
+                actor=secretariat,
+                task=task,
+                action=action,
+                new_deadline=today + 99 * DAY,
             )
         assert "reason" in errors_of(exc)
         assert counts() == before
 
-    def test_reopen_needs_reason_and_clears_report_date(self, create, member, secretariat):
-        task = services.task_transition(actor=member, task=create(), action="report_done")
+    def test_reopen_needs_reason_and_clears_report_date(
+        self, create, member, secretariat
+    ):
+        task = services.task_transition(
+            actor=member, task=create(), action="report_done"
+        )
         with pytest.raises(ValidationError):
             services.task_transition(actor=secretariat, task=task, action="reopen")
         task = services.task_transition(
@@ -372,7 +407,9 @@ class TestTransitions:
         assert task.state == S.NEW
         assert DeadlineChange.objects.filter(task=task).count() == 2
 
-    def test_change_deadline_before_assigned_date_is_refused(self, create, leader, today):
+    def test_change_deadline_before_assigned_date_is_refused(
+        self, create, leader, today
+    ):
         task = create()
         with pytest.raises(ValidationError) as exc:
             services.task_transition(
@@ -424,9 +461,13 @@ class TestProgress:
 
     def test_owner_may_report(self, create, member):
         task = create(owner=member)
-        assert services.progress_report(actor=member, task=task, percent=10, text="Bắt đầu")
+        assert services.progress_report(
+            actor=member, task=task, percent=10, text="Bắt đầu"
+        )
 
-    def test_cooperating_focal_point_reports_on_its_part_only(self, create, coop_member):
+    def test_cooperating_focal_point_reports_on_its_part_only(
+        self, create, coop_member
+    ):
         task = create()
         update = services.progress_report(
             actor=coop_member, task=task, percent=40, text="Đã thẩm định một phần"
@@ -499,7 +540,9 @@ class TestProgress:
         assert "reported_on" in errors_of(exc)
 
     def test_no_progress_on_a_task_reported_done(self, create, member):
-        task = services.task_transition(actor=member, task=create(), action="report_done")
+        task = services.task_transition(
+            actor=member, task=create(), action="report_done"
+        )
         with pytest.raises(ValidationError):
             services.progress_report(actor=member, task=task, percent=100, text="x")
 
@@ -524,7 +567,9 @@ class TestProgress:
             task=task,
             percent=60,
             text="Biên bản kiểm đếm",
-            files=[SimpleUploadedFile("bien-ban.pdf", PDF, content_type="application/pdf")],
+            files=[
+                SimpleUploadedFile("bien-ban.pdf", PDF, content_type="application/pdf")
+            ],
         )
         attachment = Attachment.objects.get()
         assert attachment.target == update

@@ -7,12 +7,13 @@ from django.urls import reverse
 
 from dieuphoi.audit.models import AuditEvent
 from dieuphoi.docs.models import Attachment
+from dieuphoi.docs.tests.factories import DocumentFactory
 from dieuphoi.org.permissions import clear_role_cache
 from dieuphoi.org.tests.factories import AgencyFactory
 from dieuphoi.tasks import buckets, services, views
 from dieuphoi.tasks.models import ProgressUpdate, Task, TaskPart
 from dieuphoi.tasks.permissions import clear_seat_cache
-from dieuphoi.tasks.tests.factories import TaskFactory, TaskPartFactory
+from dieuphoi.tasks.tests.factories import TaskPartFactory
 
 DAY = datetime.timedelta(days=1)
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -119,23 +120,55 @@ def test_list_counts_strip_counts_each_bucket_for_the_other_filters(
     make_task(deadline=today - 2 * DAY, sector=sector)
     make_task(deadline=today + DAY, sector=sector)
     make_task(deadline=today - DAY)  # other sector: not counted
-    response = login(secretariat).get(
-        reverse("tasks:list"), {"sector": sector.pk, "bucket": "overdue"}
+    make_task(
+        deadline=today - DAY, sector=sector, state=S.CANCELLED, cancelled_on=today
     )
-    counts = {item["name"]: item for item in response.context["counts"]}
-    assert counts["overdue"]["count"] == 2
-    assert counts["overdue"]["active"] is True
-    assert counts["in_progress_within_deadline"]["count"] == 1
-    assert counts["total"]["count"] == 3
-    assert f"sector={sector.pk}" in counts["in_progress_within_deadline"]["url"]
-    assert "bucket=in_progress_within_deadline" in counts[
-        "in_progress_within_deadline"
-    ]["url"]
+    client = login(secretariat)
+    page = html(
+        client.get(reverse("tasks:list"), {"sector": sector.pk, "bucket": "overdue"})
+    )
+    # The page asks for the counts once it is shown.
+    placeholder = re.search(
+        r'<div class="task-counts mb-3" id="task-counts"[^>]*>', page
+    )
+    counts_url = re.search(r'hx-get="([^"]+)"', placeholder.group(0)).group(1)
+    counts_url = counts_url.replace("&amp;", "&")
+    assert "part=counts" in counts_url and f"sector={sector.pk}" in counts_url
+
+    response = client.get(counts_url, **HX)
+    fragment = html(response)
+    assert "<html" not in fragment
+    assert fragment.lstrip().startswith('<nav class="task-counts')
+    numbers = {
+        name: int(n)
+        for name, n in re.findall(
+            r'bucket-(\w+)[^"]*".*?task-count-number">(\d+)<', fragment, re.S
+        )
+    }
+    assert numbers == {
+        "total": 3,
+        "completed_on_time": 0,
+        "completed_late": 0,
+        "in_progress_within_deadline": 1,
+        "overdue": 2,
+    }
+    assert 'class="task-count bucket-overdue active"' in fragment
+    link = re.search(r'bucket-in_progress_within_deadline" href="([^"]+)"', fragment)
+    assert f"sector={sector.pk}" in link.group(1)
+    assert "bucket=in_progress_within_deadline" in link.group(1)
 
 
-def test_list_free_text_search_ignores_case_and_diacritics(
-    login, member, make_task
+def test_list_counts_without_javascript_are_a_link_to_the_page_with_them(
+    login, secretariat, make_task, today
 ):
+    make_task(deadline=today - DAY)
+    response = login(secretariat).get(reverse("tasks:list"), {"part": "counts"})
+    counts = {item["name"]: item["count"] for item in response.context["counts"]}
+    assert counts["overdue"] == 1 and counts["total"] == 1
+    assert 'id="task-rows"' in html(response)
+
+
+def test_list_free_text_search_ignores_case_and_diacritics(login, member, make_task):
     found = make_task(title="Xử lý ô nhiễm sông Nhuệ")
     make_task(title="Đường Vành đai 4")
     response = login(member).get(reverse("tasks:list"), {"q": "song nhue"})
@@ -245,16 +278,37 @@ def test_list_query_count_is_fixed(
     rows_of(rows)
     client = login(member)
     fresh(member)
-    # session, user, seats, tasks, parts, bucket counts, the filter selects
-    # (agencies, sectors, units)
-    with django_assert_num_queries(9):
+    # session, user, seats, tasks, parts, the filter selects (agencies,
+    # sectors, units); the counts come in their own request
+    with django_assert_num_queries(8):
         response = client.get(reverse("tasks:list"), {"q": "nhiệm vụ"})
     assert len(response.context["tasks"]) == rows
 
 
 @pytest.mark.parametrize("rows", [5, 50])
+def test_list_counts_fragment_query_count_is_fixed(
+    rows, rows_of, login, member, django_assert_num_queries
+):
+    rows_of(rows)
+    client = login(member)
+    fresh(member)
+    # session, user, seats, the counts
+    with django_assert_num_queries(4):
+        response = client.get(
+            reverse("tasks:list"), {"q": "nhiệm vụ", "part": "counts"}, **HX
+        )
+    assert re.search(r'task-count-number">(\d+)<', html(response)).group(1) == str(rows)
+
+
+@pytest.mark.parametrize("rows", [5, 50])
 def test_list_query_count_with_every_filter_is_fixed(
-    rows, rows_of, login, secretariat, member_agency, coop_agency, sector,
+    rows,
+    rows_of,
+    login,
+    secretariat,
+    member_agency,
+    coop_agency,
+    sector,
     django_assert_num_queries,
 ):
     rows_of(rows)
@@ -267,10 +321,26 @@ def test_list_query_count_with_every_filter_is_fixed(
         "sort": "deadline",
         "is_key": "0",
     }
-    # as above, plus the source document's label when that filter is set
-    with django_assert_num_queries(9):
+    # the same queries, however many filters are set
+    with django_assert_num_queries(8):
         response = client.get(reverse("tasks:list"), params)
     assert len(response.context["tasks"]) == rows
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_list_query_count_with_a_source_document_is_fixed(
+    rows, make_task, hanoi_team, login, secretariat, django_assert_num_queries
+):
+    document = DocumentFactory(body=hanoi_team, number="986", symbol="QĐ-TTg")
+    for _ in range(rows):
+        make_task(source_document=document)
+    make_task()  # another source: not listed
+    client = login(secretariat)
+    # as above, plus the document's label for its filter
+    with django_assert_num_queries(9):
+        response = client.get(reverse("tasks:list"), {"source_document": document.pk})
+    assert len(response.context["tasks"]) == rows
+    assert f'<option value="{document.pk}" selected>986/QĐ-TTg' in html(response)
 
 
 @pytest.mark.parametrize("rows", [5, 50])
@@ -311,7 +381,9 @@ def test_summary_counts_per_bucket_and_links_to_the_filtered_list(
         "&amp;bucket=overdue"
     )
     assert f'<a href="{link}">1</a>' in page
-    sector_link = f"/tasks/?on={today.isoformat()}&amp;sector={sector.pk}&amp;bucket=overdue"
+    sector_link = (
+        f"/tasks/?on={today.isoformat()}&amp;sector={sector.pk}&amp;bucket=overdue"
+    )
     assert sector_link in page
     # The link leads to the same count.
     listed = login(request.getfixturevalue(role)).get(link.replace("&amp;", "&"))
@@ -471,7 +543,9 @@ def test_create_rejects_a_deadline_before_the_assigned_date(
 ):
     response = login(secretariat).post(
         reverse("tasks:create"),
-        create_data(deadline=(today - DAY).strftime("%d/%m/%Y"), **{"parts-0-deadline": ""}),
+        create_data(
+            deadline=(today - DAY).strftime("%d/%m/%Y"), **{"parts-0-deadline": ""}
+        ),
     )
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["deadline"]
@@ -523,7 +597,9 @@ def test_create_rejects_an_agency_not_valid_on_the_assigned_date(
 def test_create_bad_input_is_an_error_at_the_field(
     overrides, field, login, secretariat, create_data
 ):
-    response = login(secretariat).post(reverse("tasks:create"), create_data(**overrides))
+    response = login(secretariat).post(
+        reverse("tasks:create"), create_data(**overrides)
+    )
     assert response.status_code == 200
     assert field in response.context["form"].errors
     _assert_nothing_written()
@@ -600,7 +676,9 @@ def test_detail_explains_why_the_task_is_at_risk(login, secretariat, make_task, 
     assert "10%" in page and "80%" in page
 
 
-def test_detail_shows_original_and_current_deadline(login, secretariat, make_task, today):
+def test_detail_shows_original_and_current_deadline(
+    login, secretariat, make_task, today
+):
     task = make_task(
         deadline=today + 40 * DAY, original_deadline=today + 10 * DAY, extension_count=1
     )
@@ -666,7 +744,11 @@ def test_change_deadline_counts_the_extension(login, task, secretariat, today):
         new_deadline=new.strftime("%d/%m/%Y"),
     )
     task.refresh_from_db()
-    assert (task.deadline, task.original_deadline, task.extension_count) == (new, old, 1)
+    assert (task.deadline, task.original_deadline, task.extension_count) == (
+        new,
+        old,
+        1,
+    )
 
 
 def test_change_deadline_before_assigned_date_is_refused(login, task, secretariat):
@@ -712,7 +794,11 @@ def test_transition_the_state_does_not_allow_says_why(login, task, secretariat):
 
 def test_transition_with_a_stale_version_changes_nothing(login, task, secretariat):
     response = _transition(
-        login(secretariat), task, action="cancel", reason="Trùng", version=task.version - 1 or 99
+        login(secretariat),
+        task,
+        action="cancel",
+        reason="Trùng",
+        version=task.version - 1 or 99,
     )
     assert 'id="task-notice"' in html(response)
     task.refresh_from_db()
@@ -854,12 +940,15 @@ def test_edit_saves_the_changes(login, task, secretariat):
 
 def test_edit_removes_a_co_operating_agency(login, task, secretariat):
     login(secretariat).post(
-        reverse("tasks:edit", args=[task.pk]), _edit_data(task, **{"parts-0-DELETE": "on"})
+        reverse("tasks:edit", args=[task.pk]),
+        _edit_data(task, **{"parts-0-DELETE": "on"}),
     )
     assert task.parts.count() == 0
 
 
-def test_edit_of_a_completed_task_keeps_its_agencies(login, make_task, secretariat, coop_agency, today):
+def test_edit_of_a_completed_task_keeps_its_agencies(
+    login, make_task, secretariat, coop_agency, today
+):
     task = make_task(state=S.COMPLETED, completed_on=today, progress=100)
     TaskPartFactory(task=task, agency=coop_agency)
     response = login(secretariat).post(
@@ -874,7 +963,9 @@ def test_edit_with_a_stale_version_shows_the_other_change_and_keeps_it(
     login, task, secretariat, leader
 ):
     stale = _edit_data(task, title="Tên của thư ký")
-    services.task_update(actor=leader, task=task, version=task.version, title="Tên của lãnh đạo")
+    services.task_update(
+        actor=leader, task=task, version=task.version, title="Tên của lãnh đạo"
+    )
     response = login(secretariat).post(reverse("tasks:edit", args=[task.pk]), stale)
     assert response.status_code == 409
     page = html(response)
@@ -893,10 +984,14 @@ def test_edit_with_a_stale_version_shows_the_other_change_and_keeps_it(
     assert task.title == "Tên của thư ký"
 
 
-def test_edit_conflict_over_htmx_returns_the_form_fragment(login, task, secretariat, leader):
+def test_edit_conflict_over_htmx_returns_the_form_fragment(
+    login, task, secretariat, leader
+):
     stale = _edit_data(task, title="Tên mới")
     services.task_transition(actor=leader, task=task, action="cancel", reason="Trùng")
-    response = login(secretariat).post(reverse("tasks:edit", args=[task.pk]), stale, **HX)
+    response = login(secretariat).post(
+        reverse("tasks:edit", args=[task.pk]), stale, **HX
+    )
     page = html(response)
     assert response.status_code == 200
     assert "<html" not in page and 'id="task-conflict"' in page
@@ -943,7 +1038,9 @@ def test_home_shows_the_secretariat_what_to_confirm(login, secretariat, make_tas
     task = make_task(state=S.REPORTED_DONE, progress=100)
     response = login(secretariat).get(reverse("core:home"))
     page = html(response)
-    block = re.search(r'id="my-tasks-to_confirm".*?</div>\s*</div>', page, re.S).group(0)
+    block = re.search(r'id="my-tasks-to_confirm".*?</div>\s*</div>', page, re.S).group(
+        0
+    )
     assert task.code in block
     assert "state=reported_done" in page
 
@@ -952,3 +1049,20 @@ def test_home_has_no_task_section_for_an_outsider(login, outsider, task):
     page = html(login(outsider).get(reverse("core:home")))
     assert 'id="my-tasks"' not in page
     assert task.code not in page
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_home_query_count_is_fixed(
+    rows, login, member, make_task, today, django_assert_num_queries
+):
+    for i in range(rows):
+        make_task(deadline=today + (60 + i) * DAY)
+    client = login(member)
+    fresh(member)
+    # the home page (session, user, memberships), then the section: seats,
+    # the five counts in one query, and the one non-empty list (to report)
+    with django_assert_num_queries(6):
+        response = client.get(reverse("core:home"))
+    page = html(response)
+    block = re.search(r'id="my-tasks-to_report".*?</ul>', page, re.S).group(0)
+    assert block.count('href="/tasks/') == views.HOME_LIST_SIZE

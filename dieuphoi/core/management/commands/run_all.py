@@ -18,11 +18,13 @@ from django.core.management.base import BaseCommand
 # Long-running processes started beside the web server and the job worker:
 # (name, manage.py arguments). A process whose command is not installed is
 # skipped with a warning, so entries can be listed before their app lands.
-# The daily scheduler goes here once it exists, for example:
-#     ("scheduler", ["run_scheduler"]),
-EXTRA_PROCESSES: list[tuple[str, list[str]]] = []
+# The scheduler fires the daily jobs once a day and reaps stale jobs.
+EXTRA_PROCESSES: list[tuple[str, list[str]]] = [
+    ("scheduler", ["schedule_daily", "--loop"]),
+]
 
 DB_TASK_BACKEND = "django_tasks_db.DatabaseBackend"
+RQ_TASK_BACKEND = "django_tasks_rq.RQBackend"
 STOP_TIMEOUT_SECONDS = 10
 POLL_SECONDS = 0.5
 
@@ -84,13 +86,18 @@ class Command(BaseCommand):
     def process_specs(self, host: str, port: int) -> list[tuple[str, list[str]]]:
         specs = [("web", ["runserver", f"{host}:{port}", "--noreload"])]
         backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+        commands = get_commands()
         if backend == DB_TASK_BACKEND:
             # No reloader: it would fork a grandchild that signals do not reach,
-            # and the web server runs without one too.
-            specs.append(("worker", ["db_worker", "--no-reload"]))
+            # and the web server runs without one too. jobs_worker is db_worker
+            # with a heartbeat, so a killed worker's job is re-queued.
+            worker = "jobs_worker" if "jobs_worker" in commands else "db_worker"
+            specs.append(("worker", [worker, "--no-reload"]))
+        elif backend == RQ_TASK_BACKEND:
+            rq_worker = ["rqworker", "--job-class", "django_tasks_rq.Job"]
+            specs.append(("worker", [*rq_worker, "--with-scheduler"]))
         else:
             self.stdout.write(f"Job backend {backend}: no worker process started.")
-        commands = get_commands()
         for name, argv in EXTRA_PROCESSES:
             if argv[0] in commands:
                 specs.append((name, argv))

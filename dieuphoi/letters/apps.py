@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class LettersConfig(AppConfig):
+    name = "dieuphoi.letters"
+    label = "letters"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dieuphoi.audit.labels import (
+            register_action_labels,
+            register_change_labels,
+        )
+
+        # Registers the rules perms.
+        from . import permissions  # noqa: F401
+        from .services import ACTION_LABELS, CHANGE_LABELS
+
+        register_action_labels(ACTION_LABELS)
+        register_change_labels(CHANGE_LABELS)

@@ -1,0 +1,207 @@
+"""What an urging letter says, independent of the file format.
+
+``LetterContent`` holds every line of the letter; ``dieuphoi.letters.docx``
+and ``dieuphoi.letters.pdf`` lay the same content out in the Decree
+30/2020/NĐ-CP form, so the two files never disagree.
+
+The wording is Vietnamese and is not translated: an official document of a
+Vietnamese state body is issued in Vietnamese whatever the language of the
+user's screen (Decree 30/2020), so these strings are data, like the names of
+agencies, not interface text.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+SUBJECT = "V/v đôn đốc thực hiện nhiệm vụ quá hạn"
+DOCUMENT_SUMMARY = "Đôn đốc thực hiện nhiệm vụ quá hạn"
+AS_ADDRESSED = "Như trên"
+RECIPIENTS_HEADING = "Nơi nhận:"
+ADDRESSEE_HEADING = "Kính gửi:"
+COLUMNS = (
+    "STT",
+    "Mã nhiệm vụ",
+    "Nội dung nhiệm vụ",
+    "Văn bản giao",
+    "Thời hạn",
+    "Số ngày quá hạn",
+    "Số lần đôn đốc",
+    "Tiến độ, kết quả gần nhất",
+)
+# Relative column widths (millimetres of the 165 mm text width of an A4
+# page with 30 mm and 15 mm side margins).
+COLUMN_WIDTHS_MM = (9, 25, 39, 22, 20, 11, 11, 28)
+# Hanoi practice: a task still overdue after 3 urgings goes to the city
+# leadership's next meeting (domain.md §3).
+ESCALATION_URGINGS = 3
+
+
+def dmy(day: datetime.date) -> str:
+    """``05/03/2026``: the date format of tables (dd/mm/yyyy)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def document_number(number: int) -> str:
+    """``05``: numbers below 10 take a leading zero (Decree 30/2020, App. I)."""
+    return f"{number:02d}"
+
+
+def place_date_line(place: str, day: datetime.date) -> str:
+    """``Hà Nội, ngày 05 tháng 3 năm 2026``.
+
+    Decree 30/2020: a zero before days 1-9 and before months 1 and 2 only
+    (``tháng 01``, ``tháng 02``, ``tháng 3`` ... ``tháng 12``).
+    """
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def recipient_lines(items: Iterable[str]) -> list[str]:
+    """``["- Như trên;", ..., "- Lưu: VT, TĐP."]``: a dash each, ``;`` then ``.``."""
+    cleaned = [item.strip().lstrip("-").strip().rstrip(";.").strip() for item in items]
+    cleaned = [item for item in cleaned if item]
+    return [
+        f"- {item}{'.' if i == len(cleaned) - 1 else ';'}"
+        for i, item in enumerate(cleaned)
+    ]
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    position: int
+    code: str
+    title: str
+    source: str
+    deadline: datetime.date
+    # Set when the deadline was extended: the deadline first given.
+    original_deadline: datetime.date | None
+    days_overdue: int
+    urge_count: int
+    progress: str
+    task_id: int | None = None
+
+    @property
+    def deadline_text(self) -> str:
+        if self.original_deadline and self.original_deadline != self.deadline:
+            return f"{dmy(self.deadline)}\n(ban đầu: {dmy(self.original_deadline)})"
+        return dmy(self.deadline)
+
+    def cells(self) -> tuple[str, ...]:
+        return (
+            str(self.position),
+            self.code,
+            self.title,
+            self.source,
+            self.deadline_text,
+            str(self.days_overdue),
+            str(self.urge_count),
+            self.progress,
+        )
+
+
+@dataclass(frozen=True)
+class LetterGroup:
+    """The rows of one lead agency; ``heading`` is printed when there are several."""
+
+    agency_name: str
+    rows: list[LetterRow]
+
+
+@dataclass
+class LetterContent:
+    governing_body: str
+    issuer_lines: list[str]
+    reference: str  # "05/TĐP"
+    place_date: str
+    addressees: list[str]
+    opening: list[str]
+    closing: list[str]
+    groups: list[LetterGroup]
+    recipients: list[str]
+    signer_authority: str
+    signer_title: str
+    signer_name: str
+    subject: str = SUBJECT
+    national_title: str = NATIONAL_TITLE
+    motto: str = MOTTO
+    addressee_heading: str = ADDRESSEE_HEADING
+    recipients_heading: str = RECIPIENTS_HEADING
+    columns: tuple[str, ...] = COLUMNS
+    column_widths_mm: tuple[int, ...] = COLUMN_WIDTHS_MM
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(group.rows) for group in self.groups)
+
+    @property
+    def grouped(self) -> bool:
+        return len(self.groups) > 1
+
+
+def _agency_phrase(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else "các cơ quan, đơn vị"
+
+
+def build_content(
+    *,
+    governing_body: str,
+    issuer_line: str,
+    issuer_short_name: str,
+    reference: str,
+    place: str,
+    on: datetime.date,
+    reply_by: datetime.date,
+    groups: list[LetterGroup],
+    other_recipients: Iterable[str],
+    archive_line: str,
+    signer_authority: str,
+    signer_title: str,
+    signer_name: str,
+) -> LetterContent:
+    """The letter's text around the table of ``groups``."""
+    names = [group.agency_name for group in groups]
+    phrase = _agency_phrase(names)
+    count = sum(len(group.rows) for group in groups)
+    issuer = issuer_short_name
+    opening = [
+        f"Thực hiện nhiệm vụ theo dõi, đôn đốc việc thực hiện các nhiệm vụ được "
+        f"giao, {issuer} đã rà soát tình hình thực hiện nhiệm vụ của các cơ quan, "
+        f"đơn vị. Tính đến ngày {dmy(on)}, {phrase} còn {count:02d} nhiệm vụ đã "
+        f"quá thời hạn nhưng chưa hoàn thành, cụ thể như sau:"
+    ]
+    closing = [
+        f"Để bảo đảm tiến độ chung, {issuer} đề nghị {phrase} khẩn trương chỉ "
+        f"đạo, tổ chức hoàn thành các nhiệm vụ nêu trên; báo cáo kết quả thực "
+        f"hiện, giải trình rõ nguyên nhân chậm trễ và thời hạn hoàn thành, gửi "
+        f"về {issuer} trước ngày {dmy(reply_by)}. Trường hợp cần điều chỉnh thời "
+        f"hạn, đề nghị có văn bản nêu rõ lý do gửi {issuer} xem xét, quyết định.",
+        f"Các nhiệm vụ đã được đôn đốc từ {ESCALATION_URGINGS:02d} lần trở lên mà "
+        f"vẫn chưa hoàn thành sẽ được tổng hợp, báo cáo Lãnh đạo Thành phố tại "
+        f"cuộc họp gần nhất.",
+        f"{issuer} đề nghị {phrase} quan tâm, thực hiện./.",
+    ]
+    recipients = recipient_lines(
+        [AS_ADDRESSED, *other_recipients, *([archive_line] if archive_line else [])]
+    )
+    return LetterContent(
+        governing_body=governing_body.upper(),
+        issuer_lines=[
+            line.strip().upper() for line in issuer_line.splitlines() if line.strip()
+        ],
+        reference=reference,
+        place_date=place_date_line(place, on),
+        addressees=names,
+        opening=opening,
+        closing=closing,
+        groups=groups,
+        recipients=recipients,
+        signer_authority=signer_authority.upper(),
+        signer_title=signer_title.upper(),
+        signer_name=signer_name,
+    )

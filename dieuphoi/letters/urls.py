@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "letters"
+
+urlpatterns = [
+    path("new/", views.letter_new, name="new"),
+    path("<int:pk>/", views.letter_detail, name="detail"),
+    path("<int:pk>/retry/", views.letter_retry, name="retry"),
+]

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "dieuphoi.notifications"
+    label = "notifications"
+    verbose_name = _("Notifications")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dieuphoi.audit.labels import register_action_labels
+        from dieuphoi.workdays.scheduler import register_daily_job
+
+        from . import jobs, permissions
+        from .services import ACTION_LABELS
+
+        permissions.register_targets()
+        register_action_labels(ACTION_LABELS)
+        # Working days only: what arrives on a weekend or holiday is in the
+        # next working day's digest.
+        register_daily_job(
+            "notifications.digest", jobs.digest_send_day, working_days_only=True
+        )

@@ -1,0 +1,247 @@
+"""Render and send outbox e-mails (called by ``jobs.email_send``).
+
+``send_outgoing(ids) -> SendResult``: claims the rows that are waiting (or
+whose sender died: claimed long ago and still "sending"), renders each in its
+recipient's language on the first attempt, sends them over one connection
+with Django's mail API (``EMAIL_BACKEND`` and friends), and records the
+outcome on each row. Rows that fail are retried by a later job, with
+back-off, up to ``NOTIFICATION_EMAIL_MAX_ATTEMPTS``; after the last attempt
+the row is marked failed and the administrators are told in the app.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, ngettext
+
+from . import registry
+from .models import Notification, OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+S = OutgoingEmail.Status
+STALE_CLAIM = datetime.timedelta(minutes=15)
+
+
+class EmailDeliveryError(Exception):
+    """Some e-mails of a send job failed (details on their outbox rows)."""
+
+
+@dataclass
+class SendResult:
+    sent: list[int] = field(default_factory=list)
+    retry: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def max_attempts() -> int:
+    return max(1, int(getattr(settings, "NOTIFICATION_EMAIL_MAX_ATTEMPTS", 5)))
+
+
+def retry_delay(attempt: int) -> float:
+    base = float(getattr(settings, "NOTIFICATION_EMAIL_RETRY_SECONDS", 60))
+    return min(3600.0, base * 2 ** max(0, attempt - 1))
+
+
+def absolute_url(url: str) -> str:
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    return settings.SITE_URL.rstrip("/") + "/" + url.lstrip("/")
+
+
+def date_text(value) -> str:
+    return formats.date_format(value, "d/m/Y") if value else ""
+
+
+# --- rendering --------------------------------------------------------------
+
+
+def _items(notifications: list[Notification], on: datetime.date) -> list[dict]:
+    by_type: dict[int | None, set[int]] = defaultdict(set)
+    for n in notifications:
+        if n.target_id is not None:
+            by_type[n.target_type_id].add(n.target_id)
+    described = {
+        type_id: registry.describe(type_id, ids, on) for type_id, ids in by_type.items()
+    }
+    items = []
+    for n in notifications:
+        info = described.get(n.target_type_id, {}).get(n.target_id, {})
+        items.append(
+            {
+                "title": n.title,
+                "url": absolute_url(n.url),
+                "code": info.get("code", ""),
+                "item_title": info.get("title", ""),
+                "deadline": date_text(info.get("deadline")),
+                "bucket": info.get("bucket", ""),
+                "day": date_text(n.day),
+            }
+        )
+    return items
+
+
+def render(email: OutgoingEmail) -> tuple[str, str, str]:
+    """``(subject, text, html)`` in the recipient's language."""
+    language = email.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        if email.kind == OutgoingEmail.Kind.DIGEST:
+            notifications = list(
+                Notification.objects.filter(digest=email).order_by("day", "pk")
+            )
+            template = "emails/digest"
+            count = len(notifications)
+            subject = ngettext(
+                "Daily digest of %(date)s: %(count)s notification",
+                "Daily digest of %(date)s: %(count)s notifications",
+                count,
+            ) % {"date": date_text(email.day), "count": count}
+        else:
+            notifications = [email.notification] if email.notification else []
+            template = "emails/notification"
+            subject = notifications[0].title if notifications else ""
+        context = {
+            "recipient": email.recipient,
+            "day": date_text(email.day),
+            "items": _items(notifications, email.day),
+            "site_url": settings.SITE_URL,
+            "centre_url": absolute_url("/notifications/"),
+            "site_name": gettext("Capital Region coordination system"),
+            "language": language,
+        }
+        subject = gettext("[Coordination] %(subject)s") % {"subject": subject}
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    return " ".join(subject.split())[:300], text, html
+
+
+# --- sending ----------------------------------------------------------------
+
+
+def _claim(ids: list[int]) -> tuple[uuid.UUID, list[OutgoingEmail]]:
+    token = uuid.uuid4()
+    now = timezone.now()
+    OutgoingEmail.objects.filter(pk__in=ids).filter(
+        Q(status__in=[S.PENDING, S.RETRY])
+        | Q(status=S.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    ).update(
+        status=S.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1
+    )
+    rows = list(
+        OutgoingEmail.objects.filter(claim=token)
+        .select_related("recipient", "notification")
+        .order_by("pk")
+    )
+    return token, rows
+
+
+def send_outgoing(ids: list[int]) -> SendResult:
+    result = SendResult()
+    token, rows = _claim(list(ids))
+    if not rows:
+        return result
+    connection = None
+    open_error = ""
+    try:
+        connection = get_connection(fail_silently=False)
+        connection.open()
+    except Exception as exc:  # the server refused us: every row fails
+        open_error = f"{type(exc).__name__}: {exc}"
+    for email in rows:
+        if not email.subject:
+            email.subject, email.body_text, email.body_html = render(email)
+            OutgoingEmail.objects.filter(pk=email.pk).update(
+                subject=email.subject,
+                body_text=email.body_text,
+                body_html=email.body_html,
+            )
+        error = open_error
+        if not error:
+            message = EmailMultiAlternatives(
+                subject=email.subject,
+                body=email.body_text,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[email.to],
+                connection=connection,
+            )
+            message.attach_alternative(email.body_html, "text/html")
+            try:
+                message.send()
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+        if error:
+            result.errors[email.pk] = error[:2000]
+            continue
+        now = timezone.now()
+        OutgoingEmail.objects.filter(pk=email.pk, claim=token).update(
+            status=S.SENT, sent_at=now, last_error="", claim=None
+        )
+        Notification.objects.filter(
+            Q(pk=email.notification_id) if email.notification_id else Q(digest=email)
+        ).update(emailed_at=now)
+        result.sent.append(email.pk)
+    if connection is not None and not open_error:
+        try:
+            connection.close()
+        except Exception:  # noqa: S110 - closing a broken connection
+            pass
+    _record_failures(rows, token, result)
+    return result
+
+
+def _record_failures(rows, token, result: SendResult) -> None:
+    if not result.errors:
+        return
+    from . import services
+    from .jobs import email_send
+
+    limit = max_attempts()
+    retry_after = 0.0
+    for email in rows:
+        error = result.errors.get(email.pk)
+        if error is None:
+            continue
+        final = email.attempts >= limit
+        OutgoingEmail.objects.filter(pk=email.pk, claim=token).update(
+            status=S.FAILED if final else S.RETRY, last_error=error, claim=None
+        )
+        if final:
+            result.failed.append(email.pk)
+            email.status = S.FAILED
+            logger.error(
+                "E-mail %s to %s failed for good after %s attempts: %s",
+                email.pk,
+                email.to,
+                email.attempts,
+                error,
+            )
+            services.email_failure_notify(email=email)
+        else:
+            result.retry.append(email.pk)
+            retry_after = max(retry_after, retry_delay(email.attempts))
+            logger.warning(
+                "E-mail %s to %s failed (attempt %s of %s): %s",
+                email.pk,
+                email.to,
+                email.attempts,
+                limit,
+                error,
+            )
+    if result.retry:
+        job = email_send
+        if job.get_backend().supports_defer:
+            job = job.using(
+                run_after=timezone.now() + datetime.timedelta(seconds=retry_after)
+            )
+        job.enqueue(ids=result.retry)

@@ -1,0 +1,119 @@
+"""Which items notifications may be about, and who may see them.
+
+An app registers each model it sends notifications about, from its
+``AppConfig.ready()``::
+
+    from dieuphoi.notifications.registry import register_notification_target
+
+    register_notification_target(
+        Task,
+        can_view=can_view_task,              # (user, task) -> bool
+        visible_pairs=task_visible_pairs,    # optional, bulk
+        describe=task_describe,              # optional, for e-mails
+    )
+
+- ``can_view(user, obj)``: the item's own view rule.
+- ``visible_pairs(pairs, on) -> set``: the same rule for many at once:
+  ``pairs`` is a set of ``(user_id, target_id)``; return those where the user
+  may see the item on day ``on``. Without it, each pair is checked with
+  ``can_view`` (a query or two per pair: fine for a handful).
+- ``describe(target_ids, on) -> {target_id: dict}``: what an e-mail shows of
+  each item: ``code``, ``title``, ``deadline`` (a date or None), ``bucket``
+  (a label), all optional.
+
+A notification about an unregistered model is not sent: an item nobody said
+how to protect is treated as invisible. A notification without a target
+(system messages) is sent to whoever it is addressed to.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+ViewCheck = Callable[..., bool]
+PairsCheck = Callable[[set[tuple[int, int]], datetime.date], set[tuple[int, int]]]
+Describe = Callable[[Iterable[int], datetime.date], dict[int, dict]]
+
+
+@dataclass(frozen=True)
+class NotificationTarget:
+    model: type[models.Model]
+    can_view: ViewCheck
+    visible_pairs: PairsCheck | None = None
+    describe: Describe | None = None
+
+
+_TARGETS: dict[str, NotificationTarget] = {}
+
+
+def register_notification_target(
+    model: type[models.Model],
+    *,
+    can_view: ViewCheck,
+    visible_pairs: PairsCheck | None = None,
+    describe: Describe | None = None,
+) -> None:
+    """Allow notifications about ``model`` (registering again replaces it)."""
+    _TARGETS[model._meta.concrete_model._meta.label_lower] = NotificationTarget(
+        model=model,
+        can_view=can_view,
+        visible_pairs=visible_pairs,
+        describe=describe,
+    )
+
+
+def unregister_notification_target(model: type[models.Model]) -> None:
+    """For tests."""
+    _TARGETS.pop(model._meta.concrete_model._meta.label_lower, None)
+
+
+def target_for_model(model: type[models.Model] | None) -> NotificationTarget | None:
+    if model is None:
+        return None
+    return _TARGETS.get(model._meta.concrete_model._meta.label_lower)
+
+
+def target_for_type_id(type_id: int | None) -> NotificationTarget | None:
+    if type_id is None:
+        return None
+    try:
+        model = ContentType.objects.get_for_id(type_id).model_class()
+    except ContentType.DoesNotExist:
+        return None
+    return target_for_model(model)
+
+
+def visible(
+    type_id: int, pairs: set[tuple[int, int]], on: datetime.date
+) -> set[tuple[int, int]]:
+    """The ``(user_id, target_id)`` pairs whose user may see the target."""
+    if not pairs:
+        return set()
+    entry = target_for_type_id(type_id)
+    if entry is None:
+        return set()
+    if entry.visible_pairs is not None:
+        return set(entry.visible_pairs(set(pairs), on)) & pairs
+    users = get_user_model()._default_manager.in_bulk({u for u, _ in pairs})
+    objects = entry.model._default_manager.in_bulk({t for _, t in pairs})
+    return {
+        (u, t)
+        for u, t in pairs
+        if u in users and t in objects and entry.can_view(users[u], objects[t])
+    }
+
+
+def describe(type_id: int | None, target_ids: Iterable[int], on: datetime.date):
+    """``{target_id: dict}`` for e-mails; ``{}`` when the model has no
+    ``describe``."""
+    entry = target_for_type_id(type_id)
+    ids = {t for t in target_ids if t is not None}
+    if entry is None or entry.describe is None or not ids:
+        return {}
+    return entry.describe(ids, on)

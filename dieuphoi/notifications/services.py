@@ -1,0 +1,470 @@
+"""Writes of the notifications app.
+
+Public names (other apps use these):
+
+- ``notify(*, recipients, kind, target, title, url, key, day=None,
+  email=True) -> int``: one notification per recipient about one item.
+- ``notify_many(specs, *, on=None) -> int``: many at once (set-based:
+  a fixed number of queries per call, whatever the number of specs).
+- ``NotificationSpec``: one notification for ``notify_many``.
+
+Both keep only the recipients who may see the item (``registry``), render
+the title in each recipient's language, insert with ``ignore_conflicts`` on
+the unique ``key`` (so a re-run inserts nothing twice) and queue the e-mails
+of people who want each event at once: only for notifications that have no
+e-mail yet, so a re-run queues nothing twice either. Call them inside your
+service's transaction; with the database job backend the e-mail jobs commit
+or roll back with it.
+
+``title`` is a string, a lazy translation, or a callable returning a string;
+it is evaluated with the recipient's language active.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Case, Exists, OuterRef, Value, When
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from dieuphoi.audit.services import audit_record, diff, snapshot
+from dieuphoi.core.models import local_today
+
+from . import registry
+from .models import EmailMode, Notification, NotificationPreference, OutgoingEmail
+
+TitleSource = str | Promise | Callable[[], str]
+
+ACTION_LABELS = {
+    "notifications.preference_update": _("Changed the notification settings"),
+    "notifications.email_resend": _("Queued a failed e-mail again"),
+}
+
+INSERT_BATCH = 500
+KEY_CHUNK = 500
+EMAILS_PER_JOB = 100
+
+
+@dataclass(frozen=True)
+class NotificationSpec:
+    recipient_id: int
+    kind: str
+    key: str  # unique per recipient: include the recipient's id
+    title: TitleSource
+    url: str = ""
+    target_type_id: int | None = None
+    target_id: int | None = None
+    day: datetime.date | None = None
+    email: bool = True
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    mode: str
+    language: str
+
+
+def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def default_language() -> str:
+    return settings.LANGUAGE_CODE
+
+
+def render_title(title: TitleSource, language: str) -> str:
+    with translation.override(language or default_language()):
+        text = title() if callable(title) and not isinstance(title, Promise) else title
+        return str(text)[:300]
+
+
+# --- recipients -----------------------------------------------------------
+
+
+def recipients_info(user_ids: Iterable[int], on: datetime.date) -> dict[int, Recipient]:
+    """Active users among ``user_ids`` with their address, e-mail mode and
+    language (one query). The default mode follows the role: e-mail per
+    event for the leader, deputy and secretariat of a body (they act on
+    escalations the same day), the digest for everyone else."""
+    # org is the registry of who is who, not a domain app: the role decides
+    # the default, as it decides permissions everywhere.
+    from dieuphoi.org.models import Membership
+    from dieuphoi.org.permissions import MANAGER_ROLES
+
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    manager = Membership.objects.as_of(on).filter(
+        person=OuterRef("pk"), role__in=MANAGER_ROLES
+    )
+    rows = (
+        get_user_model()
+        .objects.filter(pk__in=ids, is_active=True)
+        .annotate(is_manager=Exists(manager))
+        .order_by()
+        .values_list(
+            "pk",
+            "email",
+            "notification_preference__email_mode",
+            "notification_preference__language",
+            "is_manager",
+        )
+    )
+    info = {}
+    for pk, email, mode, language, is_manager in rows:
+        if not mode:
+            mode = EmailMode.IMMEDIATE if is_manager else EmailMode.DIGEST
+        if not email:
+            mode = EmailMode.OFF
+        info[pk] = Recipient(
+            email=email or "", mode=mode, language=language or default_language()
+        )
+    return info
+
+
+def effective_email_mode(user, on: datetime.date | None = None) -> str:
+    info = recipients_info([user.pk], on or local_today())
+    return info[user.pk].mode if user.pk in info else EmailMode.OFF
+
+
+def _visible_specs(
+    specs: list[NotificationSpec], on: datetime.date
+) -> list[NotificationSpec]:
+    """Drop notifications about items their recipient may not see."""
+    by_type: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for spec in specs:
+        if spec.target_type_id is not None:
+            by_type[spec.target_type_id].add((spec.recipient_id, spec.target_id))
+    allowed = {
+        type_id: registry.visible(type_id, pairs, on)
+        for type_id, pairs in by_type.items()
+    }
+    return [
+        spec
+        for spec in specs
+        if spec.target_type_id is None
+        or (spec.recipient_id, spec.target_id) in allowed[spec.target_type_id]
+    ]
+
+
+# --- notify ---------------------------------------------------------------
+
+
+def notify_many(
+    specs: Iterable[NotificationSpec], *, on: datetime.date | None = None
+) -> int:
+    """Create the notifications (once each) and queue their e-mails.
+
+    Returns how many specs passed the permission filter (inserted now or
+    before). ``on`` is the day permissions are judged on (default today).
+    """
+    on = on or local_today()
+    unique: dict[str, NotificationSpec] = {}
+    for spec in specs:
+        unique.setdefault(spec.key, spec)
+    kept = _visible_specs(list(unique.values()), on)
+    if not kept:
+        return 0
+    people = recipients_info({s.recipient_id for s in kept}, on)
+    titles: dict[tuple[int, str], str] = {}
+    rows = []
+    for index, spec in enumerate(kept):
+        person = people.get(spec.recipient_id)
+        if person is None:
+            continue
+        cache_key = (index, person.language)
+        if cache_key not in titles:
+            titles[cache_key] = render_title(spec.title, person.language)
+        rows.append(
+            Notification(
+                recipient_id=spec.recipient_id,
+                kind=spec.kind[:50],
+                target_type_id=spec.target_type_id,
+                target_id=spec.target_id,
+                title=titles[cache_key],
+                url=spec.url[:500],
+                day=spec.day or on,
+                email_mode=person.mode if spec.email else EmailMode.OFF,
+                key=spec.key[:200],
+            )
+        )
+    Notification.objects.bulk_create(
+        rows, ignore_conflicts=True, batch_size=INSERT_BATCH
+    )
+    immediate = [row.key for row in rows if row.email_mode == EmailMode.IMMEDIATE]
+    _queue_event_emails(immediate, people)
+    return len(rows)
+
+
+def _queue_event_emails(keys: list[str], people: dict[int, Recipient]) -> None:
+    """One e-mail per notification that has none yet (so never twice)."""
+    for chunk in chunks(keys, KEY_CHUNK):
+        fresh = list(
+            Notification.objects.filter(
+                key__in=chunk,
+                email_mode=EmailMode.IMMEDIATE,
+                event_email__isnull=True,
+            ).values_list("pk", "recipient_id", "day")
+        )
+        if not fresh:
+            continue
+        OutgoingEmail.objects.bulk_create(
+            [
+                OutgoingEmail(
+                    key=f"event:{pk}",
+                    kind=OutgoingEmail.Kind.EVENT,
+                    recipient_id=uid,
+                    to=people[uid].email,
+                    day=day,
+                    language=people[uid].language,
+                    notification_id=pk,
+                )
+                for pk, uid, day in fresh
+                if uid in people
+            ],
+            ignore_conflicts=True,
+            batch_size=INSERT_BATCH,
+        )
+        ids = list(
+            OutgoingEmail.objects.filter(
+                notification_id__in=[pk for pk, _uid, _day in fresh],
+                status=OutgoingEmail.Status.PENDING,
+            ).values_list("pk", flat=True)
+        )
+        queue_emails(ids)
+
+
+def queue_emails(ids: Sequence[int]) -> None:
+    """Enqueue the send job for outbox rows (a few per job)."""
+    from .jobs import email_send
+
+    for chunk in chunks(sorted(ids), EMAILS_PER_JOB):
+        email_send.enqueue(ids=list(chunk))
+
+
+def notify(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    target: models.Model | None,
+    title: TitleSource,
+    url: str = "",
+    key: str,
+    day: datetime.date | None = None,
+    email: bool = True,
+) -> int:
+    """Tell ``recipients`` (users or user ids) about ``target``, once.
+
+    ``key`` names the event (e.g. ``"extension:12:requested"``); each
+    recipient's notification gets ``"<key>:<user id>"``, so calling again
+    with the same key adds nothing. Recipients who may not see ``target``
+    get nothing. Returns how many recipients were notified.
+    """
+    type_id = (
+        ContentType.objects.get_for_model(target).pk if target is not None else None
+    )
+    user_ids = {getattr(r, "pk", r) for r in recipients}
+    return notify_many(
+        [
+            NotificationSpec(
+                recipient_id=uid,
+                kind=kind,
+                key=f"{key}:{uid}",
+                title=title,
+                url=url,
+                target_type_id=type_id,
+                target_id=target.pk if target is not None else None,
+                day=day,
+                email=email,
+            )
+            for uid in sorted(user_ids)
+            if uid is not None
+        ],
+        on=day,
+    )
+
+
+# --- the recipient's own actions --------------------------------------------
+#
+# Marking read changes only the reader's own inbox: no audit event (it would
+# be one row per click and says nothing about the items).
+
+
+def notification_mark_read(*, notification: Notification, user) -> Notification:
+    if notification.recipient_id != user.pk:
+        raise ValidationError(gettext("This notification is not yours."))
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=now
+        )
+        notification.read_at = now
+    return notification
+
+
+def notification_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def preference_update(
+    *, user, actor, email_mode: str = "", language: str = ""
+) -> NotificationPreference:
+    preference, _created = NotificationPreference.objects.get_or_create(user=user)
+    before = snapshot(preference, ["email_mode", "language"])
+    preference.email_mode = email_mode
+    preference.language = language
+    preference.full_clean()
+    preference.save()
+    changes = diff(before, snapshot(preference, ["email_mode", "language"]))
+    if changes:
+        audit_record(
+            actor=actor,
+            action="notifications.preference_update",
+            target=preference,
+            changes=changes,
+        )
+    return preference
+
+
+# --- the daily digest ---------------------------------------------------------
+
+
+def digest_prepare(*, day: datetime.date, chunk_size: int = 200) -> list[int]:
+    """Make day ``day``'s digest e-mails and queue them; returns their ids.
+
+    Each person with digest-mode notifications of ``day`` or before that are
+    in no digest yet gets one e-mail (unique key per person and day), listing
+    the ones they may still see; the others are dropped from e-mail. A re-run
+    finds the day's e-mails already made: a notification that arrived since
+    joins one only while it is still waiting to be sent, otherwise the next
+    day's digest. Each chunk of people is one transaction.
+    """
+    pending = Notification.objects.filter(
+        digest__isnull=True, email_mode=EmailMode.DIGEST, day__lte=day
+    )
+    user_ids = sorted(set(pending.values_list("recipient_id", flat=True).distinct()))
+    queued: list[int] = []
+    for chunk in chunks(user_ids, chunk_size):
+        with transaction.atomic():
+            queued += _digest_chunk(pending, list(chunk), day)
+    return queued
+
+
+def _digest_chunk(pending, user_ids: list[int], day: datetime.date) -> list[int]:
+    rows = list(
+        pending.filter(recipient_id__in=user_ids).values_list(
+            "pk", "recipient_id", "target_type_id", "target_id"
+        )
+    )
+    by_type: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for _pk, uid, type_id, target_id in rows:
+        if type_id is not None:
+            by_type[type_id].add((uid, target_id))
+    allowed = {t: registry.visible(t, pairs, day) for t, pairs in by_type.items()}
+    people = recipients_info(user_ids, day)
+    keep: dict[int, list[int]] = defaultdict(list)
+    drop: list[int] = []
+    for pk, uid, type_id, target_id in rows:
+        seen = type_id is None or (uid, target_id) in allowed[type_id]
+        if seen and uid in people and people[uid].email:
+            keep[uid].append(pk)
+        else:
+            drop.append(pk)
+    if drop:
+        # Not e-mailed: the item is no longer theirs to see, or no address.
+        Notification.objects.filter(pk__in=drop).update(email_mode=EmailMode.OFF)
+    if not keep:
+        return []
+    OutgoingEmail.objects.bulk_create(
+        [
+            OutgoingEmail(
+                key=f"digest:{uid}:{day.isoformat()}",
+                kind=OutgoingEmail.Kind.DIGEST,
+                recipient_id=uid,
+                to=people[uid].email,
+                day=day,
+                language=people[uid].language,
+            )
+            for uid in keep
+        ],
+        ignore_conflicts=True,
+    )
+    open_rows = dict(
+        OutgoingEmail.objects.filter(
+            key__in=[f"digest:{uid}:{day.isoformat()}" for uid in keep],
+            status=OutgoingEmail.Status.PENDING,
+        ).values_list("recipient_id", "pk")
+    )
+    ids = [pk for uid, pks in keep.items() if uid in open_rows for pk in pks]
+    if ids:
+        Notification.objects.filter(pk__in=ids, digest__isnull=True).update(
+            digest_id=Case(
+                *[When(recipient_id=uid, then=Value(oid)) for uid, oid in open_rows.items()],
+                output_field=models.BigIntegerField(),
+            )
+        )
+    queue_emails(list(open_rows.values()))
+    return list(open_rows.values())
+
+
+# --- failures -----------------------------------------------------------------
+
+
+def email_failure_notify(*, email: OutgoingEmail) -> int:
+    """Tell every administrator, in the app only, that ``email`` failed."""
+    admins = get_user_model().objects.filter(is_superuser=True, is_active=True)
+    attempts = email.attempts
+    to = email.to
+
+    def title() -> str:
+        return gettext(
+            "An e-mail to %(to)s could not be sent after %(attempts)s attempts."
+        ) % {"to": to, "attempts": attempts}
+
+    return notify(
+        recipients=admins.values_list("pk", flat=True),
+        kind="email_failed",
+        target=email,
+        title=title,
+        url=reverse("notifications:emails") + "?status=failed",
+        key=f"email-failed:{email.pk}:{email.attempts}",
+        email=False,
+    )
+
+
+@transaction.atomic
+def outgoing_email_resend(*, email: OutgoingEmail, actor) -> OutgoingEmail:
+    """Queue a failed e-mail again (administrators, after fixing the cause)."""
+    if email.status not in (OutgoingEmail.Status.FAILED, OutgoingEmail.Status.RETRY):
+        raise ValidationError(gettext("Only a failed e-mail can be sent again."))
+    before = snapshot(email, ["status", "attempts"])
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        status=OutgoingEmail.Status.PENDING, attempts=0, claim=None
+    )
+    email.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="notifications.email_resend",
+        target=email,
+        changes=diff(before, snapshot(email, ["status", "attempts"])),
+    )
+    queue_emails([email.pk])
+    return email

@@ -1,0 +1,227 @@
+"""Notification centre, header badge, preferences, and the outbox page.
+
+Permissions:
+- ``notifications:list``, ``:badge``, ``:preferences``: any logged-in user,
+  about their own notifications only.
+- ``:read``, ``:open``: the recipient; another user's notification is 404.
+- ``:read-all``: marks the user's own notifications read.
+- ``:emails``, ``:email-resend``: administrators; anyone else 403.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dieuphoi.core.htmx import render_page
+
+from . import permissions, selectors, services
+from .forms import PreferenceForm
+from .models import OutgoingEmail
+
+CHANGED_EVENT = "notifications-changed"
+KIND_ICONS = {
+    "before_deadline": "alarm",
+    "on_deadline": "alarm-fill",
+    "urging": "megaphone",
+    "escalation": "exclamation-octagon",
+    "progress_request": "graph-up-arrow",
+    "part_before_deadline": "people",
+    "email_failed": "envelope-exclamation",
+}
+
+
+def _is_htmx(request) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _changed(response):
+    response["HX-Trigger"] = json.dumps({CHANGED_EVENT: True})
+    return response
+
+
+def _list_context(request) -> dict:
+    unread_only = request.GET.get("unread") == "1"
+    before = _int(request.GET.get("before"))
+    rows = selectors.notification_list(
+        user=request.user, unread_only=unread_only, before_id=before
+    )
+    more = len(rows) > selectors.PAGE_SIZE
+    rows = rows[: selectors.PAGE_SIZE]
+    for row in rows:
+        row.icon = KIND_ICONS.get(row.kind, "bell")
+    return {
+        "notifications": rows,
+        "unread_only": unread_only,
+        "next_before": rows[-1].pk if more and rows else None,
+        "is_first_page": before is None,
+    }
+
+
+@never_cache
+@login_required
+@require_GET
+def notification_list(request):
+    return render_page(
+        request,
+        "notifications/notification_list.html",
+        _list_context(request),
+        "notification-list",
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def notification_badge(request):
+    response = render(
+        request,
+        "notifications/badge.html#notification-badge",
+        {"unread": selectors.unread_count(user=request.user)},
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    notification = permissions.access_notification(user=request.user, pk=pk)
+    services.notification_mark_read(notification=notification, user=request.user)
+    if _is_htmx(request):
+        notification.icon = KIND_ICONS.get(notification.kind, "bell")
+        return _changed(
+            render(
+                request,
+                "notifications/notification_list.html#notification-row",
+                {"notification": notification},
+            )
+        )
+    return redirect("notifications:list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    count = services.notification_mark_all_read(user=request.user)
+    if _is_htmx(request):
+        response = render(
+            request,
+            "notifications/notification_list.html#notification-list",
+            _list_context(request),
+        )
+        return _changed(response)
+    if count:
+        messages.success(request, gettext("All notifications are marked read."))
+    return redirect("notifications:list")
+
+
+@login_required
+@require_GET
+def notification_open(request, pk: int):
+    """Mark read (idempotent) and go to the item."""
+    notification = permissions.access_notification(user=request.user, pk=pk)
+    services.notification_mark_read(notification=notification, user=request.user)
+    url = notification.url
+    if not url or not url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        url = reverse("notifications:list")
+    return redirect(url)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request):
+    preference = selectors.preference_get(user=request.user)
+    if request.method == "POST":
+        form = PreferenceForm(request.POST)
+        if form.is_valid():
+            try:
+                services.preference_update(
+                    user=request.user,
+                    actor=request.user,
+                    email_mode=form.cleaned_data["email_mode"],
+                    language=form.cleaned_data["language"],
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, gettext("Your notification settings are saved."))
+                return redirect("notifications:preferences")
+    else:
+        form = PreferenceForm(
+            initial={
+                "email_mode": preference.email_mode,
+                "language": preference.language,
+            }
+        )
+    return render_page(
+        request,
+        "notifications/preferences.html",
+        {
+            "form": form,
+            "effective_mode": services.effective_email_mode(request.user),
+            "has_email": bool(request.user.email),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def email_list(request):
+    permissions.require_email_admin(request.user)
+    status = request.GET.get("status", "")
+    if status not in OutgoingEmail.Status.values:
+        status = ""
+    before = _int(request.GET.get("before"))
+    rows = selectors.outgoing_email_list(status=status, before_id=before)
+    more = len(rows) > selectors.PAGE_SIZE
+    rows = rows[: selectors.PAGE_SIZE]
+    return render_page(
+        request,
+        "notifications/email_list.html",
+        {
+            "emails": rows,
+            "status": status,
+            "statuses": OutgoingEmail.Status.choices,
+            "next_before": rows[-1].pk if more and rows else None,
+        },
+        "email-table",
+    )
+
+
+@login_required
+@require_POST
+def email_resend(request, pk: int):
+    email = permissions.access_outgoing_email(user=request.user, pk=pk)
+    try:
+        services.outgoing_email_resend(email=email, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, gettext("The e-mail to %(to)s is queued again.") % {"to": email.to}
+        )
+    return redirect(reverse("notifications:emails") + "?status=failed")

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RemindersConfig(AppConfig):
+    name = "dieuphoi.reminders"
+    label = "reminders"
+    verbose_name = _("Reminders and escalations")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dieuphoi.audit.labels import register_action_labels
+        from dieuphoi.core.home import register_home_section
+        from dieuphoi.workdays.scheduler import register_daily_job
+
+        from . import jobs, services, targets
+        from .views import home_section
+
+        targets.register()
+        register_action_labels(services.action_labels())
+        register_daily_job(
+            "reminders.run_day", jobs.reminders_daily, working_days_only=True
+        )
+        register_home_section(home_section, order=20)
