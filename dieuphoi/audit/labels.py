@@ -10,6 +10,9 @@ An action without a label falls back to a generic label for its verb (the last
 word of the action: ``docs.document_create`` -> "create"), then to the raw code.
 """
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 _LABELS: dict[str, str] = {}
@@ -38,6 +41,7 @@ GENERIC_VERBS = {
 }
 
 ACCOUNT_LABELS = {
+    "accounts.user_update": _("Updated the user"),
     "accounts.token_create": _("Created an API token"),
     "accounts.token_revoke": _("Revoked an API token"),
     "accounts.password_change": _("Changed the password"),
@@ -72,3 +76,94 @@ def action_label(action: str) -> str:
 
 
 register_action_labels(ACCOUNT_LABELS)
+
+
+# --- how the values of a model's changes are shown -----------------------------
+#
+# Apps register, for their model, how each key of ``changes`` reads::
+#
+#     from dieuphoi.audit import labels as audit_labels
+#
+#     audit_labels.register_field_display(
+#         Task,
+#         {
+#             "state": audit_labels.choice(Task.State),
+#             "lead_agency": audit_labels.fk(Agency),
+#             "reported_on": audit_labels.date(_("Reported on")),
+#             "cooperating": audit_labels.parts(Agency, _("Co-operating agencies")),
+#         },
+#     )
+#
+# ``display.prepare_events`` resolves the ids of every ``fk``/``parts`` value of
+# a list of events in one query, so a timeline's query count does not grow
+# with its length.
+
+
+@dataclass(frozen=True)
+class FieldDisplay:
+    """How one key of ``changes`` is labelled and formatted.
+
+    ``kind``: ``text`` (as stored), ``choice`` (``choices``: a Choices class),
+    ``fk`` (``model``: ids, or lists of ids, become ``name_field``), ``date``
+    (ISO strings become dd/mm/yyyy) or ``parts`` (a list of
+    ``{agency, description, deadline}`` dicts).
+    """
+
+    label: Any = None
+    kind: str = "text"
+    choices: Any = None
+    model: Any = None
+    name_field: str = "name"
+    key: str = "agency"
+    text_key: str = "description"
+    date_key: str = "deadline"
+
+
+def text(label=None) -> FieldDisplay:
+    return FieldDisplay(label=label)
+
+
+def choice(choices, label=None) -> FieldDisplay:
+    return FieldDisplay(label=label, kind="choice", choices=choices)
+
+
+def fk(model, label=None, *, name_field: str = "name") -> FieldDisplay:
+    return FieldDisplay(label=label, kind="fk", model=model, name_field=name_field)
+
+
+def date(label=None) -> FieldDisplay:
+    return FieldDisplay(label=label, kind="date")
+
+
+def parts(
+    model,
+    label=None,
+    *,
+    name_field: str = "name",
+    key: str = "agency",
+    text_key: str = "description",
+    date_key: str = "deadline",
+) -> FieldDisplay:
+    return FieldDisplay(
+        label=label,
+        kind="parts",
+        model=model,
+        name_field=name_field,
+        key=key,
+        text_key=text_key,
+        date_key=date_key,
+    )
+
+
+_FIELD_DISPLAY: dict[type, dict[str, FieldDisplay]] = {}
+
+
+def register_field_display(model, fields: dict[str, FieldDisplay]) -> None:
+    """Register how the changes of ``model``'s audit events read."""
+    _FIELD_DISPLAY.setdefault(model, {}).update(fields)
+
+
+def field_display(model, name: str) -> FieldDisplay | None:
+    if model is None:
+        return None
+    return _FIELD_DISPLAY.get(model, {}).get(name)

@@ -1,16 +1,23 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from .display import prepare_events
 from .models import AuditEvent
 
 
 def audit_timeline(*, target: models.Model, limit: int = 200):
-    """Events about one object, newest first (the item's timeline)."""
+    """Events about one object, newest first (the item's timeline).
+
+    Each event carries ``display_changes``; the names of the registered foreign
+    keys of all events are read in one more query (none when there are none).
+    """
     ct = ContentType.objects.get_for_model(target, for_concrete_model=False)
-    return list(
-        AuditEvent.objects.filter(target_type=ct, target_id=str(target.pk))
-        .select_related("actor")
-        .order_by("-created_at", "-id")[:limit]
+    return prepare_events(
+        list(
+            AuditEvent.objects.filter(target_type=ct, target_id=str(target.pk))
+            .select_related("actor")
+            .order_by("-created_at", "-id")[:limit]
+        )
     )
 
 
@@ -38,4 +45,4 @@ def audit_event_list(
         qs = qs.filter(created_at__date__lte=date_to)
     if before_id:
         qs = qs.filter(id__lt=before_id)
-    return list(qs[:limit])
+    return prepare_events(list(qs[:limit]))

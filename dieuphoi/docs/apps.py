@@ -14,3 +14,23 @@ class DocsConfig(AppConfig):
         from .services import ACTION_LABELS
 
         register_action_labels(ACTION_LABELS)
+        register_audit_display()
+
+
+def register_audit_display() -> None:
+    """How the changes in a document's timeline read."""
+    from django.utils.translation import gettext_lazy as _
+
+    from dieuphoi.audit import labels as audit
+
+    from .models import Document
+
+    audit.register_change_labels({"attachments": _("Attached files")})
+    audit.register_field_display(
+        Document,
+        {
+            "direction": audit.choice(Document.Direction),
+            "issued_on": audit.date(),
+            "attachments": audit.text(_("Attached files")),
+        },
+    )

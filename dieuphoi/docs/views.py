@@ -105,6 +105,20 @@ def document_list(request):
 
 # --- detail -----------------------------------------------------------------
 
+TIMELINE_CHANGED = "timeline-changed"
+
+
+def attachment_changed_response(response, message: str):
+    """Add the success toast and ``timeline-changed`` to an HTMX response.
+
+    Every attachment upload or removal answers with it (documents, tasks), so
+    the page's history (``components/timeline.html``) re-reads itself.
+    """
+    trigger_client_event(
+        response, "showToast", {"message": message, "level": "success"}
+    )
+    return trigger_client_event(response, TIMELINE_CHANGED)
+
 
 def attachments_context(
     request, *, target, upload_url: str, can_upload: bool, form=None
@@ -146,8 +160,13 @@ def _detail_context(request, document: Document, upload_form=None) -> dict:
 @require_GET
 def document_detail(request, pk: int):
     document = access_document(user=request.user, pk=pk)
+    # ``?partial=timeline``: the history alone, re-read after an attachment change.
+    partial = "timeline" if request.GET.get("partial") == "timeline" else None
     return render_page(
-        request, "docs/document_detail.html", _detail_context(request, document)
+        request,
+        "docs/document_detail.html",
+        _detail_context(request, document),
+        partial,
     )
 
 
@@ -300,9 +319,7 @@ def attachment_upload(request, pk: int):
             _attachments_context(request, document),
             "attachments",
         )
-        return trigger_client_event(
-            response, "showToast", {"message": message, "level": "success"}
-        )
+        return attachment_changed_response(response, message)
     if _is_htmx(request):
         context = _attachments_context(request, document, upload_form=form)
     else:
@@ -343,9 +360,7 @@ def attachment_remove(request, pk: int):
     if _is_htmx(request):
         # The row swaps itself out (hx-swap="outerHTML" with an empty body).
         response = HttpResponse("")
-        return trigger_client_event(
-            response, "showToast", {"message": message, "level": "success"}
-        )
+        return attachment_changed_response(response, message)
     messages.success(request, message)
     url = target.get_absolute_url() if hasattr(target, "get_absolute_url") else "/"
     return redirect(url)

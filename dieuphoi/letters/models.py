@@ -214,7 +214,9 @@ class UrgingLetter(models.Model):
         """``05/TĐP`` once a number is reserved, else empty."""
         if self.number is None:
             return ""
-        return f"{self.number:02d}/{self.symbol}" if self.symbol else f"{self.number:02d}"
+        return (
+            f"{self.number:02d}/{self.symbol}" if self.symbol else f"{self.number:02d}"
+        )
 
 
 class LetterTask(models.Model):

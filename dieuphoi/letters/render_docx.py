@@ -238,18 +238,24 @@ def _header(document, content: LetterContent) -> None:
     left, right = table.rows[0].cells
     first = True
     if content.governing_body:
-        _cell_paragraph(left, document, content.governing_body, "Letter Agency", first=True)
+        _cell_paragraph(
+            left, document, content.governing_body, "Letter Agency", first=True
+        )
         first = False
     for line in content.issuer_lines:
         _cell_paragraph(left, document, line, "Letter Issuer", first=first)
         first = False
     _rule(left, document, ISSUER_RULE_MM, HEADER_LEFT_MM)
-    _cell_paragraph(right, document, content.national_title, "Letter National", first=True)
+    _cell_paragraph(
+        right, document, content.national_title, "Letter National", first=True
+    )
     _cell_paragraph(right, document, content.motto, "Letter Motto")
     _rule(right, document, MOTTO_RULE_MM, HEADER_RIGHT_MM)
 
     left, right = table.rows[1].cells
-    _cell_paragraph(left, document, f"Số: {content.reference}", "Letter Number", first=True)
+    _cell_paragraph(
+        left, document, f"Số: {content.reference}", "Letter Number", first=True
+    )
     _cell_paragraph(left, document, content.subject, "Letter Subject")
     _cell_paragraph(right, document, content.place_date, "Letter Date", first=True)
 
@@ -303,9 +309,7 @@ def _style_id(document, name: str) -> str:
     return document.styles[name].style_id
 
 
-def _make_cell(
-    width_twips: int, style_id: str, *, span: int = 1, middle: bool = False
-):
+def _make_cell(width_twips: int, style_id: str, *, span: int = 1, middle: bool = False):
     tc = OxmlElement("w:tc")
     tc_pr = OxmlElement("w:tcPr")
     tc_w = OxmlElement("w:tcW")
@@ -361,7 +365,9 @@ def _rows_table(
     layout.set(qn("w:type"), "fixed")
     tbl.tblPr.append(layout)
     _cell_margins(tbl.tblPr)
-    for grid_col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+    for grid_col, width in zip(
+        tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True
+    ):
         grid_col.set(qn("w:w"), str(width))
 
     head_id = _style_id(document, "Letter Cell Head")
@@ -406,14 +412,18 @@ def _closing(document, content: LetterContent) -> None:
     _no_borders(table)
     _fixed_widths(table, (80, 85))
     left, right = table.rows[0].cells
-    _cell_paragraph(left, document, content.recipients_heading, "Letter Recipients Head", first=True)
+    _cell_paragraph(
+        left, document, content.recipients_heading, "Letter Recipients Head", first=True
+    )
     left.paragraphs[0].paragraph_format.space_before = Pt(12)
     for line in content.recipients:
         _cell_paragraph(left, document, line, "Letter Recipient")
     first = True
     for line in (content.signer_authority, content.signer_title):
         if line:
-            paragraph = _cell_paragraph(right, document, line, "Letter Sign", first=first)
+            paragraph = _cell_paragraph(
+                right, document, line, "Letter Sign", first=first
+            )
             if first:
                 paragraph.paragraph_format.space_before = Pt(12)
             first = False

@@ -179,9 +179,7 @@ def _header(content: LetterContent, s: _Styles) -> Table:
         _p(content.subject, s.subject),
     ]
     date = [_p(content.place_date, s.date)]
-    return Table(
-        [[left, right], [number, date]], colWidths=HEADER_WIDTHS, style=_PLAIN
-    )
+    return Table([[left, right], [number, date]], colWidths=HEADER_WIDTHS, style=_PLAIN)
 
 
 def _addressees(content: LetterContent, s: _Styles) -> list:

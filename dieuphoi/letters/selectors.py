@@ -123,9 +123,7 @@ def issuing_agency(
 
 
 def letter_tasks(*, letter: UrgingLetter) -> QuerySet[LetterTask]:
-    return letter.links.select_related("task", "task__lead_agency").order_by(
-        "position"
-    )
+    return letter.links.select_related("task", "task__lead_agency").order_by("position")
 
 
 def task_letters(*, task: Task) -> QuerySet[UrgingLetter]:

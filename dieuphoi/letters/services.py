@@ -344,9 +344,7 @@ def _progress_text(task: Task) -> str:
 def letter_groups(tasks: list[Task], on: datetime.date) -> list[wording.LetterGroup]:
     """The table's rows, grouped by lead agency in the order of ``tasks``."""
     groups: dict[int, tuple[str, list[wording.LetterRow]]] = {}
-    position = 0
-    for task in tasks:
-        position += 1
+    for position, task in enumerate(tasks, 1):
         original = (
             task.original_deadline
             if task.extension_count and task.original_deadline
@@ -379,7 +377,9 @@ def _reporter(progress_id: str | None, offset: int, total: int) -> Callable:
 
 def _file_name(reference: str, extension: str) -> str:
     # "/" would read as a folder; the register shows the reference anyway.
-    return f"Công văn {reference.replace('/', '-')} đôn đốc nhiệm vụ quá hạn.{extension}"
+    return (
+        f"Công văn {reference.replace('/', '-')} đôn đốc nhiệm vụ quá hạn.{extension}"
+    )
 
 
 def _reserve_number(
@@ -401,9 +401,7 @@ def _reserve_number(
                 agency=agency,
                 task_ids=task_ids or [],
                 on=on,
-                created_by=actor
-                if getattr(actor, "is_authenticated", False)
-                else None,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
             letter.full_clean()
             letter.save()
@@ -495,9 +493,7 @@ def urging_letter_generate(
     from .render_pdf import render_pdf
 
     docx_bytes = render_docx(content, on_row=_reporter(progress_id, 0, total))
-    pdf_bytes = render_pdf(
-        content, on_row=_reporter(progress_id, len(tasks), total)
-    )
+    pdf_bytes = render_pdf(content, on_row=_reporter(progress_id, len(tasks), total))
 
     stored: list[Any] = []
     try:

@@ -13,6 +13,7 @@ list sends them: ``?task=1&task=2``; the body is then the tasks' body).
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -166,9 +167,7 @@ def _letter_context(request, letter) -> dict:
         "files": [],
     }
     if letter.document_id:
-        context["files"] = list(
-            letter.document.attachments.order_by("original_name")
-        )
+        context["files"] = list(letter.document.attachments.order_by("original_name"))
         context["links"] = list(selectors.letter_tasks(letter=letter))
     return context
 
@@ -191,8 +190,7 @@ def letter_retry(request, pk: int):
     letter = access_letter(user=request.user, pk=pk)
     if not request.user.has_perm("letters.add_letter", letter.body):
         raise PermissionDenied
-    try:
+    # Already pending or done: the page shows where it stands.
+    with contextlib.suppress(ValidationError):
         services.urging_letter_retry(actor=request.user, letter=letter)
-    except ValidationError:
-        pass  # Already pending or done: the page shows where it stands.
     return redirect("letters:detail", letter.pk)

@@ -20,5 +20,5 @@ class NotificationsConfig(AppConfig):
         # Working days only: what arrives on a weekend or holiday is in the
         # next working day's digest.
         register_daily_job(
-            "notifications.digest", jobs.digest_send_day, working_days_only=True
+            "notifications.digest", jobs.daily_digest_job(), working_days_only=True
         )

@@ -11,6 +11,7 @@ the row is marked failed and the administrators are told in the app.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import uuid
@@ -67,17 +68,24 @@ def date_text(value) -> str:
 # --- rendering --------------------------------------------------------------
 
 
-def _items(notifications: list[Notification], on: datetime.date) -> list[dict]:
+def _describe_all(notifications: list[Notification], on: datetime.date) -> dict:
+    """``{(type_id, target_id): info}`` for all the notifications' targets:
+    one query per target model, whatever the number of e-mails."""
     by_type: dict[int | None, set[int]] = defaultdict(set)
     for n in notifications:
         if n.target_id is not None:
             by_type[n.target_type_id].add(n.target_id)
-    described = {
-        type_id: registry.describe(type_id, ids, on) for type_id, ids in by_type.items()
-    }
+    described = {}
+    for type_id, ids in by_type.items():
+        for target_id, info in registry.describe(type_id, ids, on).items():
+            described[(type_id, target_id)] = info
+    return described
+
+
+def _items(notifications: list[Notification], described: dict) -> list[dict]:
     items = []
     for n in notifications:
-        info = described.get(n.target_type_id, {}).get(n.target_id, {})
+        info = described.get((n.target_type_id, n.target_id), {})
         items.append(
             {
                 "title": n.title,
@@ -92,14 +100,33 @@ def _items(notifications: list[Notification], on: datetime.date) -> list[dict]:
     return items
 
 
-def render(email: OutgoingEmail) -> tuple[str, str, str]:
+def _notifications_of(emails: list[OutgoingEmail]) -> dict[int, list[Notification]]:
+    """Each e-mail's notifications (one query for all the digests)."""
+    listed: dict[int, list[Notification]] = {
+        e.pk: [e.notification] if e.notification else [] for e in emails
+    }
+    digests = [e.pk for e in emails if e.kind == OutgoingEmail.Kind.DIGEST]
+    if digests:
+        for n in Notification.objects.filter(digest_id__in=digests).order_by(
+            "digest_id", "day", "pk"
+        ):
+            listed[n.digest_id].append(n)
+    return listed
+
+
+def render(
+    email: OutgoingEmail,
+    notifications: list[Notification] | None = None,
+    described: dict | None = None,
+) -> tuple[str, str, str]:
     """``(subject, text, html)`` in the recipient's language."""
+    if notifications is None:
+        notifications = _notifications_of([email])[email.pk]
+    if described is None:
+        described = _describe_all(notifications, email.day)
     language = email.language or settings.LANGUAGE_CODE
     with translation.override(language):
         if email.kind == OutgoingEmail.Kind.DIGEST:
-            notifications = list(
-                Notification.objects.filter(digest=email).order_by("day", "pk")
-            )
             template = "emails/digest"
             count = len(notifications)
             subject = ngettext(
@@ -108,13 +135,12 @@ def render(email: OutgoingEmail) -> tuple[str, str, str]:
                 count,
             ) % {"date": date_text(email.day), "count": count}
         else:
-            notifications = [email.notification] if email.notification else []
             template = "emails/notification"
             subject = notifications[0].title if notifications else ""
         context = {
             "recipient": email.recipient,
             "day": date_text(email.day),
-            "items": _items(notifications, email.day),
+            "items": _items(notifications, described),
             "site_url": settings.SITE_URL,
             "centre_url": absolute_url("/notifications/"),
             "site_name": gettext("Capital Region coordination system"),
@@ -126,6 +152,25 @@ def render(email: OutgoingEmail) -> tuple[str, str, str]:
     return " ".join(subject.split())[:300], text, html
 
 
+def _render_missing(rows: list[OutgoingEmail]) -> None:
+    """Render the rows not rendered yet (first attempts), in a few queries."""
+    todo = [e for e in rows if not e.subject]
+    if not todo:
+        return
+    listed = _notifications_of(todo)
+    by_day: dict[datetime.date, list[Notification]] = defaultdict(list)
+    for email in todo:
+        by_day[email.day] += listed[email.pk]
+    described = {}
+    for day, notifications in by_day.items():
+        described[day] = _describe_all(notifications, day)
+    for email in todo:
+        email.subject, email.body_text, email.body_html = render(
+            email, listed[email.pk], described[email.day]
+        )
+    OutgoingEmail.objects.bulk_update(todo, ["subject", "body_text", "body_html"])
+
+
 # --- sending ----------------------------------------------------------------
 
 
@@ -135,9 +180,7 @@ def _claim(ids: list[int]) -> tuple[uuid.UUID, list[OutgoingEmail]]:
     OutgoingEmail.objects.filter(pk__in=ids).filter(
         Q(status__in=[S.PENDING, S.RETRY])
         | Q(status=S.SENDING, claimed_at__lt=now - STALE_CLAIM)
-    ).update(
-        status=S.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1
-    )
+    ).update(status=S.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1)
     rows = list(
         OutgoingEmail.objects.filter(claim=token)
         .select_related("recipient", "notification")
@@ -158,14 +201,8 @@ def send_outgoing(ids: list[int]) -> SendResult:
         connection.open()
     except Exception as exc:  # the server refused us: every row fails
         open_error = f"{type(exc).__name__}: {exc}"
+    _render_missing(rows)
     for email in rows:
-        if not email.subject:
-            email.subject, email.body_text, email.body_html = render(email)
-            OutgoingEmail.objects.filter(pk=email.pk).update(
-                subject=email.subject,
-                body_text=email.body_text,
-                body_html=email.body_html,
-            )
         error = open_error
         if not error:
             message = EmailMultiAlternatives(
@@ -192,10 +229,9 @@ def send_outgoing(ids: list[int]) -> SendResult:
         ).update(emailed_at=now)
         result.sent.append(email.pk)
     if connection is not None and not open_error:
-        try:
+        # Closing a connection the server already dropped may raise.
+        with contextlib.suppress(Exception):
             connection.close()
-        except Exception:  # noqa: S110 - closing a broken connection
-            pass
     _record_failures(rows, token, result)
     return result
 

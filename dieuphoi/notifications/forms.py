@@ -8,7 +8,7 @@ from .models import EmailMode
 class PreferenceForm(forms.Form):
     email_mode = forms.ChoiceField(
         label=_("E-mail"),
-        choices=[("", _("Default for my role"))] + list(EmailMode.choices),
+        choices=[("", _("Default for my role")), *EmailMode.choices],
         required=False,
         help_text=_(
             "The default is an e-mail per notification for the leader, deputy "
@@ -17,6 +17,6 @@ class PreferenceForm(forms.Form):
     )
     language = forms.ChoiceField(
         label=_("Language of notifications and e-mails"),
-        choices=[("", _("Default (Vietnamese)"))] + list(settings.LANGUAGES),
+        choices=[("", _("Default (Vietnamese)")), *settings.LANGUAGES],
         required=False,
     )

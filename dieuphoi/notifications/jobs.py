@@ -45,6 +45,15 @@ def email_send(*, ids: list[int]) -> dict:
     return summary
 
 
+def daily_digest_job():
+    """The digest job as the scheduler enqueues it: after the day's other
+    jobs (a lower priority) on backends that order by priority; on the others
+    (RQ) it waits for them (``other_daily_jobs_unfinished``)."""
+    if digest_send_day.get_backend().supports_priority:
+        return digest_send_day.using(priority=DIGEST_PRIORITY)
+    return digest_send_day
+
+
 def other_daily_jobs_unfinished(day: datetime.date, own_name: str) -> bool:
     """Whether another daily job of ``day`` is still queued or running."""
     from django_tasks import default_task_backend
@@ -70,16 +79,17 @@ def other_daily_jobs_unfinished(day: datetime.date, own_name: str) -> bool:
     return False
 
 
-@task(priority=DIGEST_PRIORITY)
+@task()
 def digest_send_day(*, day: str, _waited: int = 0) -> int:
     on = datetime.date.fromisoformat(day)
     if _waited < DIGEST_MAX_WAITS and other_daily_jobs_unfinished(
         on, "notifications.digest"
     ):
-        job = digest_send_day
+        job = daily_digest_job()
         if job.get_backend().supports_defer:
             job = job.using(
-                run_after=timezone.now() + datetime.timedelta(seconds=DIGEST_WAIT_SECONDS)
+                run_after=timezone.now()
+                + datetime.timedelta(seconds=DIGEST_WAIT_SECONDS)
             )
         job.enqueue(day=day, _waited=_waited + 1)
         logger.info("Digest of %s waits for the day's other jobs.", day)

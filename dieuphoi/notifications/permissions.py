@@ -50,9 +50,7 @@ def _email_visible_pairs(pairs, on):
 
     admins = set(
         get_user_model()
-        .objects.filter(
-            pk__in={u for u, _ in pairs}, is_superuser=True, is_active=True
-        )
+        .objects.filter(pk__in={u for u, _ in pairs}, is_superuser=True, is_active=True)
         .values_list("pk", flat=True)
     )
     return {(u, t) for u, t in pairs if u in admins}

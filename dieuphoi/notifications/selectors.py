@@ -44,6 +44,4 @@ def outgoing_email_list(
         qs = qs.filter(status=status)
     if before_id:
         qs = qs.filter(id__lt=before_id)
-    return list(
-        qs.defer("body_text", "body_html")[: PAGE_SIZE + 1]
-    )
+    return list(qs.defer("body_text", "body_html")[: PAGE_SIZE + 1])

@@ -87,10 +87,14 @@ def default_language() -> str:
     return settings.LANGUAGE_CODE
 
 
+def _title_text(title: TitleSource) -> str:
+    text = title() if callable(title) and not isinstance(title, Promise) else title
+    return str(text)[:300]
+
+
 def render_title(title: TitleSource, language: str) -> str:
     with translation.override(language or default_language()):
-        text = title() if callable(title) and not isinstance(title, Promise) else title
-        return str(text)[:300]
+        return _title_text(title)
 
 
 # --- recipients -----------------------------------------------------------
@@ -181,28 +185,34 @@ def notify_many(
     if not kept:
         return 0
     people = recipients_info({s.recipient_id for s in kept}, on)
-    titles: dict[tuple[int, str], str] = {}
-    rows = []
-    for index, spec in enumerate(kept):
+    by_language: dict[str, list[NotificationSpec]] = defaultdict(list)
+    for spec in kept:
         person = people.get(spec.recipient_id)
-        if person is None:
-            continue
-        cache_key = (index, person.language)
-        if cache_key not in titles:
-            titles[cache_key] = render_title(spec.title, person.language)
-        rows.append(
-            Notification(
-                recipient_id=spec.recipient_id,
-                kind=spec.kind[:50],
-                target_type_id=spec.target_type_id,
-                target_id=spec.target_id,
-                title=titles[cache_key],
-                url=spec.url[:500],
-                day=spec.day or on,
-                email_mode=person.mode if spec.email else EmailMode.OFF,
-                key=spec.key[:200],
-            )
-        )
+        if person is not None:
+            by_language[person.language].append(spec)
+    rows = []
+    for language, group in by_language.items():
+        # One title per source and language: recipients of one event share it.
+        titles: dict[int, str] = {}
+        with translation.override(language or default_language()):
+            for spec in group:
+                source = id(spec.title)
+                if source not in titles:
+                    titles[source] = _title_text(spec.title)
+                person = people[spec.recipient_id]
+                rows.append(
+                    Notification(
+                        recipient_id=spec.recipient_id,
+                        kind=spec.kind[:50],
+                        target_type_id=spec.target_type_id,
+                        target_id=spec.target_id,
+                        title=titles[source],
+                        url=spec.url[:500],
+                        day=spec.day or on,
+                        email_mode=person.mode if spec.email else EmailMode.OFF,
+                        key=spec.key[:200],
+                    )
+                )
     Notification.objects.bulk_create(
         rows, ignore_conflicts=True, batch_size=INSERT_BATCH
     )
@@ -417,7 +427,10 @@ def _digest_chunk(pending, user_ids: list[int], day: datetime.date) -> list[int]
     if ids:
         Notification.objects.filter(pk__in=ids, digest__isnull=True).update(
             digest_id=Case(
-                *[When(recipient_id=uid, then=Value(oid)) for uid, oid in open_rows.items()],
+                *[
+                    When(recipient_id=uid, then=Value(oid))
+                    for uid, oid in open_rows.items()
+                ],
                 output_field=models.BigIntegerField(),
             )
         )

@@ -15,6 +15,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -89,9 +90,12 @@ def notification_list(request):
 
 
 @never_cache
-@login_required
 @require_GET
 def notification_badge(request):
+    """The header count. A session that expired gets 204 (htmx swaps
+    nothing) rather than a redirect to the login page inside the badge."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
     response = render(
         request,
         "notifications/badge.html#notification-badge",
@@ -166,7 +170,9 @@ def notification_preferences(request):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, gettext("Your notification settings are saved."))
+                messages.success(
+                    request, gettext("Your notification settings are saved.")
+                )
                 return redirect("notifications:preferences")
     else:
         form = PreferenceForm(

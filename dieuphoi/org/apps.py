@@ -12,3 +12,21 @@ class OrgConfig(AppConfig):
         from .services import ACTION_LABELS
 
         register_action_labels(ACTION_LABELS)
+        register_audit_display()
+
+
+def register_audit_display() -> None:
+    """How the changes in the timelines of bodies, agencies and units read."""
+    from dieuphoi.audit import labels as audit
+
+    from .models import AdministrativeUnit, Agency, Body, Membership
+
+    dated = {"valid_from": audit.date(), "valid_to": audit.date()}
+    audit.register_field_display(
+        Membership, {"role": audit.choice(Membership.Role), **dated}
+    )
+    audit.register_field_display(Body, {"kind": audit.choice(Body.Kind), **dated})
+    audit.register_field_display(Agency, {"kind": audit.choice(Agency.Kind), **dated})
+    audit.register_field_display(
+        AdministrativeUnit, {"kind": audit.choice(AdministrativeUnit.Kind), **dated}
+    )

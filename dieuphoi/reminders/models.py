@@ -22,8 +22,9 @@ class Reminder(models.Model):
         URGING = "urging", _("Urging")
         ESCALATION = "escalation", _("Escalation")
         PROGRESS_REQUEST = "progress_request", _("Progress request")
-        PART_BEFORE_DEADLINE = "part_before_deadline", _(
-            "Before a co-operating agency's sub-deadline"
+        PART_BEFORE_DEADLINE = (
+            "part_before_deadline",
+            _("Before a co-operating agency's sub-deadline"),
         )
 
     task = models.ForeignKey(

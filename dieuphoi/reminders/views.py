@@ -52,7 +52,9 @@ def _page(request, *, failed_pk: int | None = None, form=None, status: int = 200
     for row in rows:
         row.can_resolve = not row.resolved and (
             manage_all
-            or bool(managed.get(row.task.body_id, frozenset()) & org_perms.MANAGER_ROLES)
+            or bool(
+                managed.get(row.task.body_id, frozenset()) & org_perms.MANAGER_ROLES
+            )
         )
         row.form = (
             form if row.pk == failed_pk else ResolveForm(auto_id=f"id_e{row.pk}_%s")

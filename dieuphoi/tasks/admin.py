@@ -4,7 +4,14 @@ audit trail)."""
 
 from django.contrib import admin
 
-from .models import DeadlineChange, ProgressUpdate, Sector, Task, TaskPart
+from .models import (
+    DeadlineChange,
+    ExtensionRequest,
+    ProgressUpdate,
+    Sector,
+    Task,
+    TaskPart,
+)
 
 
 @admin.register(Sector)
@@ -73,4 +80,22 @@ class ProgressUpdateAdmin(ReadOnlyAdmin):
 class DeadlineChangeAdmin(ReadOnlyAdmin):
     list_display = ["task", "old_deadline", "new_deadline", "changed_by", "changed_at"]
     list_select_related = ["task", "changed_by"]
+    raw_id_fields = ["task"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "task",
+        "agency",
+        "current_deadline",
+        "requested_deadline",
+        "state",
+        "approved_deadline",
+        "decided_by",
+        "decided_on",
+    ]
+    list_filter = ["state"]
+    list_select_related = ["task", "agency", "decided_by"]
+    search_fields = ["task__code", "reason"]
     raw_id_fields = ["task"]

@@ -9,7 +9,11 @@ on ``action``); a stale ``version`` answers 409 with ``current_version``.
 Endpoints: ``GET ""`` (filters as the list page, plus ``on``, ``cursor``,
 ``limit`` ≤ 200), ``POST ""``, ``GET /summary``, ``GET /{id}``,
 ``PATCH /{id}``, ``POST /{id}/progress`` (JSON, or multipart with
-``files``), ``POST /{id}/transitions``.
+``files``), ``POST /{id}/transitions``; extension requests:
+``GET /{id}/extension-requests``, ``POST /{id}/extension-requests`` (JSON,
+or multipart with ``file``), ``POST /{id}/extension-requests/{rid}/decision``,
+``POST /{id}/extension-requests/{rid}/withdraw``. Deciding a request that is
+no longer pending answers 409.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ from dieuphoi.core.models import local_today
 from dieuphoi.docs.models import Document
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body
 
-from . import buckets, selectors, services, workflow
-from .models import Sector, Task
+from . import buckets, extension_selectors, extensions, selectors, services, workflow
+from .models import ExtensionRequest, Sector, Task
 from .permissions import access_task, manager_body_ids, user_seats
 
 router = Router(tags=["tasks"])
@@ -171,6 +175,10 @@ class ListQuery(Schema):
     sector: str | None = Field(None, description="Sector id.")
     province: str | None = Field(None, description="Administrative unit id.")
     is_key: str | None = Field(None, description="1 or 0.")
+    extended: str | None = Field(
+        None,
+        description="1: the deadline was changed (extended) at least once; 0: never.",
+    )
     deadline_from: str | None = Field(None, description="YYYY-MM-DD")
     deadline_to: str | None = None
     assigned_from: str | None = None
@@ -244,7 +252,7 @@ class ProgressOut(Schema):
 
 
 class TransitionIn(Schema):
-    action: str = Field(description=", ".join(workflow.ACTIONS))
+    action: str = Field(description=", ".join(workflow.TASK_ACTIONS))
     reason: str = ""
     version: int | None = None
     new_deadline: datetime.date | None = None
@@ -637,3 +645,234 @@ def transition_task(request, task_id: int, payload: TransitionIn):
     except ValidationError as exc:
         raise _api_errors(exc) from exc
     return _detail_out(request, task_id)
+
+
+# --- extension requests ----------------------------------------------------------------
+
+
+class FileOut(Schema):
+    id: int
+    name: str
+    size: int
+    url: str
+
+
+class ExtensionRequestOut(Schema):
+    id: int
+    task_id: int
+    state: str = Field(
+        description="pending, approved, approved_other_date, refused, withdrawn"
+    )
+    state_label: str
+    requested_by: RefOut | None
+    agency: AgencyRef
+    current_deadline: datetime.date = Field(description="The deadline when requested.")
+    requested_deadline: datetime.date
+    reason: str
+    created_at: datetime.datetime
+    decided_by: RefOut | None
+    decided_on: datetime.date | None
+    decision_reason: str
+    approved_deadline: datetime.date | None
+    files: list[FileOut]
+
+
+class ExtensionRequestListOut(Schema):
+    items: list[ExtensionRequestOut]
+
+
+class ExtensionResultOut(Schema):
+    request: ExtensionRequestOut
+    task: TaskOut
+
+
+class ExtensionRequestIn(Schema):
+    requested_deadline: datetime.date = Field(
+        description="Today or later, after the task's current deadline."
+    )
+    reason: str
+    version: int | None = Field(None, description="The task's version you read.")
+
+
+class ExtensionDecisionIn(Schema):
+    decision: str = Field(description=", ".join(extensions.DECISIONS))
+    deadline: datetime.date | None = Field(
+        None, description="approve_other_date: the approved deadline."
+    )
+    reason: str = Field("", description="Required to refuse.")
+
+
+def _person(user) -> dict | None:
+    return {"id": user.pk, "name": str(user)} if user is not None else None
+
+
+def _extension_out(e: ExtensionRequest) -> dict[str, Any]:
+    from django.urls import reverse
+
+    return {
+        "id": e.pk,
+        "task_id": e.task_id,
+        "state": e.state,
+        "state_label": str(e.get_state_display()),
+        "requested_by": _person(e.requested_by),
+        "agency": _agency(e.agency),
+        "current_deadline": e.current_deadline,
+        "requested_deadline": e.requested_deadline,
+        "reason": e.reason,
+        "created_at": e.created_at,
+        "decided_by": _person(e.decided_by),
+        "decided_on": e.decided_on,
+        "decision_reason": e.decision_reason,
+        "approved_deadline": e.approved_deadline,
+        "files": [
+            {
+                "id": a.pk,
+                "name": a.original_name,
+                "size": a.size,
+                "url": reverse("docs:attachment-download", args=[a.pk]),
+            }
+            for a in getattr(e, "files", [])
+        ],
+    }
+
+
+def _extension_result(request, task_id: int, extension_id: int) -> dict[str, Any]:
+    task = selectors.task_get(user=request.user, pk=task_id)
+    extension = extension_selectors.extension_request_get(task=task, pk=extension_id)
+    return {"request": _extension_out(extension), "task": _task_out(task)}
+
+
+def _payload(request, schema):
+    """``schema`` from a JSON body, or from multipart form fields."""
+    if request.content_type == "multipart/form-data":
+        raw = {k: v for k, v in request.POST.items() if v != ""}
+    else:
+        try:
+            raw = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValidationError(
+                {"__all__": [gettext("The body is not valid JSON.")]}
+            ) from None
+        if not isinstance(raw, dict):
+            raise ValidationError({"__all__": [gettext("Send a JSON object.")]})
+    try:
+        return schema.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        raise ValidationError(
+            {
+                ".".join(str(p) for p in err["loc"]) or "__all__": [err["msg"]]
+                for err in exc.errors()
+            }
+        ) from None
+
+
+@router.get(
+    "/{int:task_id}/extension-requests",
+    response=ExtensionRequestListOut,
+    summary="List a task's extension requests",
+)
+def list_extension_requests(request, task_id: int):
+    """Newest first, with the decisions and files. 404 when you may not see
+    the task."""
+    task = access_task(user=request.user, pk=task_id)
+    return {
+        "items": [
+            _extension_out(e)
+            for e in extension_selectors.extension_request_list(task=task)
+        ]
+    }
+
+
+@router.post(
+    "/{int:task_id}/extension-requests",
+    response={201: ExtensionResultOut},
+    summary="Request an extension",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": ExtensionRequestIn.json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            **ExtensionRequestIn.json_schema()["properties"],
+                            "file": {"type": "string", "format": "binary"},
+                        },
+                        "required": ["requested_deadline", "reason"],
+                    }
+                },
+            },
+            "required": True,
+        }
+    },
+)
+def create_extension_request(request, task_id: int):
+    """The lead agency's focal point or the task's owner asks for a new
+    deadline (JSON, or multipart/form-data with an optional ``file``).
+
+    403 for other roles; 422 on ``requested_deadline`` (before today, not
+    after the current deadline, a task without deadline), ``reason`` (empty)
+    or ``action`` (a request is already pending, or the task is not new or in
+    progress); 409 on a stale ``version``.
+    """
+    task = access_task(user=request.user, pk=task_id)
+    payload = _payload(request, ExtensionRequestIn)
+    upload = request.FILES.get("file") if request.FILES else None
+    try:
+        extension = extensions.extension_request_create(
+            actor=request.user,
+            task=task,
+            requested_deadline=payload.requested_deadline,
+            reason=payload.reason,
+            file=upload,
+            version=payload.version,
+        )
+    except ValidationError as exc:
+        raise _api_errors(exc) from exc
+    return Status(201, _extension_result(request, task_id, extension.pk))
+
+
+@router.post(
+    "/{int:task_id}/extension-requests/{int:request_id}/decision",
+    response=ExtensionResultOut,
+    summary="Decide on an extension request",
+)
+def decide_extension_request(
+    request, task_id: int, request_id: int, payload: ExtensionDecisionIn
+):
+    """``decision``: approve (the requested date), approve_other_date (with
+    ``deadline``, after the current one), refuse (with ``reason``).
+
+    Leader, deputy or administrator only (403); 404 when the request is not
+    the task's; 409 when it is no longer pending; 422 with the field.
+    """
+    task = access_task(user=request.user, pk=task_id)
+    extension = extension_selectors.extension_request_get(task=task, pk=request_id)
+    try:
+        extensions.extension_request_decide(
+            actor=request.user,
+            task=task,
+            extension=extension,
+            decision=payload.decision,
+            deadline=payload.deadline,
+            reason=payload.reason,
+        )
+    except ValidationError as exc:
+        raise _api_errors(exc) from exc
+    return _extension_result(request, task_id, request_id)
+
+
+@router.post(
+    "/{int:task_id}/extension-requests/{int:request_id}/withdraw",
+    response=ExtensionResultOut,
+    summary="Withdraw an extension request",
+)
+def withdraw_extension_request(request, task_id: int, request_id: int):
+    """The lead agency's focal point or the owner (403 otherwise); 409 when
+    the request is no longer pending."""
+    task = access_task(user=request.user, pk=task_id)
+    extension = extension_selectors.extension_request_get(task=task, pk=request_id)
+    extensions.extension_request_withdraw(
+        actor=request.user, task=task, extension=extension
+    )
+    return _extension_result(request, task_id, request_id)

@@ -317,6 +317,9 @@ class TaskFilterForm(forms.Form):
         label=_("Province"), required=False, widget=Select(attrs=TOM)
     )
     is_key = forms.ChoiceField(label=_("Key tasks"), required=False, widget=Select())
+    extended = forms.ChoiceField(
+        label=_("Deadline extended"), required=False, widget=Select()
+    )
     deadline_from = DateField(label=_("Deadline from"), required=False)
     deadline_to = DateField(label=_("Deadline to"), required=False)
     assigned_from = DateField(label=_("Assigned from"), required=False)
@@ -369,6 +372,11 @@ class TaskFilterForm(forms.Form):
             ("", _("All tasks")),
             ("1", _("Key tasks only")),
             ("0", _("Other tasks only")),
+        ]
+        f["extended"].choices = [
+            ("", _("All tasks")),
+            ("1", _("Deadline extended")),
+            ("0", _("Deadline never changed")),
         ]
         f["source_document"].choices = [("", _("Any document"))] + (
             [(str(source_document.pk), document_label(source_document))]

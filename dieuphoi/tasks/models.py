@@ -370,3 +370,114 @@ class DeadlineChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task.code}: {self.old_deadline} → {self.new_deadline}"
+
+
+class ExtensionRequest(models.Model):
+    """A lead agency's request for a later deadline (đề nghị gia hạn), and the
+    leader's decision on it.
+
+    While a request is pending the task is in ``extension_requested``; the
+    state it had before is kept in ``previous_state`` and restored by the
+    decision (or a withdrawal). An approval changes the deadline through the
+    task's deadline-change path: ``Task.original_deadline`` stays, the
+    change is counted and recorded as a ``DeadlineChange``. At most one
+    request per task is pending (partial unique constraint).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting decision")
+        APPROVED = "approved", _("Approved")
+        APPROVED_OTHER_DATE = "approved_other_date", _("Approved with another date")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    APPROVED_STATES = (State.APPROVED, State.APPROVED_OTHER_DATE)
+
+    task = models.ForeignKey(
+        Task,
+        on_delete=models.CASCADE,
+        related_name="extension_requests",
+        verbose_name=_("task"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    agency = models.ForeignKey(
+        "org.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requesting agency"),
+    )
+    current_deadline = models.DateField(_("deadline when requested"))
+    requested_deadline = models.DateField(_("requested deadline"))
+    reason = models.TextField(_("reason"))
+    # The task's state before the request; the decision returns it there.
+    previous_state = models.CharField(
+        _("state before the request"), max_length=30, choices=Task.State.choices
+    )
+    state = models.CharField(
+        _("state"), max_length=30, choices=State.choices, default=State.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    approved_deadline = models.DateField(_("approved deadline"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=Q(state="pending"),
+                name="extension_request_one_pending_per_task",
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_deadline__gt=models.F("current_deadline")),
+                name="extension_request_later_deadline",
+            ),
+            # An approval has its date; anything else has none.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        state__in=["approved", "approved_other_date"],
+                        approved_deadline__isnull=False,
+                    )
+                    | (
+                        ~Q(state__in=["approved", "approved_other_date"])
+                        & Q(approved_deadline__isnull=True)
+                    )
+                ),
+                name="extension_request_approval_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending") | Q(decided_on__isnull=False),
+                name="extension_request_decision_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["task", "-created_at", "-id"]),
+            # The leaders' inbox: pending requests, oldest first.
+            models.Index(fields=["state", "created_at", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.code}: {self.current_deadline} → {self.requested_deadline}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING

@@ -13,6 +13,11 @@ Public names:
   focal point of (member/specialist) in the body.
 - ``can_view_task``, ``can_change_task``, ``can_report_progress``,
   ``can_report_on_part``, ``can_create_task_in(user, body_id)``.
+- Extension requests: ``decider_body_ids(user)`` (bodies the user leads:
+  leader, deputy), ``can_request_extension(user, task)`` (the button: lead
+  or owner, a new or in-progress task with a deadline),
+  ``can_decide_extension(user, task)`` (leader, deputy, admin),
+  ``can_withdraw_extension(user, task, extension)``.
 - ``access_task(*, user, pk, perm="tasks.view_task") -> Task``: the task, or
   ``Http404`` (not visible) / ``PermissionDenied`` (visible, not allowed).
 - rules perms: ``tasks.view_task``, ``tasks.change_task``,
@@ -38,7 +43,7 @@ from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Membership
 
 from . import workflow
-from .models import Task, TaskPart
+from .models import ExtensionRequest, Task, TaskPart
 
 Role = Membership.Role
 FOCAL_ROLES = frozenset({Role.MEMBER, Role.SPECIALIST})
@@ -147,6 +152,43 @@ def can_create_task_in(user, body_id: int | None) -> bool:
     return org_perms.can_manage_body(user, body_id)
 
 
+# --- extension requests ----------------------------------------------------
+
+
+def decider_body_ids(user) -> set[int]:
+    """Bodies where ``user`` is leader or deputy (no query once seats load)."""
+    return {s.body_id for s in user_seats(user) if s.role in org_perms.LEADER_ROLES}
+
+
+def can_request_extension(user, task: Task) -> bool:
+    """The button: lead focal point or owner, an open task with a deadline."""
+    t = workflow.TRANSITIONS["request_extension"]
+    return (
+        task.deadline is not None
+        and task.state in t.from_states
+        and bool(task_roles(user, task) & t.roles)
+    )
+
+
+def can_decide_extension(user, task: Task) -> bool:
+    return bool(task_roles(user, task) & workflow.DECIDERS)
+
+
+def can_withdraw_extension(user, task: Task, extension: ExtensionRequest) -> bool:
+    return extension.is_pending and bool(task_roles(user, task) & workflow.REPORTERS)
+
+
+def _extension_viewable(user, extension: ExtensionRequest) -> bool:
+    return can_view_task(user, extension.task)
+
+
+def _extension_changeable(user, extension: ExtensionRequest) -> bool:
+    """The requester, while the request is pending (through the request)."""
+    return extension.is_pending and extension.requested_by_id == getattr(
+        user, "pk", None
+    )
+
+
 # --- rules ------------------------------------------------------------------
 
 
@@ -223,7 +265,9 @@ def register_attachment_targets() -> None:
 
     Files of a task: seen by whoever sees the task, added by its managers and
     reporters. Files of a progress update: added by its author (through
-    ``services.progress_report``) or the task's managers.
+    ``services.progress_report``) or the task's managers. Files of an
+    extension request: seen with the task, added by the requester while it
+    is pending (through ``extensions.extension_request_create``).
     """
     from dieuphoi.docs.permissions import register_attachment_target
 
@@ -237,3 +281,8 @@ def register_attachment_targets() -> None:
         ),
     )
     register_attachment_target(ProgressUpdate, _update_viewable, _update_changeable)
+    register_attachment_target(
+        ExtensionRequest,
+        _extension_viewable,
+        _extension_changeable,
+    )

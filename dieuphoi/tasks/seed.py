@@ -6,7 +6,8 @@ Public names:
 - ``seed_demo_tasks(today=None) -> DemoResult``: a few dozen tasks spread
   over every bucket relative to ``today``, written through the services
   (so each has its audit timeline), with progress updates, co-operating
-  parts, key tasks, an extended deadline, a reopened task, a cancelled one.
+  parts, key tasks, an approved extension, an extension request awaiting the
+  leader, a reopened task, a cancelled one.
   Idempotent: a task is found by (body, title) and then left alone.
 - ``seed_all(today=None)``: both; ``manage.py seed_demo`` calls it after the
   registry (``dieuphoi.org.seed``), whose Hanoi team, agencies (2025 codes)
@@ -29,7 +30,7 @@ from django.db import transaction
 from dieuphoi.core.models import local_today
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body, Membership
 
-from . import services
+from . import extensions, services
 from .models import Sector, Task
 
 SECTORS = [
@@ -106,6 +107,10 @@ def seed_sectors() -> dict[str, Sector]:
 #   ("reopen", reason)                         secretariat returns it
 #   ("cancel", reason)                         secretariat cancels
 #   ("extend", days_from_today, reason)        leader changes the deadline
+#   ("ext", days_from_today, reason[, decision])
+#                                              lead requests an extension; the
+#                                              leader decides (approve, refuse)
+#                                              or it stays pending
 # The comment after each title says which bucket it lands in on ``today``.
 
 VD4 = "Dự án đầu tư xây dựng Đường Vành đai 4 - Vùng Thủ đô"
@@ -503,9 +508,10 @@ DEMO_TASKS = [
             ("p", 110, 30, "Đã lựa chọn tư vấn lập báo cáo nghiên cứu tiền khả thi."),
             ("p", 25, 60, "Đang lấy ý kiến các bộ về hướng tuyến."),
             (
-                "extend",
+                "ext",
                 40,
                 "Chờ ý kiến thống nhất của Bộ Xây dựng về hướng tuyến qua Khu công nghệ cao Hòa Lạc.",
+                "approve",
             ),
         ],
     },
@@ -522,6 +528,12 @@ DEMO_TASKS = [
             ("p", 200, 20, "Đã kiểm tra 42 cơ sở, xử phạt 11 cơ sở."),
             ("c", "SCT", 120, 30, "Đã bố trí quỹ đất tại 2 cụm công nghiệp làng nghề."),
             ("p", 50, 45, "Đang lắp đặt hệ thống xử lý tập trung tại 3 làng nghề."),
+            (
+                "ext",
+                60,
+                "Hệ thống xử lý nước thải tập trung tại 3 làng nghề đang chạy thử; "
+                "cần thêm 2 tháng để nghiệm thu và đánh giá chất lượng nước xả thải.",
+            ),
         ],
     },
     {  # within deadline (recurring)
@@ -761,6 +773,22 @@ def _play(task: Task, history, *, focal, secretariat, leader, today) -> Task:
                 reason=reason,
                 new_deadline=today + datetime.timedelta(days=ahead),
             )
+        elif kind == "ext":
+            _, ahead, reason, *decision = step
+            extension = extensions.extension_request_create(
+                actor=lead_user,
+                task=task,
+                requested_deadline=today + datetime.timedelta(days=ahead),
+                reason=reason,
+            )
+            if decision:
+                extensions.extension_request_decide(
+                    actor=leader,
+                    task=task,
+                    extension=extension,
+                    decision=decision[0],
+                    reason="" if decision[0] != "refuse" else reason,
+                )
     task.refresh_from_db()
     return task
 
@@ -769,7 +797,7 @@ def _playable(item: dict, focal: dict) -> bool:
     """The history needs a focal point for each agency that reports."""
     reporters = (
         {item["lead"]}
-        if any(s[0] in ("p", "done", "start") for s in item["history"])
+        if any(s[0] in ("p", "done", "start", "ext") for s in item["history"])
         else set()
     )
     reporters |= {s[1] for s in item["history"] if s[0] == "c"}

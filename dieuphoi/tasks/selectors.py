@@ -104,7 +104,9 @@ class TaskFilters:
     ``bucket``: one of ``buckets.BUCKETS``; ``warning``: ``due_soon`` or
     ``at_risk``; ``state``: a ``Task.State`` value; ``lead_agency``,
     ``cooperating_agency``, ``sector``, ``province`` (AdministrativeUnit),
-    ``source_document``: ids; ``is_key``: True/False/None;
+    ``source_document``: ids; ``is_key``: True/False/None; ``extended``:
+    True (the deadline was changed at least once: an approved extension or
+    a change by the secretariat), False (never changed) or None;
     ``deadline_from``/``deadline_to``, ``assigned_from``/``assigned_to``:
     inclusive dates; ``q``: free text over code, title and latest update
     (case and diacritics insensitive); ``sort``: a key of ``SORTS``; ``on``:
@@ -119,6 +121,7 @@ class TaskFilters:
     sector: int | None = None
     province: int | None = None
     is_key: bool | None = None
+    extended: bool | None = None
     deadline_from: datetime.date | None = None
     deadline_to: datetime.date | None = None
     assigned_from: datetime.date | None = None
@@ -247,6 +250,15 @@ def parse_task_filters(querydict) -> tuple[TaskFilters, dict[str, str]]:
         values["is_key"] = False
     elif is_key:
         errors["is_key"] = gettext("Use 1 (key tasks) or 0 (other tasks).")
+    extended = raw("extended").lower()
+    if extended in _TRUE:
+        values["extended"] = True
+    elif extended in _FALSE:
+        values["extended"] = False
+    elif extended:
+        errors["extended"] = gettext(
+            "Use 1 (deadline extended) or 0 (deadline never changed)."
+        )
     q = raw("q")
     if len(q) > 200:
         errors["q"] = gettext("The search text is too long (at most 200 characters).")
@@ -353,6 +365,8 @@ def _filter_q(filters: TaskFilters, on: datetime.date) -> Q:
         q &= Q(provinces__id=filters.province)
     if filters.is_key is not None:
         q &= Q(is_key=filters.is_key)
+    if filters.extended is not None:
+        q &= Q(extension_count__gt=0) if filters.extended else Q(extension_count=0)
     if filters.deadline_from:
         q &= Q(deadline__gte=filters.deadline_from)
     if filters.deadline_to:

@@ -10,6 +10,8 @@ Public names (keep them stable: the pages and the API call them):
   new_deadline=None, reported_on=None) -> Task`` (actions: ``workflow``)
 - ``progress_report(*, actor, task, percent, text, reported_on=None,
   part=None, reason="", files=(), version=None) -> ProgressUpdate``
+- ``deadline_change_apply(*, task, new_deadline, reason, actor)``: the
+  deadline-change step shared with the extension approvals (``extensions``)
 - ``CODE_FORMAT``: ``"NV-{year}-{seq:04d}"``; ``ACTION_LABELS`` for the
   audit timeline.
 
@@ -662,6 +664,58 @@ def _set_last_update(
         task.last_update_text = _truncate(body, LAST_UPDATE_MAX)
 
 
+def deadline_change_apply(
+    *,
+    task: Task,
+    new_deadline: datetime.date | None,
+    reason: str,
+    actor,
+    field: str = "new_deadline",
+) -> dict[str, Any]:
+    """Move the locked ``task``'s deadline to ``new_deadline`` (not saved).
+
+    For callers inside a transaction that holds the task's row lock
+    (``task_transition``'s change_deadline, the extension approvals): keeps
+    ``original_deadline``, counts the change in ``extension_count`` and writes
+    a ``DeadlineChange`` with ``reason``. Errors are keyed by ``field``.
+    Returns the audit change ``{"deadline": {"before", "after"}}``; the
+    caller saves the task and records the event.
+    """
+    if new_deadline is None:
+        raise ValidationError({field: gettext("Enter the new deadline.")})
+    if new_deadline < task.assigned_on:
+        raise ValidationError(
+            {
+                field: gettext(
+                    "The deadline (%(deadline)s) is before the assigned date "
+                    "(%(assigned)s)."
+                )
+                % {
+                    "deadline": _d(new_deadline),
+                    "assigned": _d(task.assigned_on),
+                }
+            }
+        )
+    if new_deadline == task.deadline:
+        raise ValidationError({field: gettext("This is already the deadline.")})
+    DeadlineChange.objects.create(
+        task=task,
+        old_deadline=task.deadline,
+        new_deadline=new_deadline,
+        reason=reason,
+        changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if task.original_deadline is None:
+        task.original_deadline = task.deadline
+    change = {
+        "before": task.deadline.isoformat() if task.deadline else None,
+        "after": new_deadline.isoformat(),
+    }
+    task.deadline = new_deadline
+    task.extension_count += 1
+    return {"deadline": change}
+
+
 def task_transition(
     *,
     actor,
@@ -682,6 +736,17 @@ def task_transition(
     ``DeadlineChange``. ``version``, when given, must be current.
     """
     reason = _clean_multiline(reason)
+    known = workflow.TRANSITIONS.get(action)
+    if known is not None and known.extension:
+        raise ValidationError(
+            {
+                "action": gettext(
+                    "“%(action)s” is part of the extension requests: use their "
+                    "form or endpoints."
+                )
+                % {"action": workflow.action_label(action)}
+            }
+        )
     with transaction.atomic():
         current = _lock_task(task)
         _check_version(current, version)
@@ -717,43 +782,19 @@ def task_transition(
         elif action == "cancel":
             current.cancelled_on = today
             current.cancel_reason = reason
+            if current.state == S.EXTENSION_REQUESTED:
+                from .extensions import extension_close_on_cancel
+
+                if closed := extension_close_on_cancel(
+                    task=current, actor=actor, reason=reason
+                ):
+                    changes["extension_request"] = closed
         elif action == "change_deadline":
-            if new_deadline is None:
-                raise ValidationError(
-                    {"new_deadline": gettext("Enter the new deadline.")}
+            changes.update(
+                deadline_change_apply(
+                    task=current, new_deadline=new_deadline, reason=reason, actor=actor
                 )
-            if new_deadline < current.assigned_on:
-                raise ValidationError(
-                    {
-                        "new_deadline": gettext(
-                            "The deadline (%(deadline)s) is before the assigned date "
-                            "(%(assigned)s)."
-                        )
-                        % {
-                            "deadline": _d(new_deadline),
-                            "assigned": _d(current.assigned_on),
-                        }
-                    }
-                )
-            if new_deadline == current.deadline:
-                raise ValidationError(
-                    {"new_deadline": gettext("This is already the deadline.")}
-                )
-            DeadlineChange.objects.create(
-                task=current,
-                old_deadline=current.deadline,
-                new_deadline=new_deadline,
-                reason=reason,
-                changed_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
-            if current.original_deadline is None:
-                current.original_deadline = current.deadline
-            changes["deadline"] = {
-                "before": current.deadline.isoformat() if current.deadline else None,
-                "after": new_deadline.isoformat(),
-            }
-            current.deadline = new_deadline
-            current.extension_count += 1
         if t.to_state is not None:
             current.state = t.to_state
         if reason:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import extension_views, views
 
 app_name = "tasks"
 
@@ -14,4 +14,19 @@ urlpatterns = [
     path("<int:pk>/transition/", views.task_transition, name="transition"),
     path("<int:pk>/progress/", views.task_progress, name="progress"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
+    path(
+        "<int:pk>/extension-requests/",
+        extension_views.extension_request,
+        name="extension-request",
+    ),
+    path(
+        "<int:pk>/extension-requests/<int:rid>/decision/",
+        extension_views.extension_decide,
+        name="extension-decide",
+    ),
+    path(
+        "<int:pk>/extension-requests/<int:rid>/withdraw/",
+        extension_views.extension_withdraw,
+        name="extension-withdraw",
+    ),
 ]

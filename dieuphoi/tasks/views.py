@@ -41,11 +41,11 @@ from dieuphoi.docs import services as docs_services
 from dieuphoi.docs.forms import AttachmentForm
 from dieuphoi.docs.models import Attachment
 from dieuphoi.docs.permissions import can_change_attachments
-from dieuphoi.docs.views import attachments_context
+from dieuphoi.docs.views import attachment_changed_response, attachments_context
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Body
 
-from . import buckets, exports, selectors, services, workflow
+from . import buckets, exports, extension_views, selectors, services, workflow
 from .forms import (
     PARTS_PREFIX,
     Choices,
@@ -160,6 +160,7 @@ ADVANCED_FILTERS = frozenset(
         "cooperating_agency",
         "province",
         "is_key",
+        "extended",
         "deadline_from",
         "deadline_to",
         "assigned_from",
@@ -662,7 +663,7 @@ def _reporting(user, task: Task) -> dict:
 
 def _action_forms(user, task: Task, failed: TransitionForm | None) -> list[dict]:
     out = []
-    for name in workflow.allowed_actions(user, task):
+    for name in workflow.allowed_actions(user, task, extension=False):
         t = workflow.TRANSITIONS[name]
         if failed is not None and failed.data.get("action") == name:
             form = failed
@@ -695,6 +696,8 @@ def _detail_context(
     failed_action: TransitionForm | None = None,
     notice: str = "",
     upload_form=None,
+    extension_form=None,
+    failed_decision=None,
 ) -> dict:
     user = request.user
     today = local_today()
@@ -728,6 +731,12 @@ def _detail_context(
         "events": audit_timeline(target=task),
         "notice": notice,
         **_task_attachments_context(request, task, upload_form),
+        **extension_views.detail_context(
+            user,
+            task,
+            extension_form=extension_form,
+            failed_decision=failed_decision,
+        ),
     }
 
 
@@ -876,9 +885,7 @@ def attachment_upload(request, pk: int):
             _task_attachments_context(request, task),
             "attachments",
         )
-        return trigger_client_event(
-            response, "showToast", {"message": message, "level": "success"}
-        )
+        return attachment_changed_response(response, message)
     if _is_htmx(request):
         return render_page(
             request,

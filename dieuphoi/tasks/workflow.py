@@ -26,9 +26,17 @@ Roles are *task roles*, resolved per task by ``permissions.task_roles``:
 ``Task.reported_done_on`` by ``report_done``), not the day the secretariat
 confirmed it: on-time is judged by when the work was done.
 
-The ``extension_requested`` state belongs to the extension-request workflow
-(a later issue); here it only counts as open (cancel and change_deadline
-accept it).
+Extension requests (``extensions``): ``request_extension`` moves an open
+task (new, in progress) to ``extension_requested``; the leader's decision
+(``approve_extension``, ``approve_extension_other_date``,
+``refuse_extension``) or the requester's ``withdraw_extension`` returns it to
+the state it had before the request (``RESTORE``). These rows carry
+``extension=True``: they are performed by ``extensions.extension_request``,
+``extension_decide`` and ``extension_withdraw`` (which also write the
+``ExtensionRequest``), never by ``services.task_transition``. Deciding is for
+the leader and deputy of the task's body (and administrators); delegation to
+other people is not modelled. While a request is pending, cancel and
+change_deadline still apply (a cancellation closes the request).
 """
 
 from __future__ import annotations
@@ -52,7 +60,10 @@ ADMIN = "admin"
 
 MANAGERS = frozenset({LEADER, SECRETARIAT, ADMIN})
 REPORTERS = frozenset({LEAD, OWNER})
+DECIDERS = frozenset({LEADER, ADMIN})
 OPEN = frozenset(Task.OPEN_STATES)
+# ``to_state`` of the extension decisions: the state before the request.
+RESTORE = "__previous__"
 
 
 @dataclass(frozen=True)
@@ -60,10 +71,14 @@ class Transition:
     action: str
     from_states: frozenset[str]
     roles: frozenset[str]
-    # None: the state does not change (change_deadline).
+    # None: the state does not change (change_deadline); RESTORE: the state
+    # the task had before its extension request.
     to_state: str | None
     reason_required: bool = False
     label: str = ""
+    # Performed by the extension-request services (``extensions``), not by
+    # ``services.task_transition``.
+    extension: bool = False
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -114,9 +129,53 @@ TRANSITIONS: dict[str, Transition] = {
             reason_required=True,
             label=_("Change deadline"),
         ),
+        Transition(
+            "request_extension",
+            frozenset({S.NEW, S.IN_PROGRESS}),
+            REPORTERS,
+            S.EXTENSION_REQUESTED,
+            reason_required=True,
+            label=_("Request extension"),
+            extension=True,
+        ),
+        Transition(
+            "approve_extension",
+            frozenset({S.EXTENSION_REQUESTED}),
+            DECIDERS,
+            RESTORE,
+            label=_("Approve the extension"),
+            extension=True,
+        ),
+        Transition(
+            "approve_extension_other_date",
+            frozenset({S.EXTENSION_REQUESTED}),
+            DECIDERS,
+            RESTORE,
+            label=_("Approve with another date"),
+            extension=True,
+        ),
+        Transition(
+            "refuse_extension",
+            frozenset({S.EXTENSION_REQUESTED}),
+            DECIDERS,
+            RESTORE,
+            reason_required=True,
+            label=_("Refuse the extension"),
+            extension=True,
+        ),
+        Transition(
+            "withdraw_extension",
+            frozenset({S.EXTENSION_REQUESTED}),
+            REPORTERS,
+            RESTORE,
+            label=_("Withdraw the request"),
+            extension=True,
+        ),
     ]
 }
 ACTIONS: list[str] = list(TRANSITIONS)
+# Actions of ``services.task_transition`` (the others are extensions').
+TASK_ACTIONS: list[str] = [a for a, t in TRANSITIONS.items() if not t.extension]
 
 
 def action_label(action: str) -> str:
@@ -124,15 +183,21 @@ def action_label(action: str) -> str:
     return str(t.label) if t else action
 
 
-def allowed_actions(user, task: Task) -> list[str]:
-    """Actions ``user`` may take on ``task`` in its current state."""
+def allowed_actions(user, task: Task, *, extension: bool | None = None) -> list[str]:
+    """Actions ``user`` may take on ``task`` in its current state.
+
+    ``extension``: ``False`` only ``task_transition``'s actions, ``True``
+    only the extension-request ones, ``None`` both.
+    """
     from .permissions import task_roles
 
     roles = task_roles(user, task)
     return [
         name
         for name, t in TRANSITIONS.items()
-        if task.state in t.from_states and roles & t.roles
+        if task.state in t.from_states
+        and roles & t.roles
+        and (extension is None or t.extension == extension)
     ]
 
 

@@ -126,9 +126,7 @@ def test_task_from_assignment_to_completed_on_time(
         "Đã hoàn thành rà soát 20/20 hồ sơ."
     )
     done_form.locator("button[type=submit]").click()
-    expect(focal.locator("#task-state")).to_have_text(
-        vi(Task.State.REPORTED_DONE.label)
-    )
+    _expect_state(focal, Task.State.REPORTED_DONE)
     expect(focal.locator("#task-progress-form")).to_have_count(0)
     assert Task.objects.get(code=code).state == Task.State.REPORTED_DONE
     # The focal point may not confirm his own report.

@@ -1,4 +1,5 @@
 import datetime
+import json
 
 import pytest
 from django.urls import reverse
@@ -379,6 +380,30 @@ def test_upload_with_htmx_returns_the_attachments_fragment(
     assert "showToast" in response["HX-Trigger"]
     assert Attachment.objects.count() == 1
     assert len(stored_files(media)) == 1
+
+
+def test_upload_and_removal_tell_the_timeline_to_reload(login, secretariat, document):
+    client = login(secretariat)
+    response = client.post(upload_url(document), {"file": upload("a.pdf", PDF)}, **HX)
+    assert "timeline-changed" in json.loads(response["HX-Trigger"])
+    attachment = Attachment.objects.get()
+    response = client.post(
+        reverse("docs:attachment-remove", args=[attachment.pk]), **HX
+    )
+    assert "timeline-changed" in json.loads(response["HX-Trigger"])
+
+
+def test_detail_timeline_partial_shows_the_upload(login, secretariat, document):
+    client = login(secretariat)
+    client.post(upload_url(document), {"file": upload("Kế hoạch.pdf", PDF)}, **HX)
+    page = client.get(document.get_absolute_url()).content.decode()
+    assert 'hx-trigger="timeline-changed from:body"' in page
+    assert f'hx-get="{document.get_absolute_url()}?partial=timeline"' in page
+    response = client.get(f"{document.get_absolute_url()}?partial=timeline", **HX)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="timeline" id="timeline"')
+    assert "<html" not in html
+    assert "Kế hoạch.pdf" in html
 
 
 def test_upload_without_htmx_redirects(login, secretariat, document):

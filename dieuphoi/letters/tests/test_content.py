@@ -24,7 +24,9 @@ def test_date_line_has_zeros_before_days_1_to_9_and_months_1_and_2(day, expected
     assert place_date_line("Hà Nội", day) == expected
 
 
-@pytest.mark.parametrize(("number", "text"), [(1, "01"), (9, "09"), (10, "10"), (123, "123")])
+@pytest.mark.parametrize(
+    ("number", "text"), [(1, "01"), (9, "09"), (10, "10"), (123, "123")]
+)
 def test_numbers_below_ten_take_a_leading_zero(number, text):
     assert document_number(number) == text
 

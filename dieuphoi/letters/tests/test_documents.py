@@ -69,9 +69,7 @@ def cell_lines(cell) -> list[str]:
 
 def pdf_text(letter) -> tuple[list[str], pypdf.PdfReader]:
     reader = pypdf.PdfReader(io.BytesIO(file_bytes(letter, "application/pdf")))
-    pages = [
-        unicodedata.normalize("NFC", page.extract_text()) for page in reader.pages
-    ]
+    pages = [unicodedata.normalize("NFC", page.extract_text()) for page in reader.pages]
     return pages, reader
 
 
@@ -84,6 +82,7 @@ def lines(text: str) -> list[str]:
 
 def test_docx_page_is_a4_portrait_with_decree_margins(letter):
     section = open_docx(letter).sections[0]
+
     # Word stores twentieths of a point: compare to the tenth of a millimetre.
     def mm(length):
         return round(length.mm, 1)
@@ -170,9 +169,7 @@ def test_docx_table_has_one_row_per_overdue_task(letter, letter_on):
     deadline = letter_on - datetime.timedelta(days=30)
     original = deadline - datetime.timedelta(days=31)
     assert first[3] == "Kết luận số 15/KL-TĐP"
-    assert first[4] == (
-        f"{deadline:%d/%m/%Y}\n(ban đầu: {original:%d/%m/%Y})"
-    )
+    assert first[4] == (f"{deadline:%d/%m/%Y}\n(ban đầu: {original:%d/%m/%Y})")
     assert first[5:7] == ["30", "1"]
     updated = letter_on - datetime.timedelta(days=2)
     assert first[7] == f"10% - {updated:%d/%m/%Y}: Đang lấy ý kiến các sở, ngành"

@@ -44,7 +44,7 @@ def test_the_secretariat_sees_lead_agencies_with_their_overdue_counts(
     assert 'id="letter-agencies"' in html
     assert (
         f'<tr id="letter-agency-{member_agency.pk}">\n          <td>Sở Xây dựng</td>\n'
-        "          <td class=\"text-end\">3</td>"
+        '          <td class="text-end">3</td>'
     ) in html
     assert f'id="letter-agency-{coop_agency.pk}"' in html
     assert new_url(profile.body, agency=member_agency.pk).replace("&", "&amp;") in html
@@ -67,7 +67,12 @@ def test_the_agency_list_costs_the_same_queries_for_5_and_50_agencies(
 
 @pytest.mark.parametrize("rows", [5, 50])
 def test_the_preview_costs_the_same_queries_for_5_and_50_rows(
-    rows, login, secretariat, profile, member_agency, make_task,
+    rows,
+    login,
+    secretariat,
+    profile,
+    member_agency,
+    make_task,
     django_assert_num_queries,
 ):
     for _ in range(rows):
@@ -178,9 +183,7 @@ def test_anonymous_users_are_sent_to_log_in(client, profile):
     assert "/accounts/login/" in response["Location"]
 
 
-def test_a_user_of_several_bodies_chooses_one(
-    login, secretariat, other_team, profile
-):
+def test_a_user_of_several_bodies_chooses_one(login, secretariat, other_team, profile):
     MembershipFactory(
         person=secretariat,
         body=other_team,
@@ -226,9 +229,7 @@ def test_a_generated_letter_shows_its_document_and_downloads(
     assert "NV-2025-0042" in html
 
 
-def test_members_of_the_body_see_the_letter_and_download_it(
-    login, member, generated
-):
+def test_members_of_the_body_see_the_letter_and_download_it(login, member, generated):
     client = login(member)
     response = client.get(reverse("letters:detail", args=[generated.pk]))
     assert response.status_code == 200
@@ -243,10 +244,16 @@ def test_an_outsider_gets_404_on_a_letter_and_its_files(
     attachment = generated.document.attachments.first()
     for user in (outsider, external):
         client = login(user)
-        assert client.get(reverse("letters:detail", args=[generated.pk])).status_code == 404
+        assert (
+            client.get(reverse("letters:detail", args=[generated.pk])).status_code
+            == 404
+        )
         url = reverse("docs:attachment-download", args=[attachment.pk])
         assert client.get(url).status_code == 404
-        assert client.post(reverse("letters:retry", args=[generated.pk])).status_code == 404
+        assert (
+            client.post(reverse("letters:retry", args=[generated.pk])).status_code
+            == 404
+        )
 
 
 def test_the_status_fragment_alone_answers_htmx(login, secretariat, generated):
@@ -265,7 +272,9 @@ def test_another_manager_sees_a_pending_letter_polling_itself(
     letter = services.urging_letter_request(
         actor=secretariat, body=profile.body, agency=member_agency
     )
-    html = login(leader).get(reverse("letters:detail", args=[letter.pk])).content.decode()
+    html = (
+        login(leader).get(reverse("letters:detail", args=[letter.pk])).content.decode()
+    )
     assert 'id="letter-pending"' in html
     assert 'hx-trigger="every 3s"' in html
     assert "job-progress-" not in html  # the progress bar is its owner's

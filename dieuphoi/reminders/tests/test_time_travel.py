@@ -64,9 +64,7 @@ def test_a_month_across_tet(db_jobs, make_task, owner, member, leader, secretari
     assert TaskEscalation.objects.filter(resolved=False).count() == 2
 
     # Every job succeeded.
-    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {
-        "SUCCESSFUL"
-    }
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
     # The owner (a specialist) gets each notification by e-mail at once; the
     # member one digest per day with reminders; the leader and secretariat
     # each escalation at once.
@@ -83,9 +81,7 @@ def test_a_month_across_tet(db_jobs, make_task, owner, member, leader, secretari
     assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
 
 
-def test_a_swapped_working_saturday_counts(
-    db_jobs, make_task, owner, member, leader
-):
+def test_a_swapped_working_saturday_counts(db_jobs, make_task, owner, member, leader):
     CalendarDay.objects.create(
         date=D(2026, 2, 28), kind=CalendarDay.Kind.WORKING_DAY, note="Làm bù"
     )

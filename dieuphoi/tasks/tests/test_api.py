@@ -202,7 +202,7 @@ class TestDetail:
         task = make_task(state=S.IN_PROGRESS)
         data = api(member).get(f"/{task.pk}").json()
         assert data["code"] == task.code
-        assert data["allowed_actions"] == ["report_done"]
+        assert data["allowed_actions"] == ["report_done", "request_extension"]
 
     def test_unknown_task_is_404(self, api, secretariat):
         assert api(secretariat).get("/999999").status_code == 404

@@ -1,0 +1,266 @@
+"""Pages of the extension requests: the request form, the decision and the
+withdrawal on the task page (HTMX re-renders the ``task-detail`` fragment),
+and the home-page section "Extension requests awaiting your decision" with
+inline decisions (HTMX re-renders the ``extension-inbox`` fragment).
+
+Permissions: the task must be visible (``access_task``: 404 otherwise); the
+request and the withdrawal need the lead agency's focal point or the owner,
+the decision the leader, deputy or an administrator (403 otherwise); a
+request id that is not the task's answers 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from dieuphoi.api.errors import Conflict
+from dieuphoi.core.htmx import render_page
+from dieuphoi.core.models import local_today
+
+from . import extension_selectors, extensions, workflow
+from .extension_forms import ExtensionDecisionForm, ExtensionRequestForm
+from .models import ExtensionRequest, Task
+from .permissions import (
+    access_task,
+    can_decide_extension,
+    can_request_extension,
+    can_withdraw_extension,
+    decider_body_ids,
+    task_roles,
+)
+
+INBOX_TEMPLATE = "tasks/extension_inbox.html"
+RETURN_TO_INBOX = "inbox"
+
+
+def _is_htmx(request) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _errors_text(form) -> str:
+    return " ".join(e for errs in form.errors.values() for e in errs)
+
+
+def decision_forms(
+    extension: ExtensionRequest, failed: ExtensionDecisionForm | None = None
+) -> list[dict]:
+    """The three decisions on a pending request, as buttons and forms
+    (``failed``: a submitted form with errors, shown open)."""
+    out = []
+    for decision, action in extensions.DECISIONS.items():
+        if failed is not None and failed.data.get("decision") == decision:
+            form = failed
+        else:
+            form = ExtensionDecisionForm(
+                initial={"decision": decision},
+                decision=decision,
+                extension_id=extension.pk,
+            )
+        out.append(
+            {
+                "name": decision,
+                "id": f"extension-{extension.pk}-{decision}",
+                "label": workflow.action_label(action),
+                "form": form,
+                "with_form": decision != "approve",
+                "needs_deadline": decision == "approve_other_date",
+                "open": form is failed,
+            }
+        )
+    return out
+
+
+def detail_context(
+    user,
+    task: Task,
+    *,
+    extension_form: ExtensionRequestForm | None = None,
+    failed_decision: ExtensionDecisionForm | None = None,
+) -> dict:
+    """The task page's extension parts: the pending request with the
+    decisions the user may take, the request form, and the history."""
+    history = extension_selectors.extension_request_list(task=task)
+    pending = next((e for e in history if e.is_pending), None)
+    can_request = pending is None and can_request_extension(user, task)
+    notice = ""
+    if extension_form is not None and not can_request:
+        # The form is no longer offered (a request came first): say why.
+        notice = _errors_text(extension_form)
+    if can_request and extension_form is None:
+        extension_form = ExtensionRequestForm(initial={"version": task.version})
+    decisions = []
+    if pending is not None and can_decide_extension(user, task):
+        decisions = decision_forms(pending, failed_decision)
+    return {
+        "extension_history": history,
+        "extension_pending": pending,
+        "extension_form": extension_form if can_request else None,
+        "extension_form_open": bool(
+            extension_form is not None and extension_form.errors
+        ),
+        "extension_decisions": decisions,
+        "extension_can_withdraw": pending is not None
+        and can_withdraw_extension(user, task, pending),
+        "extension_notice": notice,
+    }
+
+
+def _task_response(request, pk: int, *, message: str = "", **extra):
+    from .views import _detail_response
+
+    return _detail_response(request, pk, message=message, **extra)
+
+
+@login_required
+@require_POST
+def extension_request(request, pk: int):
+    task = access_task(user=request.user, pk=pk)
+    if not task_roles(request.user, task) & workflow.REPORTERS:
+        raise PermissionDenied
+    form = ExtensionRequestForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            extensions.extension_request_create(
+                actor=request.user,
+                task=task,
+                requested_deadline=data["requested_deadline"],
+                reason=data["reason"],
+                file=data["file"],
+                version=data["version"],
+            )
+        except Conflict as exc:
+            return _task_response(request, pk, notice=exc.message)
+        except ValidationError as exc:
+            from .views import _add_errors
+
+            leftover = _add_errors(form, exc, {"action": None})
+            if leftover:
+                form.add_error(None, leftover)
+        else:
+            message = gettext("The extension request was sent to the leader.")
+            if not _is_htmx(request):
+                messages.success(request, message)
+                return redirect("tasks:detail", pk=task.pk)
+            return _task_response(request, pk, message=message)
+    return _task_response(request, pk, extension_form=form)
+
+
+# --- decisions ---------------------------------------------------------------------
+
+
+def _inbox_context(
+    request,
+    *,
+    failed: ExtensionDecisionForm | None = None,
+    failed_id: int | None = None,
+    notice: str = "",
+) -> dict:
+    inbox = extension_selectors.extension_request_inbox(user=request.user)
+    for extension in inbox.items:
+        # Every listed request is in a body the user leads: they may decide.
+        extension.decisions = decision_forms(
+            extension, failed if extension.pk == failed_id else None
+        )
+    return {
+        "inbox": inbox,
+        "today": local_today(),
+        "notice": notice,
+        "return_to": RETURN_TO_INBOX,
+    }
+
+
+def inbox_section(request):
+    """Home page: "Extension requests awaiting your decision" (leader, deputy)."""
+    if not decider_body_ids(request.user):
+        return None
+    context = _inbox_context(request)
+    if not context["inbox"].count:
+        return None
+    return {"template": INBOX_TEMPLATE, "context": context}
+
+
+def _inbox_response(request, *, message: str = "", **extra):
+    response = render_page(
+        request, INBOX_TEMPLATE, _inbox_context(request, **extra), "extension-inbox"
+    )
+    if message:
+        trigger_client_event(
+            response, "showToast", {"message": message, "level": "success"}
+        )
+    return response
+
+
+@login_required
+@require_POST
+def extension_decide(request, pk: int, rid: int):
+    task = access_task(user=request.user, pk=pk)
+    extension = extension_selectors.extension_request_get(task=task, pk=rid)
+    if not can_decide_extension(request.user, task):
+        raise PermissionDenied
+    from_inbox = request.POST.get("return_to") == RETURN_TO_INBOX and _is_htmx(request)
+    decision = request.POST.get("decision", "")
+    form = ExtensionDecisionForm(
+        request.POST, decision=decision, extension_id=extension.pk
+    )
+    if form.is_valid():
+        decision = form.cleaned_data["decision"]
+        try:
+            decided = extensions.extension_request_decide(
+                actor=request.user,
+                task=task,
+                extension=extension,
+                decision=decision,
+                deadline=form.cleaned_data["deadline"],
+                reason=form.cleaned_data["reason"],
+            )
+        except Conflict as exc:
+            if from_inbox:
+                return _inbox_response(request, notice=exc.message)
+            return _task_response(request, pk, notice=exc.message)
+        except ValidationError as exc:
+            from .views import _add_errors
+
+            _add_errors(form, exc)
+        else:
+            message = gettext("%(code)s: %(decision)s.") % {
+                "code": task.code,
+                "decision": decided.get_state_display(),
+            }
+            if from_inbox:
+                return _inbox_response(request, message=message)
+            if not _is_htmx(request):
+                messages.success(request, message)
+                if request.POST.get("return_to") == RETURN_TO_INBOX:
+                    return redirect("core:home")
+                return redirect("tasks:detail", pk=task.pk)
+            return _task_response(request, pk, message=message)
+    if from_inbox:
+        return _inbox_response(request, failed=form, failed_id=extension.pk)
+    return _task_response(request, pk, failed_decision=form)
+
+
+@login_required
+@require_POST
+def extension_withdraw(request, pk: int, rid: int):
+    task = access_task(user=request.user, pk=pk)
+    extension = extension_selectors.extension_request_get(task=task, pk=rid)
+    if not task_roles(request.user, task) & workflow.REPORTERS:
+        raise PermissionDenied
+    try:
+        extensions.extension_request_withdraw(
+            actor=request.user, task=task, extension=extension
+        )
+    except Conflict as exc:
+        return _task_response(request, pk, notice=exc.message)
+    message = gettext("The extension request was withdrawn.")
+    if not _is_htmx(request):
+        messages.success(request, message)
+        return redirect("tasks:detail", pk=task.pk)
+    return _task_response(request, pk, message=message)
