@@ -18,36 +18,22 @@ in registration order. The callable must load its data through a selector that
 is scoped to ``request.user``.
 """
 
-from collections.abc import Callable
+from .sections import Section, SectionRegistry
 
-from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+HomeSection = Section
 
-HomeSection = Callable[..., dict | None]
-
-_sections: list[tuple[int, int, HomeSection]] = []
+home_sections = SectionRegistry()
 
 
 def register_home_section(func: HomeSection, *, order: int = 100) -> HomeSection:
     """Add ``func`` to the home page (idempotent: a second call is ignored)."""
-    if not any(existing is func for _, _, existing in _sections):
-        _sections.append((order, len(_sections), func))
-        _sections.sort(key=lambda item: (item[0], item[1]))
-    return func
+    return home_sections.register(func, order=order)
 
 
 def unregister_home_section(func: HomeSection) -> None:
-    _sections[:] = [item for item in _sections if item[2] is not func]
+    home_sections.unregister(func)
 
 
-def render_home_sections(request) -> list[SafeString]:
+def render_home_sections(request) -> list:
     """The HTML of every section that has something to show."""
-    rendered = []
-    for _, _, func in list(_sections):
-        section = func(request)
-        if not section:
-            continue
-        rendered.append(
-            render_to_string(section["template"], section.get("context") or {}, request)
-        )
-    return rendered
+    return home_sections.render(request)

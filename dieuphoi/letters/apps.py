@@ -11,10 +11,13 @@ class LettersConfig(AppConfig):
             register_action_labels,
             register_change_labels,
         )
+        from dieuphoi.tasks.panels import task_panels
 
         # Registers the rules perms.
         from . import permissions  # noqa: F401
         from .services import ACTION_LABELS, CHANGE_LABELS
+        from .views import task_panel
 
+        task_panels.register(task_panel, order=40)
         register_action_labels(ACTION_LABELS)
         register_change_labels(CHANGE_LABELS)

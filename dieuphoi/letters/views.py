@@ -194,3 +194,11 @@ def letter_retry(request, pk: int):
     with contextlib.suppress(ValidationError):
         services.urging_letter_retry(actor=request.user, letter=letter)
     return redirect("letters:detail", letter.pk)
+
+
+def task_panel(request, task):
+    """The letters that urged ``task``, for the task page (tasks.panels)."""
+    letters = list(selectors.task_letters(task=task))
+    if not letters:
+        return None
+    return {"template": "letters/task_letters.html", "context": {"letters": letters}}

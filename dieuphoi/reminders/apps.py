@@ -11,11 +11,13 @@ class RemindersConfig(AppConfig):
     def ready(self) -> None:
         from dieuphoi.audit.labels import register_action_labels
         from dieuphoi.core.home import register_home_section
+        from dieuphoi.tasks.panels import task_panels
         from dieuphoi.workdays.scheduler import register_daily_job
 
         from . import jobs, services, targets
-        from .views import home_section
+        from .views import home_section, task_panel
 
+        task_panels.register(task_panel, order=30)
         targets.register()
         register_action_labels(services.action_labels())
         register_daily_job(

@@ -134,3 +134,11 @@ def home_section(request):
             "list_url": reverse("reminders:escalations"),
         },
     }
+
+
+def task_panel(request, task):
+    """Escalations and recent reminders, for the task page (tasks.panels)."""
+    panel = selectors.task_reminder_panel(user=request.user, task=task)
+    if not panel["escalations"] and not panel["reminders"]:
+        return None
+    return {"template": "reminders/task_escalation.html", "context": {"panel": panel}}

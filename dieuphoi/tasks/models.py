@@ -220,6 +220,12 @@ class Task(models.Model):
                 fields=["body", "is_open", "deadline_key", "id"],
                 name="task_body_open_deadline",
             ),
+            # Open tasks newest first (the default sort) filtered by bucket:
+            # deadline_key rides along so the filter reads no table rows.
+            models.Index(
+                fields=["body", "is_open", "-assigned_on", "-id", "deadline_key"],
+                name="task_body_open_assigned",
+            ),
             models.Index(fields=["deadline", "id"]),
             models.Index(fields=["sector", "state"]),
             # Covers the summary's grouped counts (and "my work" counts): a

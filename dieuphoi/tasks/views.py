@@ -58,6 +58,7 @@ from .forms import (
     filter_label,
 )
 from .models import ProgressUpdate, Task
+from .panels import task_panels
 from .permissions import (
     access_task,
     can_change_task,
@@ -729,6 +730,7 @@ def _detail_context(
         "updates": updates,
         "deadline_changes": list(task.deadline_changes.all()),
         "events": audit_timeline(target=task),
+        "panels": task_panels.render(request, task),
         "notice": notice,
         **_task_attachments_context(request, task, upload_form),
         **extension_views.detail_context(

@@ -267,7 +267,7 @@ def test_every_action_in_use_has_a_label():
     assert missing == []
 
 
-def test_task_state_labels_are_the_choice_labels():
+def test_task_state_labels_are_the_choice_labels(db):
     event = AuditEvent(
         action="tasks.confirm",
         changes={"state": {"before": "reported_done", "after": "completed"}},

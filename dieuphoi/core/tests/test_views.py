@@ -71,7 +71,7 @@ def test_home_shows_registered_sections_and_skips_empty_ones(
     login, member, monkeypatch
 ):
     # Only this test's sections (apps register their own, e.g. tasks).
-    monkeypatch.setattr(home_registry, "_sections", [])
+    monkeypatch.setattr(home_registry.home_sections, "_sections", [])
 
     def filled(request):
         return {
@@ -101,7 +101,7 @@ def test_home_query_count_is_fixed(
 ):
     # The page's own queries; each app's section counts its own (tasks:
     # test_home_query_count_is_fixed in dieuphoi/tasks/tests/test_views.py).
-    monkeypatch.setattr(home_registry, "_sections", [])
+    monkeypatch.setattr(home_registry.home_sections, "_sections", [])
     for i in range(count - 1):
         MembershipFactory(person=leader, body=BodyFactory(key=f"body-q-{i}"))
     client = login(leader)

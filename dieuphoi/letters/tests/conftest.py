@@ -74,3 +74,14 @@ def make_task(hanoi_team, member_agency, today):
         return TaskFactory(**kwargs)
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def english_ui(settings):
+    """These tests assert the English source messages; the Vietnamese
+    catalogue is checked by the translation check and the browser journeys."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
