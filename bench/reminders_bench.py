@@ -22,69 +22,26 @@ Target: under 60 s end to end for 200,000 tasks with the database backend.
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = str(ROOT / ".venv" / "bin" / "python")
+import scale_data
+
+ROOT = scale_data.ROOT
+PY = scale_data.PY
+manage = scale_data.manage
 MAIL_DIR = ROOT / "var" / "bench-mail"
 
 
 def bench_env(db: str) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DEBUG="false",
-        SECRET_KEY="bench-" + "x" * 50,
-        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        LOG_LEVEL="WARNING",
+    # The database job backend and file e-mails: the run as in production.
+    return scale_data.bench_env(
+        db,
         TASKS_BACKEND="database",
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(MAIL_DIR),
-        DJANGO_SETTINGS_MODULE="dieuphoi.settings",
     )
-    env.pop("DIEUPHOI_TESTING", None)
-    if db == "sqlite":
-        env.pop("DATABASE_URL", None)
-        env["SQLITE_PATH"] = str(ROOT / "var" / "bench.sqlite3")
-    else:
-        env["DATABASE_URL"] = os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dieuphoi_bench"
-        )
-    return env
-
-
-def manage(env, *args, check=True):
-    return subprocess.run(
-        [PY, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=check,
-        capture_output=True,
-        text=True,
-    )
-
-
-def prepare(env, db: str, tasks: int, reseed: bool) -> None:
-    if db == "postgres":
-        name = env["DATABASE_URL"].rsplit("/", 1)[1]
-        subprocess.run(
-            ["createdb", "-h", "127.0.0.1", "-U", "postgres", name],
-            capture_output=True,
-            check=False,
-        )
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
-    args = ["seed_scale", "--tasks", str(tasks)]
-    if reseed:
-        args.append("--reset")
-    t0 = time.monotonic()
-    out = manage(env, *args)
-    print(out.stdout.strip())
-    print(f"seed_scale: {time.monotonic() - t0:.1f} s")
 
 
 def snippet(env, code: str) -> dict:
@@ -252,7 +209,7 @@ def main() -> None:
 
     env = bench_env(args.db)
     if not args.skip_prepare:
-        prepare(env, args.db, args.tasks, args.reseed)
+        scale_data.prepare(env, args.db, args.tasks, args.reseed)
     MAIL_DIR.mkdir(parents=True, exist_ok=True)
     for old in MAIL_DIR.glob("*.log"):
         old.unlink()
