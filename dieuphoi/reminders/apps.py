@@ -23,4 +23,9 @@ class RemindersConfig(AppConfig):
         register_daily_job(
             "reminders.run_day", jobs.reminders_daily, working_days_only=True
         )
+        register_daily_job(
+            "reminders.extension_pending",
+            jobs.extension_pending_daily,
+            working_days_only=True,
+        )
         register_home_section(home_section, order=20)

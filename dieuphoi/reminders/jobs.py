@@ -1,8 +1,10 @@
-"""The daily reminder job (thin: it calls ``services.reminders_run_day``).
+"""The daily reminder jobs (thin: they call the services).
 
-Registered with the scheduler as ``reminders.run_day`` (working days only).
-It may run twice for a day (``--force``, a retry, a re-queue after its worker
-died): the service sends each reminder once whatever happens.
+Registered with the scheduler (working days only) as ``reminders.run_day``
+(``services.reminders_run_day``) and ``reminders.extension_pending``
+(``services.extension_pending_notify``). Either may run twice for a day
+(``--force``, a retry, a re-queue after its worker died): the services send
+each reminder once whatever happens.
 """
 
 from __future__ import annotations
@@ -19,3 +21,9 @@ def reminders_daily(*, day: str) -> dict:
     on = datetime.date.fromisoformat(day)
     result = services.reminders_run_day(day=on, progress_key=f"reminders:{day}")
     return result.as_dict()
+
+
+@retrying_task(max_attempts=3, backoff=300)
+def extension_pending_daily(*, day: str) -> dict:
+    on = datetime.date.fromisoformat(day)
+    return {"day": day, "notifications": services.extension_pending_notify(day=on)}

@@ -8,6 +8,10 @@ Public names:
 - ``task_urge_count_sync(*, task_ids) -> dict[int, int]``: set
   ``Task.urge_count`` to the number of urging notices sent (idempotent).
 - ``escalation_resolve(*, escalation, actor, resolution) -> TaskEscalation``.
+- ``extension_pending_notify(*, day) -> int``: remind the leader and deputy
+  of each body of the extension requests still awaiting their decision on
+  working day ``day`` (once per request, person and day; the daily job
+  ``reminders.extension_pending`` calls it).
 
 How a day runs (set-based; a fixed number of queries per batch):
 
@@ -49,7 +53,9 @@ from django.utils.translation import gettext_lazy as _
 from dieuphoi.audit.services import audit_record, audit_record_many
 from dieuphoi.notifications.services import NotificationSpec, chunks, notify_many
 from dieuphoi.org.models import Agency, Membership
-from dieuphoi.tasks.models import Task, TaskPart
+from dieuphoi.org.permissions import LEADER_ROLES
+from dieuphoi.tasks.extension_selectors import pending_requests_q
+from dieuphoi.tasks.models import ExtensionRequest, Task, TaskPart
 from dieuphoi.tasks.permissions import FOCAL_ROLES
 from dieuphoi.workdays import calendar
 
@@ -562,3 +568,75 @@ def escalation_resolve(
         changes={"resolution": current.resolution},
     )
     return current
+
+
+# --- extension requests awaiting a decision ------------------------------------
+
+
+def extension_pending_title(code: str, date: datetime.date, title: str) -> str:
+    """The reminder's title, in the active language."""
+    return gettext(
+        "Reminder: the extension request for %(code)s (to %(date)s) is still "
+        "awaiting your decision: %(title)s"
+    ) % {"code": code, "date": _d(date), "title": _short(title)}
+
+
+def extension_pending_notify(*, day: datetime.date) -> int:
+    """Tell the leader and deputy of each body about the extension requests
+    still pending on working day ``day``.
+
+    Set-based: one query for the pending requests, one for the deciders of
+    their bodies, then ``notify_many`` (a fixed number of queries). Each
+    notification's key is ``extension-pending:<request>:<day>:<person>``, so
+    running the day again adds nothing. Returns how many recipients were
+    notified (now or by an earlier run of the day).
+    """
+    if not calendar.is_working_day(day):
+        return 0
+    rows = list(
+        ExtensionRequest.objects.filter(pending_requests_q())
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "requested_deadline",
+            "task_id",
+            "task__code",
+            "task__title",
+            "task__body_id",
+        )
+    )
+    if not rows:
+        return 0
+    deciders: dict[int, set[int]] = defaultdict(set)
+    for person, body in (
+        Membership.objects.as_of(day)
+        .filter(
+            body_id__in={row[5] for row in rows},
+            role__in=sorted(LEADER_ROLES),
+            person__is_active=True,
+        )
+        .order_by()
+        .values_list("person_id", "body_id")
+    ):
+        deciders[body].add(person)
+    task_type = ContentType.objects.get_for_model(Task)
+    marker = 987654321
+    url_template = reverse("tasks:detail", args=[marker]).replace(str(marker), "{}")
+    specs = []
+    for pk, requested, task_id, code, title, body_id in rows:
+        text = functools.partial(extension_pending_title, code, requested, title)
+        for uid in sorted(deciders.get(body_id, ())):
+            specs.append(
+                NotificationSpec(
+                    recipient_id=uid,
+                    kind="extension_pending",
+                    key=f"extension-pending:{pk}:{day.isoformat()}:{uid}",
+                    title=text,
+                    url=url_template.format(task_id),
+                    target_type_id=task_type.pk,
+                    target_id=task_id,
+                    day=day,
+                )
+            )
+    with transaction.atomic():
+        return notify_many(specs, on=day)
