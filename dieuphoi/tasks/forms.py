@@ -19,6 +19,7 @@ from functools import cached_property
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms.utils import ErrorDict, flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +48,27 @@ class FastSelectMixin:
         final_attrs = self.build_attrs(self.attrs, attrs)
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
-        selected = set(self.format_value(value))
+        values = self.format_value(value)
+        choices = [
+            (v, label if isinstance(label, list | tuple) else str(label))
+            for v, label in self.choices
+        ]
+        options = None
+        if self.allow_multiple_selected or len(values) <= 1:
+            options = _cached_options(choices)
+        if options is None:
+            options = self._options(choices, set(values))
+        else:
+            # The cached options have none selected: mark the first option of
+            # each value (the only one, for a single select), as below.
+            for text in values:
+                tag = f'<option value="{html.escape(text)}">'
+                options = options.replace(tag, f"{tag[:-1]} selected>", 1)
+        head = f'<select name="{html.escape(name)}"{flatatt(final_attrs)}>'
+        # Every value and label is escaped (``_options``).
+        return mark_safe(f"{head}{options}</select>")  # noqa: S308
+
+    def _options(self, choices, selected: set[str]) -> str:
         state = {"found": False}
 
         def option(option_value, label) -> str:
@@ -62,17 +83,40 @@ class FastSelectMixin:
                 f"{html.escape(str(label))}</option>"
             )
 
-        parts = [f'<select name="{html.escape(name)}"{flatatt(final_attrs)}>']
-        for option_value, label in self.choices:
+        parts = []
+        for option_value, label in choices:
             if isinstance(label, list | tuple):
                 parts.append(f'<optgroup label="{html.escape(str(option_value))}">')
                 parts.extend(option(v, sub) for v, sub in label)
                 parts.append("</optgroup>")
             else:
                 parts.append(option(option_value, label))
-        parts.append("</select>")
-        # Every value and label above is escaped.
-        return mark_safe("".join(parts))  # noqa: S308
+        return "".join(parts)
+
+
+# Options HTML (nothing selected) by the choices themselves, so an entry can
+# never be stale: the filter form's agency and province lists (hundreds of
+# options, the same on every list page) are escaped and joined once.
+_OPTIONS_CACHE: dict[tuple, str] = {}
+_OPTIONS_CACHE_SIZE = 64
+
+
+def _cached_options(choices: list[tuple]) -> str | None:
+    if len(choices) < 20 or any(
+        isinstance(label, list | tuple) for _v, label in choices
+    ):
+        return None  # short lists and option groups: rendered each time
+    key = tuple(("" if v is None else str(v), label) for v, label in choices)
+    options = _OPTIONS_CACHE.get(key)
+    if options is None:
+        options = "".join(
+            f'<option value="{html.escape(v)}">{html.escape(label)}</option>'
+            for v, label in key
+        )
+        if len(_OPTIONS_CACHE) >= _OPTIONS_CACHE_SIZE:
+            _OPTIONS_CACHE.clear()
+        _OPTIONS_CACHE[key] = options
+    return options
 
 
 class Select(FastSelectMixin, forms.Select):
@@ -94,6 +138,16 @@ def dated_label(obj, name: str) -> str:
         return gettext("%(name)s (until %(date)s)") % {
             "name": name,
             "date": _d(obj.valid_to),
+        }
+    return name
+
+
+def _until(name: str, valid_to: datetime.date | None) -> str:
+    """``dated_label`` from plain values."""
+    if valid_to:
+        return gettext("%(name)s (until %(date)s)") % {
+            "name": name,
+            "date": _d(valid_to),
         }
     return name
 
@@ -198,6 +252,37 @@ class Choices:
 
     def unit_choices(self) -> list[tuple[str, str]]:
         return self._unit_choices
+
+    # The list filters need only the labels: plain rows, no model objects
+    # (about 190 agencies and 600 unit versions on every list page).
+    @cached_property
+    def _agency_options(self) -> list[tuple[str, str]]:
+        rows = Agency.objects.order_by("name", "-valid_from").values_list(
+            "id", "name", "valid_to"
+        )
+        return [(str(pk), _until(name, valid_to)) for pk, name, valid_to in rows]
+
+    @cached_property
+    def _unit_options(self) -> list[tuple[str, str]]:
+        rows = AdministrativeUnit.objects.order_by("name", "-valid_from").values_list(
+            "id", "name", "valid_to"
+        )
+        return [(str(pk), _until(name, valid_to)) for pk, name, valid_to in rows]
+
+    @cached_property
+    def _sector_options(self) -> list[tuple[str, str]]:
+        return [
+            (str(pk), name) for pk, name in Sector.objects.values_list("id", "name")
+        ]
+
+    def agency_options(self) -> list[tuple[str, str]]:
+        return self._agency_options
+
+    def unit_options(self) -> list[tuple[str, str]]:
+        return self._unit_options
+
+    def sector_options(self) -> list[tuple[str, str]]:
+        return self._sector_options
 
     def document_choices(self) -> list[tuple[str, str]]:
         return [(str(pk), document_label(d)) for pk, d in self.documents.items()]
@@ -363,11 +448,11 @@ class TaskFilterForm(forms.Form):
             *((k, v) for k, v in buckets.WARNING_LABELS.items()),
         ]
         f["state"].choices = [("", _("All stages")), *Task.State.choices]
-        agencies = _lazy_choices(_("All agencies"), choices.agency_choices)
+        agencies = _lazy_choices(_("All agencies"), choices.agency_options)
         f["lead_agency"].choices = agencies
         f["cooperating_agency"].choices = agencies
-        f["sector"].choices = _lazy_choices(_("All sectors"), choices.sector_choices)
-        f["province"].choices = _lazy_choices(_("All provinces"), choices.unit_choices)
+        f["sector"].choices = _lazy_choices(_("All sectors"), choices.sector_options)
+        f["province"].choices = _lazy_choices(_("All provinces"), choices.unit_options)
         f["is_key"].choices = [
             ("", _("All tasks")),
             ("1", _("Key tasks only")),
@@ -402,9 +487,21 @@ def filter_label(name: str) -> str:
     return str(field.label) if field is not None else name
 
 
+class _Normalized(BaseChoiceIterator):
+    """Choices already in Django's normal form (pairs of strings): Django
+    skips normalising an iterator, which for a lazy list it otherwise does
+    item by item each time the widget reads it (twice a render)."""
+
+    def __init__(self, items: list[tuple]):
+        self.items = items
+
+    def __iter__(self):
+        return iter(self.items)
+
+
 def _lazy_choices(empty_label, provider: Callable[[], list]) -> Callable[[], list]:
     def choices():
-        return [("", empty_label), *provider()]
+        return _Normalized([("", empty_label), *provider()])
 
     return choices
 

@@ -397,15 +397,33 @@ def task_queryset(
     return qs.filter(_filter_q(filters, on))
 
 
-def _list_queryset(qs: QuerySet[Task], on: datetime.date) -> QuerySet[Task]:
-    return buckets.annotate_buckets(
-        qs.select_related("lead_agency", "sector", "body", "owner")
+LIST_RELATED = ("lead_agency", "sector", "body", "owner")
+
+
+def _list_queryset(
+    qs: QuerySet[Task],
+    on: datetime.date,
+    related: tuple[str, ...] = LIST_RELATED,
+    annotate: bool = True,
+) -> QuerySet[Task]:
+    qs = (
+        qs.select_related(*related)
         .defer("description", "search_text")
         .prefetch_related(
             Prefetch("parts", queryset=TaskPart.objects.select_related("agency"))
-        ),
-        on,
+        )
     )
+    return buckets.annotate_buckets(qs, on) if annotate else qs
+
+
+def _set_buckets(tasks: list[Task], on: datetime.date) -> None:
+    """What ``annotate_buckets`` gives, by the reference rules (tested equal
+    to the SQL): for one page of rows this is cheaper than compiling the
+    SQL ``CASE`` expressions."""
+    for task in tasks:
+        task.bucket = buckets.bucket_of(task, on)
+        task.is_due_soon = buckets.is_due_soon(task, on)
+        task.is_at_risk = buckets.is_at_risk(task, on)
 
 
 def task_list(
@@ -415,8 +433,12 @@ def task_list(
     on: datetime.date | None = None,
     after: str | None = None,
     limit: int = 50,
+    related: tuple[str, ...] = LIST_RELATED,
 ) -> TaskPage:
-    """One page of visible tasks; see the module docstring."""
+    """One page of visible tasks; see the module docstring.
+
+    ``related``: the objects joined to each task (a page that shows fewer
+    builds fewer model objects; the API shows them all)."""
     filters = filters or TaskFilters()
     on = on or filters.on or local_today()
     sort = filters.sort if filters.sort in SORTS else DEFAULT_SORT
@@ -426,9 +448,11 @@ def task_list(
     if after:
         qs = qs.filter(_keyset_q(spec, decode_cursor(after, sort)))
     order = [f"-{name}" if desc else name for name, desc in spec]
-    rows = list(_list_queryset(qs, on).order_by(*order)[: limit + 1])
+    qs = _list_queryset(qs, on, related, annotate=False)
+    rows = list(qs.order_by(*order)[: limit + 1])
     more = len(rows) > limit
     items = rows[:limit]
+    _set_buckets(items, on)
     next_cursor = encode_cursor(sort, items[-1]) if more else None
     return TaskPage(items=items, next_cursor=next_cursor, on=on, filters=filters)
 
