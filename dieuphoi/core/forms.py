@@ -6,6 +6,7 @@ which is not the order Vietnamese officials write and read.
 """
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 DATE_PLACEHOLDER = "dd/mm/yyyy"
@@ -30,3 +31,27 @@ class DateField(forms.DateField):
     default_error_messages = {
         "invalid": _("Enter a valid date as dd/mm/yyyy."),
     }
+
+
+def add_service_errors(
+    form: forms.Form, exc: ValidationError, rename: dict | None = None
+) -> list[str]:
+    """Put a service's ``ValidationError`` on the form, at the field it names.
+
+    Errors for names the form has no field for go to the form itself.
+    ``rename`` maps a service's field name to the form's; mapping it to
+    ``None`` collects those messages into the returned list instead, for a
+    view that shows them elsewhere.
+    """
+    rename = rename or {}
+    leftover: list[str] = []
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return leftover
+    for field, errors in exc.message_dict.items():
+        name = rename.get(field, field)
+        if name is None:
+            leftover.extend(errors)
+        else:
+            form.add_error(name if name in form.fields else None, errors)
+    return leftover

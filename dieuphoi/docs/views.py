@@ -27,6 +27,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.selectors import audit_timeline
+from dieuphoi.core.forms import add_service_errors
 from dieuphoi.core.htmx import render_page
 
 from . import selectors, services
@@ -48,15 +49,6 @@ DOCUMENT_FIELDS = (
 
 def _is_htmx(request) -> bool:
     return bool(getattr(request, "htmx", False))
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's field errors on the form's fields (or on the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- list -------------------------------------------------------------------
@@ -191,7 +183,7 @@ def document_create(request):
         try:
             document = services.document_register(actor=request.user, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -273,7 +265,7 @@ def document_edit(request, pk: int):
             form.is_valid()
             document = current
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -307,7 +299,7 @@ def attachment_upload(request, pk: int):
                 uploaded_file=form.cleaned_data["file"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
     if attached is not None:
         message = gettext("%(name)s was attached.") % {"name": attached.original_name}
         if not _is_htmx(request):

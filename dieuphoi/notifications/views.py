@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dieuphoi.core.forms import add_service_errors
 from dieuphoi.core.htmx import render_page
 
 from . import permissions, selectors, services
@@ -167,8 +168,7 @@ def notification_preferences(request):
                     language=form.cleaned_data["language"],
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request, gettext("Your notification settings are saved.")

@@ -27,6 +27,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.selectors import audit_timeline
+from dieuphoi.core.forms import add_service_errors
 from dieuphoi.core.htmx import render_page
 from dieuphoi.core.models import local_today
 
@@ -69,15 +70,6 @@ def _as_of(request, form_class) -> tuple[forms.Form, datetime.date, dict, int]:
     data = form.cleaned_data if form.is_bound else {}
     on = data.get("on") or local_today()
     return form_class(initial={**data, "on": on}), on, data, 200
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's field errors on the form's fields (or on the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _body_url(body: Body) -> str:
@@ -146,7 +138,7 @@ def unit_create(request):
         try:
             unit = services.unit_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             url = f"{reverse('org:region')}?on={unit.valid_from:%Y-%m-%d}"
             return _done(request, url, _("The administrative unit was added."))
@@ -181,7 +173,7 @@ def unit_edit(request, pk: int):
         try:
             services.unit_update(actor=request.user, unit=unit, data=form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             url = f"{reverse('org:region')}?on={unit.valid_from:%Y-%m-%d}"
             return _done(request, url, _("The administrative unit was saved."))
@@ -258,7 +250,7 @@ def agency_create(request):
         try:
             agency = services.agency_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             url = reverse("org:agency-detail", args=[agency.pk])
             return _done(request, url, _("The agency was added."))
@@ -287,7 +279,7 @@ def agency_edit(request, pk: int):
                 actor=request.user, agency=agency, data=form.cleaned_data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             url = reverse("org:agency-detail", args=[agency.pk])
             return _done(request, url, _("The agency was saved."))
@@ -346,7 +338,7 @@ def body_edit(request, pk: int):
         try:
             services.body_update(actor=request.user, body=body, data=form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _done(request, _body_url(body), _("The body was saved."))
     return render(
@@ -391,7 +383,7 @@ def membership_create(request, pk: int):
         try:
             services.membership_create(actor=request.user, body=body, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _done(request, _body_url(body), _("The member was added."))
     context = _membership_context(
@@ -435,7 +427,7 @@ def membership_edit(request, pk: int):
             )
             status = 200 if _is_fragment_request(request) else 409
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _done(request, _body_url(body), _("The membership was saved."))
     context = _membership_context(
@@ -473,7 +465,7 @@ def membership_end(request, pk: int):
             )
             status = 200 if _is_fragment_request(request) else 409
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _done(request, _body_url(body), _("The membership was ended."))
     context = _membership_context(
@@ -512,7 +504,7 @@ def duty_assign(request, pk: int):
             )
             status = 200 if _is_fragment_request(request) else 409
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _done(request, _body_url(body), _("The duties were assigned."))
     context = _membership_context(

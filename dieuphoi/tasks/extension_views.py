@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from dieuphoi.api.errors import Conflict
+from dieuphoi.core.forms import add_service_errors
 from dieuphoi.core.htmx import render_page
 from dieuphoi.core.models import local_today
 
@@ -138,9 +139,7 @@ def extension_request(request, pk: int):
         except Conflict as exc:
             return _task_response(request, pk, notice=exc.message)
         except ValidationError as exc:
-            from .views import _add_errors
-
-            leftover = _add_errors(form, exc, {"action": None})
+            leftover = add_service_errors(form, exc, {"action": None})
             if leftover:
                 form.add_error(None, leftover)
         else:
@@ -225,9 +224,7 @@ def extension_decide(request, pk: int, rid: int):
                 return _inbox_response(request, notice=exc.message)
             return _task_response(request, pk, notice=exc.message)
         except ValidationError as exc:
-            from .views import _add_errors
-
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             message = gettext("%(code)s: %(decision)s.") % {
                 "code": task.code,

@@ -38,6 +38,7 @@ from django_htmx.http import (
 from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.labels import action_label
 from dieuphoi.audit.selectors import audit_timeline
+from dieuphoi.core.forms import add_service_errors
 from dieuphoi.core.htmx import render_page
 from dieuphoi.core.models import local_today
 from dieuphoi.docs import selectors as docs_selectors
@@ -96,25 +97,6 @@ def _d(value: datetime.date | None) -> str:
 def _url(name: str, params: dict | None = None, *args) -> str:
     url = reverse(name, args=args)
     return f"{url}?{urlencode(params)}" if params else url
-
-
-def _add_errors(form, exc: ValidationError, rename: dict | None = None) -> list[str]:
-    """Put a service's field errors on the form; return the ones it has no
-    field for (``rename`` maps service names to form names)."""
-    rename = rename or {}
-    leftover: list[str] = []
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return leftover
-    for field, errors in exc.message_dict.items():
-        name = rename.get(field, field)
-        if name is None:
-            leftover.extend(errors)
-        elif name in form.fields:
-            form.add_error(name, errors)
-        else:
-            form.add_error(None, errors)
-    return leftover
 
 
 # --- list -------------------------------------------------------------------
@@ -508,7 +490,7 @@ def task_create(request):
                 **form.service_kwargs(),
             )
         except ValidationError as exc:
-            part_errors = _add_errors(form, exc, SERVICE_FIELD_NAMES)
+            part_errors = add_service_errors(form, exc, SERVICE_FIELD_NAMES)
         else:
             messages.success(
                 request,
@@ -674,7 +656,7 @@ def task_edit(request, pk: int):
             form.is_valid()
             task = current
         except ValidationError as exc:
-            part_errors = _add_errors(form, exc, SERVICE_FIELD_NAMES)
+            part_errors = add_service_errors(form, exc, SERVICE_FIELD_NAMES)
         else:
             messages.success(
                 request, gettext("Task %(code)s was saved.") % {"code": task.code}
@@ -869,7 +851,7 @@ def task_transition(request, pk: int):
         except Conflict:
             return _detail_response(request, pk, notice=_conflict_notice())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             message = gettext("%(action)s: done.") % {
                 "action": workflow.action_label(action)
@@ -911,7 +893,7 @@ def task_progress(request, pk: int):
         except Conflict:
             return _detail_response(request, pk, notice=_conflict_notice())
         except ValidationError as exc:
-            _add_errors(form, exc, {"file": "files"})
+            add_service_errors(form, exc, {"file": "files"})
         else:
             message = gettext("Progress %(percent)s%% was reported.") % {
                 "percent": data["percent"]
@@ -938,7 +920,7 @@ def attachment_upload(request, pk: int):
                 actor=request.user, target=task, uploaded_file=form.cleaned_data["file"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
     if attached is not None:
         message = gettext("%(name)s was attached.") % {"name": attached.original_name}
         if not _is_htmx(request):
