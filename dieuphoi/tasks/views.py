@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -102,22 +101,8 @@ def _url(name: str, params: dict | None = None, *args) -> str:
 # --- list -------------------------------------------------------------------
 
 
-def bucket_counts(*, user, filters: selectors.TaskFilters, on) -> dict[str, int]:
-    """Tasks per bucket for ``filters`` (the bucket filter left out): one query."""
-    qs = selectors.task_queryset(user=user, filters=filters.replace(bucket=None), on=on)
-    counts = qs.aggregate(
-        **{
-            name: Count("id", filter=buckets.bucket_q(name, on))
-            for name in buckets.BUCKETS
-        }
-    )
-    counts = {name: counts.get(name) or 0 for name in buckets.BUCKETS}
-    counts["total"] = sum(counts.values())
-    return counts
-
-
 def _counts_strip(user, filters, on) -> list[dict]:
-    counts = bucket_counts(user=user, filters=filters, on=on)
+    counts = selectors.task_bucket_counts(user=user, filters=filters, on=on)
     base = {k: v for k, v in filters.to_params().items() if k != "bucket"}
     strip = [
         {
