@@ -368,6 +368,9 @@ class DeadlineChange(models.Model):
         verbose_name=_("changed by"),
     )
     changed_at = models.DateTimeField(auto_now_add=True)
+    # The local day the new deadline took effect (the decision's date): the
+    # deadline in force on D is the last change effective on or before D.
+    effective_on = models.DateField(_("effective on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("deadline change")
@@ -487,3 +490,101 @@ class ExtensionRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state == self.State.PENDING
+
+
+class TaskStateChange(models.Model):
+    """Each state a task entered, dated: "as of D" reads the last change on
+    or before D, so a later event never rewrites a past day's figures.
+
+    Written by the services in the same transaction as the change (the
+    creation writes the first row, ``from_state`` blank). ``on`` is the local
+    day the change took effect.
+    """
+
+    task = models.ForeignKey(
+        Task,
+        on_delete=models.CASCADE,
+        related_name="state_changes",
+        verbose_name=_("task"),
+    )
+    from_state = models.CharField(
+        _("from state"), max_length=30, choices=Task.State.choices, blank=True
+    )
+    to_state = models.CharField(
+        _("to state"), max_length=30, choices=Task.State.choices
+    )
+    on = models.DateField(_("date"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
+        ordering = ["task", "on", "id"]
+        indexes = [models.Index(fields=["task", "on", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.from_state} → {self.to_state} ({self.on})"
+
+
+class TaskLeadChange(models.Model):
+    """Each change of a task's lead agency (a handover on an agency
+    succession, or an edit), dated: the lead of record on D is the
+    ``new_agency`` of the last change on or before D, else the first
+    change's ``old_agency``, else the task's lead agency."""
+
+    task = models.ForeignKey(
+        Task,
+        on_delete=models.CASCADE,
+        related_name="lead_changes",
+        verbose_name=_("task"),
+    )
+    old_agency = models.ForeignKey(
+        "org.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("previous lead agency"),
+    )
+    new_agency = models.ForeignKey(
+        "org.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("new lead agency"),
+    )
+    on = models.DateField(_("effective on"))
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    document = models.ForeignKey(
+        "docs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lead agency change")
+        verbose_name_plural = _("lead agency changes")
+        ordering = ["task", "on", "id"]
+        indexes = [models.Index(fields=["task", "on", "id"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.task_id}: {self.old_agency_id} → {self.new_agency_id} ({self.on})"
+        )
