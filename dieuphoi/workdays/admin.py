@@ -10,12 +10,30 @@ from .models import CalendarDay, DailyRun
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "kind", "note", "legal_basis", "updated_at"]
-    list_filter = ["kind"]
-    search_fields = ["note", "legal_basis"]
+    list_display = ["date", "kind", "status", "note", "basis_number", "updated_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["note", "basis_number", "basis_issuer", "legal_basis"]
     date_hierarchy = "date"
-    fields = ["date", "kind", "note", "legal_basis"]
+    fields = [
+        "date",
+        "kind",
+        "status",
+        "note",
+        "basis_number",
+        "basis_date",
+        "basis_issuer",
+        "basis_url",
+        "basis_document",
+        "legal_basis",
+    ]
+    readonly_fields = ["status"]
+    raw_id_fields = ["basis_document"]
     actions = None  # no bulk delete: it would bypass the audit trail
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "basis_url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def has_module_permission(self, request):
         return request.user.is_superuser
@@ -41,7 +59,13 @@ class CalendarDayAdmin(admin.ModelAdmin):
                 date, kind = cleaned.get("date"), cleaned.get("kind")
                 if date and kind:
                     try:
-                        services._check_changes_something(date, kind)
+                        services.check_changes_something(date, kind)
+                        services.clean_basis(
+                            basis_number=cleaned.get("basis_number", ""),
+                            basis_date=cleaned.get("basis_date"),
+                            basis_issuer=cleaned.get("basis_issuer", ""),
+                            basis_url=cleaned.get("basis_url", ""),
+                        )
                     except ValidationError as exc:
                         for field, errors in exc.message_dict.items():
                             self.add_error(field, errors)
@@ -59,6 +83,11 @@ class CalendarDayAdmin(admin.ModelAdmin):
             date=obj.date,
             kind=obj.kind,
             note=obj.note,
+            basis_number=obj.basis_number,
+            basis_date=obj.basis_date,
+            basis_issuer=obj.basis_issuer,
+            basis_url=obj.basis_url,
+            basis_document=obj.basis_document,
             legal_basis=obj.legal_basis,
         )
         obj.pk = saved.pk

@@ -11,6 +11,13 @@ Public names (stable; other apps import them)::
         working_day_on_or_after,  # (d) -> d if worked, else the next one
         day_reason,            # (d) -> why d is off / worked against the rule
         calendar_version,      # () -> hashable stamp that changes with the table
+        # deadlines on a day off (settings.DEADLINE_ON_DAY_OFF):
+        effective_deadline,    # (d) -> the day a deadline written as d ends
+        overdue_cutoff,        # (on) -> C: open task overdue on ``on`` iff deadline < C
+        due_working_day,       # (d) -> the working day a deadline d falls due (ladder)
+        deadlines_due_on,      # (w) -> written deadlines due on working day w
+        days_off_between,      # (a, b) -> the days off in [a, b]
+        effective_deadline_expression,  # (field, start=, end=) -> SQL date
     )
 
 The rules, in order (the first that applies decides):
@@ -291,3 +298,144 @@ def day_reason(day: datetime.date, language: str | None = None) -> str:
     if day in workdays:
         return gettext("Swapped working day")
     return names.get(day, "")
+
+
+# --- deadlines that fall on a day off ----------------------------------------
+#
+# Civil Code 2015, Art. 148(5): when the last day of a period is a weekly day
+# off or a holiday, the period ends at the end of the next working day. That
+# is the default (``settings.DEADLINE_ON_DAY_OFF = "next_working_day"``);
+# ``"as_written"`` keeps the written date. Every consumer (buckets, ladder,
+# task page, date-field warning) asks these functions, so they agree.
+
+NEXT_WORKING_DAY = "next_working_day"
+AS_WRITTEN = "as_written"
+DEADLINE_RULES = (NEXT_WORKING_DAY, AS_WRITTEN)
+
+
+def deadline_rule() -> str:
+    rule = getattr(settings, "DEADLINE_ON_DAY_OFF", NEXT_WORKING_DAY)
+    if rule not in DEADLINE_RULES:
+        raise ValueError(f"DEADLINE_ON_DAY_OFF must be one of {DEADLINE_RULES}")
+    return rule
+
+
+def deadline_rule_label() -> str:
+    """The rule's legal source, for sentences like "... under <label>"."""
+    from django.utils.translation import gettext
+
+    if deadline_rule() == NEXT_WORKING_DAY:
+        return gettext("Article 148(5) of the Civil Code 2015")
+    return gettext("the written date (DEADLINE_ON_DAY_OFF = as_written)")
+
+
+def effective_deadline(day: datetime.date) -> datetime.date:
+    """The last day a deadline written as ``day`` can be met on.
+
+    ``next_working_day``: ``day`` if it is worked, else the next working day.
+    ``as_written``: ``day``.
+    """
+    if deadline_rule() == AS_WRITTEN:
+        return day
+    return working_day_on_or_after(day)
+
+
+def overdue_cutoff(on: datetime.date) -> datetime.date:
+    """The date C such that a task open on ``on`` is overdue on ``on`` exactly
+    when its written deadline < C (i.e. ``effective_deadline(deadline) < on``).
+
+    ``next_working_day``: the last working day strictly before ``on``, plus
+    one day (a deadline on Saturday is not overdue on Monday when Monday is
+    the next working day, and not on Sunday either). ``as_written``: ``on``.
+    Monotonic in ``on``, and never after ``on``.
+    """
+    if deadline_rule() == AS_WRITTEN:
+        return on
+    return previous_working_day(on) + ONE_DAY
+
+
+def is_deadline_moved(day: datetime.date) -> bool:
+    """Whether the rule moves a deadline written as ``day``."""
+    return effective_deadline(day) != day
+
+
+def due_working_day(day: datetime.date) -> datetime.date:
+    """The working day on which a deadline written as ``day`` falls due, for
+    reminders (which go out on working days): ``effective_deadline(day)``
+    under ``next_working_day``; under ``as_written`` the last working day on
+    or before ``day`` (a Saturday deadline is met by Friday's work)."""
+    if deadline_rule() == AS_WRITTEN:
+        return day if is_working_day(day) else previous_working_day(day)
+    return working_day_on_or_after(day)
+
+
+def deadlines_due_on(working_day: datetime.date) -> list[datetime.date]:
+    """The written deadlines ``d`` with ``due_working_day(d) == working_day``,
+    ascending: ``working_day`` and the days off just before it
+    (``next_working_day``) or just after it (``as_written``). Empty when
+    ``working_day`` is not worked."""
+    if not is_working_day(working_day):
+        return []
+    dates = [working_day]
+    step = ONE_DAY if deadline_rule() == AS_WRITTEN else -ONE_DAY
+    day = working_day + step
+    while not is_working_day(day):
+        dates.append(day)
+        day += step
+        if len(dates) > MAX_SCAN_DAYS:
+            raise ValueError("No working day found in ten years: check the calendar.")
+    return sorted(dates)
+
+
+def days_off_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """Every day in ``[start, end]`` that is not worked (weekends included)."""
+    table = _table()
+    out = []
+    day = start
+    while day <= end:
+        if not _is_working(day, table):
+            out.append(day)
+        day += ONE_DAY
+    return out
+
+
+def day_off_runs(
+    start: datetime.date, end: datetime.date
+) -> list[tuple[datetime.date, datetime.date, datetime.date]]:
+    """``(first, last, next working day)`` of each run of consecutive days off
+    that meets ``[start, end]`` (a run is cut at ``start`` and ``end``; its
+    next working day may lie after ``end``)."""
+    runs: list[tuple[datetime.date, datetime.date, datetime.date]] = []
+    first = last = None
+    for day in days_off_between(start, end):
+        if last is not None and day == last + ONE_DAY:
+            last = day
+            continue
+        if first is not None:
+            runs.append((first, last, last + ONE_DAY))
+        first = last = day
+    if first is not None:
+        runs.append((first, last, next_working_day(last)))
+    return runs
+
+
+def effective_deadline_expression(
+    field: str, *, start: datetime.date, end: datetime.date
+):
+    """SQL for ``effective_deadline(<field>)`` of rows whose ``field`` lies in
+    ``[start, end]`` (outside that range the written date is returned): a
+    ``CASE`` with one branch per run of days off in the range. NULL stays
+    NULL. Keep the range tight (e.g. the earliest open deadline to the
+    as-of date): a year has about 60 runs, mostly weekends.
+    """
+    from django.db.models import Case, DateField, F, Value, When
+
+    if deadline_rule() == AS_WRITTEN or end < start:
+        return F(field)
+    whens = [
+        When(**{f"{field}__range": (first, last)}, then=Value(after))
+        for first, last, after in day_off_runs(start, end)
+    ]
+    if not whens:
+        return F(field)
+    return Case(*whens, default=F(field), output_field=DateField())

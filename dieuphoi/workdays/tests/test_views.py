@@ -141,3 +141,209 @@ def test_the_admin_site_goes_through_the_service(login, admin_user):
     )
     assert response.status_code == 200
     assert CalendarDay.objects.count() == 1
+
+
+# --- statuses, confirm and amend ------------------------------------------------
+
+CONFIRM = reverse("workdays:day-confirm")
+DAYS_OFF = reverse("workdays:days-off")
+
+
+def test_the_page_says_which_day_is_announced_and_which_is_derived(login, admin_user):
+    from django.utils import translation
+
+    from dieuphoi.workdays.seed import seed_all
+
+    seed_all()
+    client = login(admin_user)
+    client.cookies["django_language"] = "en"  # the VI/EN switch
+    with translation.override("en"):
+        response = client.get(PAGE, {"year": 2026})
+    html = response.content.decode()
+    announced = html.split('id="calendar-day-2026-01-02"')[1].split("</tr>")[0]
+    assert announced.startswith(' class="calendar-day-announced"')
+    assert "12729/VPCP-KGVX" in announced and "25/12/2025" in announced
+    # 27/04/2026 (Hùng Kings' day observed) has no announcement: derived.
+    derived = html.split('id="calendar-day-2026-04-27"')[1].split("</tr>")[0]
+    assert "not announced" in derived.lower()
+    assert 'action="/working-days/days/confirm/"' in derived
+    counts = response.context["counts"]
+    assert counts["announced"] == 12  # 1-2/1, 10/1, 16-20/2, 22/8, 31/8-2/9
+    assert counts["derived"] >= 4  # 1/1 is announced; 26-27/4, 30/4, 1/5, 24/11
+
+
+def test_a_year_without_announcements_is_all_derived(login, admin_user):
+    response = login(admin_user).get(PAGE, {"year": 2027})
+    entries = response.context["entries"]
+    assert entries and {e.status for e in entries} == {"derived"}
+
+
+def test_confirming_a_derived_day(login, admin_user):
+    response = login(admin_user).post(CONFIRM, {"date": "27/04/2026"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?year=2026")
+    row = CalendarDay.objects.get()
+    assert (row.date, row.status, row.kind) == (D(2026, 4, 27), "confirmed", "day_off")
+
+
+@pytest.mark.parametrize("raw", ["10/12/2026", "mai"])
+def test_confirming_a_date_that_is_not_derived_writes_nothing(login, admin_user, raw):
+    response = login(admin_user).post(CONFIRM, {"date": raw})
+    assert response.status_code == 302
+    assert not CalendarDay.objects.exists()
+
+
+def test_amending_with_an_announcement(login, admin_user):
+    response = login(admin_user).post(
+        ADD,
+        {
+            "date": "24/11/2026",
+            "kind": "working_day",
+            "note": "Làm việc bình thường",
+            "basis_number": "1/TB-BNV",
+            "basis_date": "01/11/2026",
+            "basis_issuer": "Bộ Nội vụ",
+            "basis_url": "https://example.gov.vn/tb-1",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    row = CalendarDay.objects.get()
+    assert (row.status, row.basis_date) == ("announced", D(2026, 11, 1))
+
+
+def test_half_a_citation_is_a_field_error(login, admin_user):
+    response = login(admin_user).post(
+        ADD, {"date": "02/01/2026", "kind": "day_off", "basis_number": "1/TB-BNV"}
+    )
+    assert response.status_code == 422
+    assert list(response.context["form"].errors) == ["basis_date"]
+    assert not CalendarDay.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["outsider", "leader", "member"])
+def test_only_administrators_may_confirm(request, login, who):
+    client = login(request.getfixturevalue(who))
+    assert client.post(CONFIRM, {"date": "27/04/2026"}).status_code == 403
+    assert not CalendarDay.objects.exists()
+
+
+# --- days-off.json -----------------------------------------------------------------
+
+
+def test_days_off_lists_the_range_with_status_and_effective_deadline(login, member):
+    from dieuphoi.workdays.seed import seed_all
+
+    seed_all()
+    response = login(member).get(DAYS_OFF, {"from": "2026-01-01", "to": "2026-01-12"})
+    assert response.status_code == 200
+    data = response.json()
+    off = {d["date"]: d for d in data["days_off"]}
+    assert set(off) == {
+        "2026-01-01",
+        "2026-01-02",
+        "2026-01-03",
+        "2026-01-04",
+        "2026-01-11",
+    }
+    assert off["2026-01-02"]["status"] == "announced"
+    assert "12729/VPCP-KGVX" in off["2026-01-02"]["basis"]
+    assert off["2026-01-03"]["effective_deadline"] == "2026-01-05"
+    assert off["2026-01-11"]["status"] == "weekend"
+    assert off["2026-01-11"]["effective_deadline"] == "2026-01-12"
+    assert [d["date"] for d in data["working_days"]] == ["2026-01-10"]
+    assert data["rule"] == "next_working_day"
+
+
+def test_days_off_under_as_written(login, member, settings):
+    settings.DEADLINE_ON_DAY_OFF = "as_written"
+    data = (
+        login(member).get(DAYS_OFF, {"from": "2026-12-05", "to": "2026-12-06"}).json()
+    )
+    assert [d["effective_deadline"] for d in data["days_off"]] == [
+        "2026-12-05",
+        "2026-12-06",
+    ]
+
+
+def test_days_off_marks_derived_days(login, member):
+    data = (
+        login(member).get(DAYS_OFF, {"from": "27/04/2026", "to": "27/04/2026"}).json()
+    )
+    assert [(d["date"], d["status"]) for d in data["days_off"]] == [
+        ("2026-04-27", "derived")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2026-01-01"}, "to"),
+        ({"from": "x", "to": "2026-01-01"}, "from"),
+        ({"from": "2026-02-01", "to": "2026-01-01"}, "to"),
+        ({"from": "2026-01-01", "to": "2027-12-31"}, "to"),
+    ],
+)
+def test_days_off_bad_ranges_are_422_with_the_field(login, member, params, field):
+    response = login(member).get(DAYS_OFF, params)
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == [field]
+
+
+def test_days_off_is_public_information_for_signed_in_users_only(
+    client, login, outsider
+):
+    response = client.get(DAYS_OFF, {"from": "2026-01-01", "to": "2026-01-05"})
+    assert response.status_code == 302  # to the login page
+    response = login(outsider).get(DAYS_OFF, {"from": "2026-01-01", "to": "2026-01-05"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_days_off_costs_a_fixed_number_of_queries(
+    login, member, django_assert_num_queries, rows
+):
+    make_rows(rows)
+    client = login(member)
+    with django_assert_num_queries(3):  # session, user, the range's rows
+        client.get(DAYS_OFF, {"from": "2026-01-01", "to": "2026-12-31"})
+
+
+# --- the task page -------------------------------------------------------------------
+
+
+def test_the_task_page_says_when_the_deadline_is_a_day_off(
+    login, secretariat, hanoi_team, member_agency, settings
+):
+    from django.utils import translation
+
+    from dieuphoi.tasks.tests.factories import TaskFactory
+
+    task = TaskFactory(
+        body=hanoi_team,
+        lead_agency=member_agency,
+        assigned_on=D(2026, 11, 2),
+        deadline=D(2027, 1, 3),  # a Sunday
+    )
+    client = login(secretariat)
+    url = reverse("tasks:detail", args=[task.pk])
+    with translation.override("en"):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    note = html.split('id="task-deadline-day-off"')[1].split("</div>")[0]
+    assert "03/01/2027" in note and "04/01/2027" in note
+    settings.DEADLINE_ON_DAY_OFF = "as_written"
+    with translation.override("en"):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    note = html.split('id="task-deadline-day-off"')[1].split("</div>")[0]
+    assert "04/01/2027" not in note and "03/01/2027" in note
+
+
+def test_the_task_page_is_silent_for_a_working_day_deadline(
+    login, secretariat, hanoi_team, member_agency
+):
+    from dieuphoi.tasks.tests.factories import TaskFactory
+
+    task = TaskFactory(
+        body=hanoi_team, lead_agency=member_agency, deadline=D(2027, 1, 4)
+    )
+    html = login(secretariat).get(reverse("tasks:detail", args=[task.pk])).content
+    assert b'id="task-deadline-day-off"' not in html
