@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LettersConfig(AppConfig):
     name = "dieuphoi.letters"
+    verbose_name = _("Urging letters")
     label = "letters"
     default_auto_field = "django.db.models.BigAutoField"
 

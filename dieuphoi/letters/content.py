@@ -29,7 +29,7 @@ COLUMNS = (
     "Nội dung nhiệm vụ",
     "Văn bản giao",
     "Thời hạn",
-    "Số ngày quá hạn",
+    "Số ngày làm việc quá hạn",
     "Số lần đôn đốc",
     "Tiến độ, kết quả gần nhất",
 )
@@ -37,7 +37,8 @@ COLUMNS = (
 # page with 30 mm and 15 mm side margins).
 COLUMN_WIDTHS_MM = (9, 25, 39, 22, 20, 11, 11, 28)
 # Hanoi practice: a task still overdue after 3 urgings goes to the city
-# leadership's next meeting (domain.md §3).
+# leadership's next meeting (domain.md §3); the letter states the threshold
+# the system applies (``ESCALATE_AFTER_URGINGS``), this by default.
 ESCALATION_URGINGS = 3
 
 
@@ -163,6 +164,7 @@ def build_content(
     signer_authority: str,
     signer_title: str,
     signer_name: str,
+    escalate_after: int = ESCALATION_URGINGS,
 ) -> LetterContent:
     """The letter's text around the table of ``groups``."""
     names = [group.agency_name for group in groups]
@@ -181,11 +183,14 @@ def build_content(
         f"hiện, giải trình rõ nguyên nhân chậm trễ và thời hạn hoàn thành, gửi "
         f"về {issuer} trước ngày {dmy(reply_by)}. Trường hợp cần điều chỉnh thời "
         f"hạn, đề nghị có văn bản nêu rõ lý do gửi {issuer} xem xét, quyết định.",
-        f"Các nhiệm vụ đã được đôn đốc từ {ESCALATION_URGINGS:02d} lần trở lên mà "
+        f"Các nhiệm vụ đã được đôn đốc từ {escalate_after:02d} lần trở lên mà "
         f"vẫn chưa hoàn thành sẽ được tổng hợp, báo cáo Lãnh đạo Thành phố tại "
         f"cuộc họp gần nhất.",
         f"{issuer} đề nghị {phrase} quan tâm, thực hiện./.",
     ]
+    if escalate_after <= 0:
+        # No escalation configured: the letter promises none.
+        del closing[1]
     recipients = recipient_lines(
         [AS_ADDRESSED, *other_recipients, *([archive_line] if archive_line else [])]
     )

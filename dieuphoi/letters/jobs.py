@@ -50,6 +50,7 @@ def urging_letter_job(*, progress_id: str, letter_id: int, _attempt: int = 1) ->
             on=letter.on,
             task_ids=letter.task_ids or None,
             agency=letter.agency,
+            keep_ids=letter.kept_ids or None,
             letter=letter,
             progress_id=progress_id,
         )

@@ -157,6 +157,11 @@ class UrgingLetter(models.Model):
         verbose_name=_("lead agency"),
     )
     task_ids = models.JSONField(_("selected tasks"), default=list, blank=True)
+    # Tasks with an extension request awaiting a decision that the
+    # secretariat chose to keep in the letter (they are left out otherwise).
+    kept_ids = models.JSONField(
+        _("kept despite a pending extension request"), default=list, blank=True
+    )
     on = models.DateField(_("date"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -236,7 +241,11 @@ class LetterTask(models.Model):
     )
     position = models.PositiveIntegerField(_("row"))
     deadline = models.DateField(_("deadline"))
-    days_overdue = models.PositiveIntegerField(_("days overdue"))
+    # Working days from the deadline to the letter's date.
+    days_overdue = models.PositiveIntegerField(_("working days overdue"))
+    # The letter is an urging: the task's urging count after it (0 for
+    # letters issued before letters counted).
+    urge_number = models.PositiveIntegerField(_("urging number"), default=0)
 
     class Meta:
         verbose_name = _("task of an urging letter")

@@ -16,6 +16,28 @@ Public names:
 
 Every one raises ``ValidationError`` keyed by field on bad input, before
 anything is written.
+
+A letter is an urging. When it is issued, each task it lists gets one more
+urging: ``Task.urge_count`` goes up by one and ``LetterTask.urge_number``
+records the count after it, the number the letter prints in its "Số lần đôn
+đốc" column (the preview shows the same). Notices of the daily run
+(``dieuphoi.reminders``) and letters share that one count, and the next
+notice is due ``URGING_EVERY_WORKING_DAYS`` working days after the last
+urging of either kind. A notice and a letter on the same day both count:
+each reached the agency and each is an urging in the sense of Decision
+847/QĐ-UBND; the run never sends a notice after a letter of the same day
+(the letter is the last urging), so the two only meet when the notice went
+out first. Co-operating agencies are not addressed by the letter, so their
+parts' counts (kept by the notices) do not change.
+
+What a letter lists: tasks overdue on its date that are new or in
+progress. Reported done (waiting for confirmation), completed and cancelled
+tasks are left out; a task whose extension request awaits a decision is
+shown on the preview with a warning and left out unless the secretariat
+keeps it (``keep_ids``). Days overdue are working days
+(``dieuphoi.workdays.calendar``), from the effective deadline (a deadline
+on a day off moves under ``settings.DEADLINE_ON_DAY_OFF``) to the letter's
+date.
 """
 
 from __future__ import annotations
@@ -62,13 +84,19 @@ ACTION_LABELS = {
 CHANGE_LABELS = {
     "urging_letter": _("Urging letter"),
     "letter_date": _("Letter date"),
-    "days_overdue": _("Days overdue"),
+    "days_overdue": _("Working days overdue"),
+    "urge_number": _("Urging no."),
 }
 
 
 def reply_working_days() -> int:
     """Working days the agency has to answer (the date printed in the letter)."""
     return int(getattr(settings, "URGING_LETTER_REPLY_WORKING_DAYS", 5))
+
+
+class UrgeCountChanged(RuntimeError):
+    """A task's urging count moved between laying out and issuing the
+    letter; the job retries (and lays it out with the new numbers)."""
 
 
 # --- numbering ------------------------------------------------------------------
@@ -229,6 +257,7 @@ def urging_letter_request(
     on: datetime.date | None = None,
     task_ids: list[int] | None = None,
     agency: Agency | None = None,
+    keep_ids: list[int] | None = None,
 ) -> UrgingLetter:
     """Record the request and enqueue its generation with a progress bar.
 
@@ -241,13 +270,14 @@ def urging_letter_request(
 
     on = on or local_today()
     task_ids, agency = _selection(task_ids, agency)
+    keep = selectors.clean_task_ids(keep_ids or [])
     _check_date(on)
     profile = _profile(body)
     _issuer(body, on, profile)
     with transaction.atomic():
         ids = list(
             selectors.overdue_tasks(
-                body=body, on=on, task_ids=task_ids, agency=agency
+                body=body, on=on, task_ids=task_ids, agency=agency, keep_ids=keep
             ).values_list("pk", flat=True)
         )
         if not ids:
@@ -256,6 +286,7 @@ def urging_letter_request(
             body=body,
             agency=agency,
             task_ids=task_ids or [],
+            kept_ids=sorted(set(keep) & set(ids)),
             on=on,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
@@ -341,9 +372,23 @@ def _progress_text(task: Task) -> str:
     return text
 
 
+def working_days_overdue(tasks: list[Task], on: datetime.date) -> dict[int, int]:
+    """``{task id: working days from its effective deadline to on}`` (a
+    deadline on a day off ends as ``settings.DEADLINE_ON_DAY_OFF`` says, as
+    for the buckets and the reminders), one calendar walk."""
+    from dieuphoi.reminders.ladder import working_days_from
+
+    days = working_days_from(on, [task.deadline for task in tasks])
+    return {task.pk: max(0, -days[task.deadline]) for task in tasks}
+
+
 def letter_groups(tasks: list[Task], on: datetime.date) -> list[wording.LetterGroup]:
-    """The table's rows, grouped by lead agency in the order of ``tasks``."""
+    """The table's rows, grouped by lead agency in the order of ``tasks``.
+
+    Each row's urging count is the task's count after this letter (the
+    letter is one more urging), its days overdue are working days."""
     groups: dict[int, tuple[str, list[wording.LetterRow]]] = {}
+    overdue = working_days_overdue(tasks, on)
     for position, task in enumerate(tasks, 1):
         original = (
             task.original_deadline
@@ -357,8 +402,8 @@ def letter_groups(tasks: list[Task], on: datetime.date) -> list[wording.LetterGr
             source=_source(task),
             deadline=task.deadline,
             original_deadline=original,
-            days_overdue=(on - task.deadline).days,
-            urge_count=task.urge_count,
+            days_overdue=overdue[task.pk],
+            urge_count=task.urge_count + 1,
             progress=_progress_text(task),
             task_id=task.pk,
         )
@@ -427,6 +472,7 @@ def urging_letter_generate(
     agency: Agency | None = None,
     letter: UrgingLetter | None = None,
     progress_id: str | None = None,
+    keep_ids: list[int] | None = None,
 ) -> UrgingLetter:
     """Make the urging letter for the overdue tasks of ``agency`` (or among
     ``task_ids``) on ``on``, in ``body``'s name.
@@ -441,6 +487,13 @@ def urging_letter_generate(
     link every task (``LetterTask``) and record ``letters.urging_sent`` on
     each task's timeline and ``letters.generate`` on the letter.
 
+    The last transaction locks the tasks' rows: if a task's urging count
+    moved since the files were laid out (a notice went out meanwhile), it
+    raises ``UrgeCountChanged`` and the job's retry lays the letter out
+    again with the right numbers; otherwise each task's count goes up by
+    one and ``LetterTask.urge_number`` records it (see the module
+    docstring).
+
     Idempotent: a letter already generated is returned as it is. Files
     stored by a failed last step are deleted.
     """
@@ -453,8 +506,16 @@ def urging_letter_generate(
     if letter is not None and letter.status == UrgingLetter.Status.DONE:
         return letter
 
+    if keep_ids is None and letter is not None:
+        keep_ids = letter.kept_ids
     tasks = list(
-        selectors.overdue_tasks(body=body, on=on, task_ids=task_ids, agency=agency)
+        selectors.overdue_tasks(
+            body=body,
+            on=on,
+            task_ids=task_ids,
+            agency=agency,
+            keep_ids=selectors.clean_task_ids(keep_ids or []),
+        )
     )
     if not tasks:
         raise _no_overdue_error(agency)
@@ -473,6 +534,7 @@ def urging_letter_generate(
 
     total = 2 * len(tasks) + 1
     groups = letter_groups(tasks, on)
+    overdue = working_days_overdue(tasks, on)
     signer = _signer_name(body, on, profile)
     content = wording.build_content(
         governing_body=profile.governing_body_line,
@@ -488,6 +550,7 @@ def urging_letter_generate(
         signer_authority=profile.signer_authority,
         signer_title=profile.signer_title,
         signer_name=signer,
+        escalate_after=int(getattr(settings, "ESCALATE_AFTER_URGINGS", 3)),
     )
     from .render_docx import render_docx
     from .render_pdf import render_pdf
@@ -501,6 +564,18 @@ def urging_letter_generate(
             current = UrgingLetter.objects.select_for_update().get(pk=letter.pk)
             if current.status == UrgingLetter.Status.DONE:
                 return current
+            ids = sorted(task.pk for task in tasks)
+            locked = dict(
+                Task.objects.filter(pk__in=ids)
+                .select_for_update()
+                .order_by("pk")
+                .values_list("pk", "urge_count")
+            )
+            if any(locked.get(task.pk) != task.urge_count for task in tasks):
+                raise UrgeCountChanged(
+                    "A task's urging count changed while the letter was laid out."
+                )
+            Task.objects.filter(pk__in=ids).update(urge_count=F("urge_count") + 1)
             names = [group.agency_name for group in groups]
             summary = f"{wording.DOCUMENT_SUMMARY} ({'; '.join(names)})"
             document = document_register(
@@ -537,7 +612,8 @@ def urging_letter_generate(
                         task=task,
                         position=i,
                         deadline=task.deadline,
-                        days_overdue=(on - task.deadline).days,
+                        days_overdue=overdue[task.pk],
+                        urge_number=task.urge_count + 1,
                     )
                     for i, task in enumerate(tasks, 1)
                 ]
@@ -553,7 +629,8 @@ def urging_letter_generate(
                             "repr": document.reference,
                         },
                         "letter_date": on,
-                        "days_overdue": (on - task.deadline).days,
+                        "days_overdue": overdue[task.pk],
+                        "urge_number": task.urge_count + 1,
                     },
                 )
             audit_record(

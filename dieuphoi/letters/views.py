@@ -2,13 +2,16 @@
 
 | name | path | method | rule |
 |---|---|---|---|
+| ``letters:list`` | ```` | GET | letters of the bodies the user sees; partials ``letter-page``, ``letter-rows`` |
 | ``letters:new`` | ``new/`` | GET, POST | ``letters.add_letter`` on the body (404 hidden, 403 not allowed) |
 | ``letters:detail`` | ``<pk>/`` | GET | ``letters.view_letter`` (404); partial ``letter-status`` |
 | ``letters:retry`` | ``<pk>/retry/`` | POST | ``letters.add_letter`` on the letter's body |
 
 ``letters:new`` takes ``body`` (optional when the user manages one body),
 then ``agency`` (a lead agency) or ``task`` (repeated task ids, as the task
-list sends them: ``?task=1&task=2``; the body is then the tasks' body).
+list sends them: ``?task=1&task=2``; the body is then the tasks' body), and
+``keep`` (repeated ids of tasks awaiting an extension decision that the
+letter keeps; the preview lists those tasks with a warning).
 """
 
 from __future__ import annotations
@@ -27,7 +30,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dieuphoi.core.htmx import render_page
 from dieuphoi.core.models import local_today
 from dieuphoi.org.models import Agency, Body
-from dieuphoi.org.permissions import MANAGER_ROLES, body_roles, is_admin
+from dieuphoi.org.permissions import (
+    MANAGER_ROLES,
+    body_roles,
+    is_admin,
+    visible_body_ids,
+)
 
 from . import selectors, services
 from .permissions import (
@@ -78,6 +86,7 @@ def _errors_list(exc: ValidationError) -> list[str]:
 def letter_new(request):
     data = request.POST if request.method == "POST" else request.GET
     task_ids = selectors.clean_task_ids(data.getlist("task"))
+    keep_ids = selectors.clean_task_ids(data.getlist("keep"))
     body = _resolve_body(request.user, data.get("body"), task_ids)
     on = local_today()
     if body is None:
@@ -107,6 +116,7 @@ def letter_new(request):
                 on=on,
                 task_ids=task_ids or None,
                 agency=agency,
+                keep_ids=keep_ids,
             )
         except ValidationError as exc:
             errors = _errors_list(exc)
@@ -129,9 +139,21 @@ def letter_new(request):
         "back_url": _new_url(body),
     }
     if selecting:
+        pending = selectors.pending_extension_tasks(
+            body=body, on=on, task_ids=task_ids or None, agency=agency
+        )
+        kept = set(keep_ids)
+        for task in pending:
+            task.kept = task.pk in kept
+        context["pending"] = pending
+        context["keep_ids"] = [task.pk for task in pending if task.kept]
         tasks = list(
             selectors.overdue_tasks(
-                body=body, on=on, task_ids=task_ids or None, agency=agency
+                body=body,
+                on=on,
+                task_ids=task_ids or None,
+                agency=agency,
+                keep_ids=keep_ids,
             )
         )
         context["groups"] = services.letter_groups(tasks, on)
@@ -202,3 +224,64 @@ def task_panel(request, task):
     if not letters:
         return None
     return {"template": "letters/task_letters.html", "context": {"letters": letters}}
+
+
+@login_required
+@require_http_methods(["GET"])
+def letter_list(request):
+    """The urging letters of the bodies the user sees, newest first, with
+    filters in the URL (``agency``, ``on_from``, ``on_to``, ``state``) and
+    "load more" (``after``: the cursor of the last row shown; partial
+    ``letter-rows``). A filter change over HTMX gets ``letter-page``.
+
+    A user who sees no body gets an empty list: the page is a register
+    view, like the task list; only a letter asked for by id answers 404.
+    """
+    from .forms import LetterFilterForm
+
+    form = LetterFilterForm(
+        request.GET, agencies=selectors.letter_agency_choices(user=request.user)
+    )
+    after = request.GET.get("after") or None
+    page = None
+    cursor_error = ""
+    if form.is_valid():
+        filters = form.filters()
+        try:
+            page = selectors.letter_list(
+                user=request.user,
+                filters=filters,
+                after=after,
+                limit=selectors.LETTER_PAGE_SIZE,
+            )
+        except ValueError:
+            cursor_error = gettext("This page link is invalid or expired.")
+    more_url = ""
+    if page and page.next_cursor:
+        query = urlencode({**filters.to_params(), "after": page.next_cursor})
+        more_url = f"{reverse('letters:list')}?{query}"
+    context = {
+        "form": form,
+        "letters": page.items if page else [],
+        "more_url": more_url,
+        "first_page": not after,
+        "cursor_error": cursor_error,
+        "can_create": _writes_letters(request.user),
+        # Name each letter's body when the list mixes several.
+        "several_bodies": _sees_several_bodies(request.user),
+    }
+    partial = "letter-rows" if after else "letter-page"
+    return render_page(request, "letters/letter_list.html", context, partial)
+
+
+def _writes_letters(user) -> bool:
+    """Whether ``user`` may write some body's letters (no query once the
+    seats are cached)."""
+    return is_admin(user) or any(
+        roles & MANAGER_ROLES for roles in body_roles(user).values()
+    )
+
+
+def _sees_several_bodies(user) -> bool:
+    visible = visible_body_ids(user)
+    return visible is None or len(visible) > 1

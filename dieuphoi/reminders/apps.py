@@ -11,6 +11,7 @@ class RemindersConfig(AppConfig):
     def ready(self) -> None:
         from dieuphoi.audit.labels import register_action_labels
         from dieuphoi.core.home import register_home_section
+        from dieuphoi.notifications.kinds import register_kind
         from dieuphoi.tasks.panels import task_panels
         from dieuphoi.workdays.scheduler import register_daily_job
 
@@ -29,3 +30,17 @@ class RemindersConfig(AppConfig):
             working_days_only=True,
         )
         register_home_section(home_section, order=20)
+        # Kinds this app adds to the notifications catalogue (after the
+        # built-in "part_before_deadline", 160).
+        register_kind(
+            "part_urging",
+            _("Urging: your agency's co-operating part is overdue"),
+            must_act=True,
+            order=165,
+        )
+        register_kind(
+            "confirmation_pending",
+            _("Reminder: a task reported done still waits for confirmation"),
+            must_act=True,
+            order=166,
+        )

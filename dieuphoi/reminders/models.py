@@ -26,6 +26,11 @@ class Reminder(models.Model):
             "part_before_deadline",
             _("Before a co-operating agency's sub-deadline"),
         )
+        PART_URGING = "part_urging", _("Urging of a co-operating agency")
+        CONFIRMATION_PENDING = (
+            "confirmation_pending",
+            _("Reported done, not yet confirmed"),
+        )
 
     task = models.ForeignKey(
         "tasks.Task",
@@ -43,10 +48,12 @@ class Reminder(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     # The deadline the reminder is about, as it was that day (the part's
-    # sub-deadline for a part; the period's first day for a progress request).
+    # sub-deadline for a part; the period's first day for a progress request;
+    # the day the task was reported done for a confirmation reminder).
     deadline = models.DateField(_("deadline"))
     # Working days left (before the deadline; 0 on the day), the urging
-    # number, or the urging after which the task was escalated.
+    # number (the task's or part's urging count after it: notices and letters
+    # together), or the count at which the task was escalated.
     seq = models.PositiveIntegerField(_("number"))
     sent_on = models.DateField(_("sent on"))
     run = models.UUIDField(editable=False)

@@ -40,7 +40,12 @@ def task_reminder_panel(*, user, task) -> dict:
         .select_related("resolved_by")
         .order_by("-id")
     )
-    reminders = list(Reminder.objects.filter(task=task).order_by("-sent_on", "-id")[:5])
+    # A part's urging shows its agency and number (the part's count then).
+    reminders = list(
+        Reminder.objects.filter(task=task)
+        .select_related("part__agency")
+        .order_by("-sent_on", "-id")[:5]
+    )
     return {
         "task": task,
         "escalations": escalations,

@@ -5,8 +5,11 @@ Public names:
 - ``reminders_run_day(*, day, batch_size=None, progress_key=None) ->
   RunResult``: the daily ladder for working day ``day`` (the daily job calls
   it; tests call it directly or through ``schedule_daily --on``).
-- ``task_urge_count_sync(*, task_ids) -> dict[int, int]``: set
-  ``Task.urge_count`` to the number of urging notices sent (idempotent).
+- ``task_urge_count_sync(*, task_ids) -> dict[int, int]``: recount
+  ``Task.urge_count`` from the records (notices plus letters); a repair
+  tool, the run keeps the count by incrementing it.
+- ``part_urge_counts(part_ids) -> dict[int, int]``: co-operating parts'
+  urging counts.
 - ``escalation_resolve(*, escalation, actor, resolution) -> TaskEscalation``.
 - ``extension_pending_notify(*, day) -> int``: remind the leader and deputy
   of each body of the extension requests still awaiting their decision on
@@ -15,19 +18,40 @@ Public names:
 
 How a day runs (set-based; a fixed number of queries per batch):
 
-1. From the calendar alone, the deadline dates due for each rung on ``day``
-   (``ladder``); then one query per kind selects the open tasks (and
-   co-operating parts) with those deadlines. No loop over all tasks.
-2. The planned reminders go in batches; each batch is one transaction: insert
-   the ``Reminder`` rows with ``ignore_conflicts`` under a fresh run marker,
-   read back the rows this batch inserted (a re-run or a crashed earlier run
-   inserted the others, and they were handled then), and for those only:
-   update the urging counts, create escalations, write one audit event per
-   reminder on the task's timeline, and notify (notifications have unique
-   keys too, and e-mails are queued in the same transaction).
+1. Dates computed once from the calendar (``ladder``), following
+   ``settings.DEADLINE_ON_DAY_OFF`` (a deadline on a day off is due on the
+   next working day by default, Civil Code 2015 Art. 148(5); on the
+   working day before it under ``as_written``): the written deadlines due
+   for a reminder before (or on) the deadline (``calendar.deadlines_due_on``
+   of the target working day), the overdue cut-off
+   (``calendar.overdue_cutoff``), the urging cut-offs (a task is due for
+   its next urging when its last urging, notice or letter, is on or before
+   ``urging_cutoff`` and its written deadline is before
+   ``urging_deadline_cutoff``: U working days since the later of the two,
+   counted from the effective deadline), the confirmation cut-off. Then
+   one query per kind compares the written dates with them and selects the
+   tasks and co-operating parts: no loop over tasks. Each reminder's key
+   keeps the written deadline.
+   Urgings are numbered from the count (count + 1); a task whose count
+   reaches ``ESCALATE_AFTER_URGINGS`` (with this urging, or earlier while
+   nothing ran) and has no escalation for its current deadline is
+   escalated.
+2. The planned reminders go in batches; each batch is one transaction:
+   the urgings and escalations of its tasks are decided again on the
+   locked task rows (a letter issued or another run of the same day since
+   the plan leaves the task not due; the number is the count read under
+   the lock); insert the ``Reminder`` rows with ``ignore_conflicts`` under
+   a fresh run marker, read back the rows this batch inserted (a re-run or
+   a crashed earlier run inserted the others, and they were handled then),
+   and for those only: add one to the urging counts, create escalations,
+   write one audit event per reminder on the task's timeline, and notify
+   (notifications have unique keys too, and e-mails are queued in the same
+   transaction).
 
 A crash rolls back the batch it was in; the earlier batches are complete, so
-running the day again sends each reminder exactly once.
+running the day again sends each reminder exactly once. Running an earlier
+day after a later one (``schedule_daily --on``) sends no urging the later
+run already covered: the last urging is after that day.
 """
 
 from __future__ import annotations
@@ -36,14 +60,28 @@ import datetime
 import functools
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Min, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import lazy
@@ -99,6 +137,10 @@ def _action_labels(offsets) -> dict:
             "leadership meeting"
         ),
         "reminders.progress_request": _("Progress report requested"),
+        "reminders.part_urging": _("Urging notice sent to a co-operating agency"),
+        "reminders.confirmation_pending": _(
+            "Secretariat reminded: reported done, not yet confirmed"
+        ),
         "reminders.part_on_deadline": _(
             "Reminder sent to a co-operating agency: its sub-deadline is today"
         ),
@@ -155,107 +197,285 @@ class RunResult:
 
 # --- planning (set-based selection) ---------------------------------------------
 
+# Urged: open and nobody waits on anyone else. Reported done waits for the
+# secretariat's confirmation (they are reminded instead); an extension
+# request waits for the leader's decision (``extension_pending_notify``).
+URGEABLE_STATES = (Task.State.NEW, Task.State.IN_PROGRESS)
+APPROACHING_KINDS = (K.BEFORE_DEADLINE, K.ON_DEADLINE, K.PART_BEFORE_DEADLINE)
 
-def plan_day(day: datetime.date, settings_: ladder.LadderSettings) -> list[Planned]:
-    """Every reminder due on working day ``day``, selected in SQL by the
-    deadline dates the ladder computes (a few queries, whatever the number
-    of tasks)."""
-    open_tasks = Task.objects.filter(is_open=1, assigned_on__lte=day).order_by()
-    oldest = open_tasks.filter(deadline__lt=day).aggregate(m=Min("deadline"))["m"]
-    rungs = ladder.deadline_rungs(day, settings_, oldest)
-    plan: list[Planned] = []
-    if rungs:
-        rows = (
-            open_tasks.filter(deadline__in=sorted(rungs))
-            .order_by("pk")
-            .values_list(
-                "pk",
-                "code",
-                "title",
-                "deadline",
-                "owner_id",
-                "lead_agency_id",
-                "body_id",
-            )
+
+def task_urging_base():
+    """SQL expression on ``Task``: the latest of the written deadline, the
+    last urging notice and the last urging letter (a letter dated on its
+    ``on``). Both kinds count (see ``task_urge_count_sync``).
+
+    The next urging counts from the latest of the *effective* deadline and
+    the last urging; a deadline on a day off may end later than written
+    (``settings.DEADLINE_ON_DAY_OFF``), so compare this with
+    ``ladder.urging_cutoff(day, U)`` AND the written deadline with
+    ``ladder.urging_deadline_cutoff(day, U)`` (``task_urging_candidates``):
+    together they say ``max(effective deadline, last urging) <= cut-off``
+    without computing the effective deadline per row."""
+    from dieuphoi.letters.models import LetterTask, UrgingLetter
+
+    notice = (
+        Reminder.objects.filter(task=OuterRef("pk"), part__isnull=True, kind=K.URGING)
+        .order_by()
+        .values("task")
+        .annotate(m=Max("sent_on"))
+        .values("m")
+    )
+    letter = (
+        LetterTask.objects.filter(
+            task=OuterRef("pk"), letter__status=UrgingLetter.Status.DONE
         )
-        for pk, code, title, deadline, owner_id, lead_id, body_id in rows:
-            rung = rungs[deadline]
-            common = {
-                "task_id": pk,
-                "part_id": None,
-                "deadline": deadline,
-                "code": code,
-                "title": title,
-                "body_id": body_id,
-                "owner_id": owner_id,
-                "agency_id": lead_id,
-            }
-            plan.append(Planned(kind=rung.kind, seq=rung.seq, **common))
-            if rung.kind == K.URGING and rung.seq == settings_.escalate_after:
-                # Escalated with the urging that reaches the threshold, like
-                # every rung on its own day: a day the scheduler missed is
-                # run again with ``schedule_daily --on``. (Escalating every
-                # long-overdue task at its next urging instead would bury the
-                # leader under the backlog on the first day.)
-                plan.append(Planned(kind=K.ESCALATION, seq=rung.seq, **common))
-    period = ladder.progress_period_start(day, settings_.progress_every)
-    if period is not None:
-        for pk, code, title, owner_id, lead_id, body_id in (
-            open_tasks.filter(deadline__isnull=True, assigned_on__lt=period)
-            .order_by("pk")
-            .values_list("pk", "code", "title", "owner_id", "lead_agency_id", "body_id")
-        ):
-            plan.append(
-                Planned(
-                    task_id=pk,
-                    part_id=None,
-                    kind=K.PROGRESS_REQUEST,
-                    deadline=period,
-                    seq=0,
-                    code=code,
-                    title=title,
-                    body_id=body_id,
-                    owner_id=owner_id,
-                    agency_id=lead_id,
+        .order_by()
+        .values("task")
+        .annotate(m=Max("letter__on"))
+        .values("m")
+    )
+    date = DateField()
+    return Greatest(
+        F("deadline"),
+        Coalesce(Subquery(notice, output_field=date), F("deadline")),
+        Coalesce(Subquery(letter, output_field=date), F("deadline")),
+        output_field=date,
+    )
+
+
+def task_urging_candidates(day: datetime.date, settings_: ladder.LadderSettings):
+    """Tasks with something to do on ``day``: overdue (the written deadline
+    before ``calendar.overdue_cutoff(day)``: past its effective deadline),
+    urgeable, and due for their next urging (U working days since the later
+    of the effective deadline and the last urging: two cut-off dates, see
+    ``task_urging_base``) or at the threshold without an escalation for
+    their current deadline (``escalated`` false), also when they passed it
+    while nothing ran. Annotated with ``urging_base``, ``escalated`` and
+    ``urging_due``. The same query picks them for the plan and, locked, in
+    each batch."""
+    every = settings_.urging_every
+    threshold = settings_.escalate_after
+    qs = Task.objects.filter(
+        state__in=URGEABLE_STATES,
+        assigned_on__lte=day,
+        deadline__lt=calendar.overdue_cutoff(day),
+    ).order_by()
+    condition = Q()
+    due = Value(False)
+    if every > 0:
+        cutoff = ladder.urging_cutoff(day, every)
+        deadline_cutoff = ladder.urging_deadline_cutoff(day, every)
+        qs = qs.annotate(urging_base=task_urging_base())
+        urging = Q(urging_base__lte=cutoff, deadline__lt=deadline_cutoff)
+        condition = urging
+        due = Case(When(urging, then=Value(True)), default=Value(False))
+    if threshold > 0:
+        qs = qs.annotate(
+            escalated=Exists(
+                TaskEscalation.objects.filter(
+                    task=OuterRef("pk"), deadline=OuterRef("deadline")
                 )
             )
+        )
+        condition |= Q(urge_count__gte=threshold - 1, escalated=False)
+    else:
+        qs = qs.annotate(escalated=Value(True))
+    if not condition:
+        return qs.none()
+    return qs.filter(condition).annotate(
+        urging_due=ExpressionWrapper(due, output_field=BooleanField())
+    )
+
+
+def _urging_plan(row: tuple, settings_: ladder.LadderSettings) -> list[tuple[str, int]]:
+    """``[(kind, seq)]`` for a candidate row ``(urge_count, due, escalated)``:
+    the urging numbered count + 1 when due, the escalation when the count
+    (after it) reaches the threshold and the deadline has none yet."""
+    count, due, escalated = row
+    rungs = []
+    if due:
+        count += 1
+        rungs.append((K.URGING, count))
+    threshold = settings_.escalate_after
+    if threshold > 0 and count >= threshold and not escalated:
+        rungs.append((K.ESCALATION, count))
+    return rungs
+
+
+TASK_FIELDS = (
+    "pk",
+    "code",
+    "title",
+    "deadline",
+    "owner_id",
+    "lead_agency_id",
+    "body_id",
+)
+
+
+def _planned(kind, seq, row, deadline=None) -> Planned:
+    pk, code, title, task_deadline, owner_id, lead_id, body_id = row
+    return Planned(
+        task_id=pk,
+        part_id=None,
+        kind=kind,
+        deadline=deadline or task_deadline,
+        seq=seq,
+        code=code,
+        title=title,
+        body_id=body_id,
+        owner_id=owner_id,
+        agency_id=lead_id,
+    )
+
+
+def plan_day(day: datetime.date, settings_: ladder.LadderSettings) -> list[Planned]:
+    """Every reminder due on working day ``day``, selected in SQL by dates
+    computed once from the calendar (a few queries, whatever the number of
+    tasks)."""
+    open_tasks = (
+        Task.objects.filter(is_open=1, assigned_on__lte=day)
+        .exclude(state=Task.State.REPORTED_DONE)
+        .order_by()
+    )
+    # Before and on the deadline only: urgings follow the counts below.
+    rungs = ladder.deadline_rungs(day, settings_, None)
+    plan: list[Planned] = []
+    if rungs:
+        for row in (
+            open_tasks.filter(deadline__in=sorted(rungs))
+            .order_by("pk")
+            .values_list(*TASK_FIELDS)
+        ):
+            rung = rungs[row[3]]
+            plan.append(_planned(rung.kind, rung.seq, row))
+    for *row, count, due, escalated in (
+        task_urging_candidates(day, settings_)
+        .order_by("pk")
+        .values_list(*TASK_FIELDS, "urge_count", "urging_due", "escalated")
+    ):
+        for kind, seq in _urging_plan((count, due, escalated), settings_):
+            plan.append(_planned(kind, seq, row))
+    period = ladder.progress_period_start(day, settings_.progress_every)
+    if period is not None:
+        for row in (
+            open_tasks.filter(deadline__isnull=True, assigned_on__lt=period)
+            .order_by("pk")
+            .values_list(*TASK_FIELDS)
+        ):
+            plan.append(_planned(K.PROGRESS_REQUEST, 0, row, deadline=period))
+    if settings_.confirm_after > 0:
+        confirm_cutoff = ladder.urging_cutoff(day, settings_.confirm_after)
+        for *row, reported in (
+            Task.objects.filter(
+                state=Task.State.REPORTED_DONE,
+                reported_done_on__lte=confirm_cutoff,
+                assigned_on__lte=day,
+            )
+            .order_by("pk")
+            .values_list(*TASK_FIELDS, "reported_done_on")
+        ):
+            plan.append(_planned(K.CONFIRMATION_PENDING, 0, row, deadline=reported))
+    plan.extend(_plan_parts(day, settings_))
+    plan.sort(key=lambda p: (p.task_id, p.part_id or 0, p.kind))
+    return plan
+
+
+PART_FIELDS = (
+    "pk",
+    "task_id",
+    "agency_id",
+    "deadline",
+    "task__code",
+    "task__title",
+    "task__body_id",
+    "task__owner_id",
+)
+
+
+def part_urge_counts(part_ids) -> dict[int, int]:
+    """``{part id: urgings}``: each co-operating part's urging count (the
+    part urging notices sent to its agency; letters are addressed to the
+    lead agency and do not count for parts). One query."""
+    ids = sorted(set(part_ids))
+    if not ids:
+        return {}
+    return dict(
+        Reminder.objects.filter(part_id__in=ids, kind=K.PART_URGING)
+        .order_by()
+        .values("part_id")
+        .annotate(n=Count("pk"))
+        .values_list("part_id", "n")
+    )
+
+
+def _plan_parts(day: datetime.date, settings_: ladder.LadderSettings) -> list[Planned]:
+    """Co-operating parts: reminders before their sub-deadline (by its due
+    working day, as for tasks), and urgings after it (every U working days
+    from the sub-deadline's effective deadline or the part's last urging,
+    numbered from the part's count) while the part is not done and the task
+    is urgeable."""
+    plan: list[Planned] = []
+
+    def planned(kind, seq, row):
+        pk, task_id, agency_id, deadline, code, title, body_id, owner_id = row
+        return Planned(
+            task_id=task_id,
+            part_id=pk,
+            kind=kind,
+            deadline=deadline,
+            seq=seq,
+            code=code,
+            title=title,
+            body_id=body_id,
+            owner_id=owner_id,
+            agency_id=agency_id,
+        )
+
     prungs = ladder.part_rungs(day, settings_)
     if prungs:
-        for pk, task_id, agency_id, deadline, code, title, body_id, owner_id in (
+        for row in (
             TaskPart.objects.filter(
                 deadline__in=sorted(prungs),
                 completed_on__isnull=True,
                 task__is_open=1,
                 task__assigned_on__lte=day,
             )
+            .exclude(task__state=Task.State.REPORTED_DONE)
             .order_by("pk")
-            .values_list(
-                "pk",
-                "task_id",
-                "agency_id",
-                "deadline",
-                "task__code",
-                "task__title",
-                "task__body_id",
-                "task__owner_id",
-            )
+            .values_list(*PART_FIELDS)
         ):
-            rung = prungs[deadline]
-            plan.append(
-                Planned(
-                    task_id=task_id,
-                    part_id=pk,
-                    kind=K.PART_BEFORE_DEADLINE,
-                    deadline=deadline,
-                    seq=rung.seq,
-                    code=code,
-                    title=title,
-                    body_id=body_id,
-                    owner_id=owner_id,
-                    agency_id=agency_id,
-                )
+            plan.append(planned(K.PART_BEFORE_DEADLINE, prungs[row[3]].seq, row))
+    if settings_.urging_every > 0:
+        cutoff = ladder.urging_cutoff(day, settings_.urging_every)
+        deadline_cutoff = ladder.urging_deadline_cutoff(day, settings_.urging_every)
+        urgings = Reminder.objects.filter(
+            part=OuterRef("pk"), kind=K.PART_URGING
+        ).order_by()
+        last = urgings.values("part").annotate(m=Max("sent_on")).values("m")
+        count = urgings.values("part").annotate(n=Count("pk")).values("n")
+        for *row, n in (
+            TaskPart.objects.filter(
+                # Past its effective deadline by U working days (implies
+                # overdue: ``deadline_cutoff <= overdue_cutoff(day)``).
+                deadline__lt=deadline_cutoff,
+                completed_on__isnull=True,
+                task__state__in=URGEABLE_STATES,
+                task__assigned_on__lte=day,
             )
-    plan.sort(key=lambda p: (p.task_id, p.part_id or 0, p.kind))
+            .annotate(
+                urging_base=Greatest(
+                    F("deadline"),
+                    Coalesce(Subquery(last, output_field=DateField()), F("deadline")),
+                    output_field=DateField(),
+                ),
+                urgings=Coalesce(Subquery(count), 0),
+            )
+            .filter(urging_base__lte=cutoff)
+            .order_by("pk")
+            .values_list(*PART_FIELDS, "urgings")
+        ):
+            plan.append(planned(K.PART_URGING, n + 1, row))
     return plan
 
 
@@ -266,11 +486,13 @@ def plan_day(day: datetime.date, settings_: ladder.LadderSettings) -> list[Plann
 class _People:
     focal: dict[tuple[int, int], set[int]]
     escalate_to: dict[int, set[int]]
+    secretariat: dict[int, set[int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, day: datetime.date, body_ids: set[int]) -> _People:
         focal: dict[tuple[int, int], set[int]] = defaultdict(set)
         escalate_to: dict[int, set[int]] = defaultdict(set)
+        secretariat: dict[int, set[int]] = defaultdict(set)
         for person, body, agency, role in (
             Membership.objects.as_of(day)
             .filter(body_id__in=body_ids, person__is_active=True)
@@ -281,13 +503,18 @@ class _People:
                 focal[(body, agency)].add(person)
             if role in (Role.LEADER, Role.SECRETARIAT):
                 escalate_to[body].add(person)
-        return cls(focal=focal, escalate_to=escalate_to)
+            if role == Role.SECRETARIAT:
+                secretariat[body].add(person)
+        return cls(focal=focal, escalate_to=escalate_to, secretariat=secretariat)
 
     def recipients(self, p: Planned) -> set[int]:
         if p.kind == K.ESCALATION:
             return set(self.escalate_to.get(p.body_id, ()))
+        if p.kind == K.CONFIRMATION_PENDING:
+            # The secretariat confirms; the agency already did its part.
+            return set(self.secretariat.get(p.body_id, ()))
         people = set(self.focal.get((p.body_id, p.agency_id), ()))
-        if p.owner_id and p.kind != K.PART_BEFORE_DEADLINE:
+        if p.owner_id and p.part_id is None:
             people.add(p.owner_id)
         return people
 
@@ -327,6 +554,16 @@ def notification_title(kind: str, seq: int, code: str, deadline, title: str) -> 
         )
     elif kind == K.PROGRESS_REQUEST:
         text = gettext("Please report the progress of %(code)s: %(title)s")
+    elif kind == K.PART_URGING:
+        text = gettext(
+            "Urging no. %(n)s: your agency's part of %(code)s is overdue since "
+            "%(date)s: %(title)s"
+        )
+    elif kind == K.CONFIRMATION_PENDING:
+        text = gettext(
+            "%(code)s was reported done on %(date)s and still awaits "
+            "confirmation: %(title)s"
+        )
     elif seq:
         text = ngettext(
             "Your agency's part of %(code)s is due in %(n)s working day, on "
@@ -356,21 +593,36 @@ def _audit_action(p: Planned) -> str:
 
 
 def task_urge_count_sync(*, task_ids) -> dict[int, int]:
-    """Set each task's ``urge_count`` to the urging notices sent for it (all
-    its deadlines): idempotent, so a re-run never counts twice. ``version``
-    stays: a counter the system keeps is no edit conflict for the person
-    editing the task (the task services lock and re-read the row)."""
+    """Recount each task's ``urge_count`` from the records: its urging
+    notices plus the generated urging letters that list it (the definition
+    the daily run and the letters keep by incrementing). A repair tool: the
+    run and the letters never call it, and a count set before the records
+    existed (an import) is replaced. ``version`` stays: a counter the system
+    keeps is no edit conflict for the person editing the task."""
+    from dieuphoi.letters.models import LetterTask, UrgingLetter
+
     ids = sorted(set(task_ids))
     if not ids:
         return {}
-    sent = (
+    notices = (
         Reminder.objects.filter(task=OuterRef("pk"), kind=K.URGING, part__isnull=True)
         .order_by()
         .values("task")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    Task.objects.filter(pk__in=ids).update(urge_count=Coalesce(Subquery(sent), 0))
+    letters = (
+        LetterTask.objects.filter(
+            task=OuterRef("pk"), letter__status=UrgingLetter.Status.DONE
+        )
+        .order_by()
+        .values("task")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Task.objects.filter(pk__in=ids).update(
+        urge_count=Coalesce(Subquery(notices), 0) + Coalesce(Subquery(letters), 0)
+    )
     return dict(Task.objects.filter(pk__in=ids).values_list("pk", "urge_count"))
 
 
@@ -393,7 +645,7 @@ def reminders_run_day(
     size = batch_size or int(
         getattr(settings, "REMINDER_BATCH_SIZE", DEFAULT_BATCH_SIZE)
     )
-    context = _RunContext.load(day, plan)
+    context = _RunContext.load(day, plan, settings_)
     done = 0
     for batch in chunks(plan, size):
         with transaction.atomic():
@@ -415,9 +667,17 @@ class _RunContext:
     task_type: ContentType
     url_template: str
     reason_language: str
+    settings: ladder.LadderSettings = field(
+        default_factory=ladder.LadderSettings.from_settings
+    )
 
     @classmethod
-    def load(cls, day: datetime.date, plan: list[Planned]) -> _RunContext:
+    def load(
+        cls,
+        day: datetime.date,
+        plan: list[Planned],
+        settings_: ladder.LadderSettings | None = None,
+    ) -> _RunContext:
         part_agencies = {p.agency_id for p in plan if p.part_id}
         marker = 987654321
         return cls(
@@ -435,10 +695,52 @@ class _RunContext:
                 str(marker), "{}"
             ),
             reason_language=settings.LANGUAGE_CODE,
+            settings=settings_ or ladder.LadderSettings.from_settings(),
         )
 
 
+def _recheck_urgings(batch: list[Planned], ctx: _RunContext) -> list[Planned]:
+    """The batch with its tasks' urgings and escalations decided again on
+    the locked task rows (inside the batch's transaction): a letter issued
+    or another run of the day since the plan was made leaves the task not
+    due, and the number is the count read under the lock. One query, only
+    when the batch has any."""
+    ids = {p.task_id for p in batch if p.kind in (K.URGING, K.ESCALATION)}
+    if not ids:
+        return batch
+    rows = {
+        pk: (count, due, escalated)
+        for pk, count, due, escalated in task_urging_candidates(ctx.day, ctx.settings)
+        .filter(pk__in=sorted(ids))
+        # Row locks in id order, as the letters take them: no deadlock.
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", "urge_count", "urging_due", "escalated")
+    }
+    kept: list[Planned] = []
+    redone: set[int] = set()
+    for p in batch:
+        if (
+            p.task_id not in ids
+            or p.part_id is not None
+            or p.kind not in (K.URGING, K.ESCALATION)
+        ):
+            kept.append(p)
+        elif p.task_id not in redone:
+            redone.add(p.task_id)
+            row = rows.get(p.task_id)
+            if row is not None:
+                kept.extend(
+                    replace(p, kind=kind, seq=seq)
+                    for kind, seq in _urging_plan(row, ctx.settings)
+                )
+    return kept
+
+
 def _run_batch(batch: list[Planned], ctx: _RunContext, result: RunResult) -> None:
+    batch = _recheck_urgings(batch, ctx)
+    if not batch:
+        return
     run = uuid.uuid4()
     Reminder.objects.bulk_create(
         [
@@ -468,9 +770,12 @@ def _run_batch(batch: list[Planned], ctx: _RunContext, result: RunResult) -> Non
     for p, _pk in new:
         result.inserted[p.kind] += 1
 
-    counts = task_urge_count_sync(
-        task_ids=[p.task_id for p, _pk in new if p.kind == K.URGING]
-    )
+    # The count after each urging is its number (read under the lock).
+    counts = {p.task_id: p.seq for p, _pk in new if p.kind == K.URGING}
+    if counts:
+        Task.objects.filter(pk__in=sorted(counts)).update(
+            urge_count=F("urge_count") + 1
+        )
     escalations = [p for p, _pk in new if p.kind == K.ESCALATION]
     if escalations:
         with translation.override(ctx.reason_language):
@@ -505,6 +810,14 @@ def _run_batch(batch: list[Planned], ctx: _RunContext, result: RunResult) -> Non
                 "cooperating": f"{ctx.agency_names.get(p.agency_id, '')} "
                 f"({_d(p.deadline)})"
             }
+        elif p.kind == K.PART_URGING:
+            changes = {
+                "cooperating": f"{ctx.agency_names.get(p.agency_id, '')} "
+                f"({_d(p.deadline)})",
+                "urge_count": p.seq,
+            }
+        elif p.kind == K.CONFIRMATION_PENDING:
+            changes = {"reported_done_on": p.deadline}
         else:
             changes = {}
         events.append(
@@ -520,8 +833,15 @@ def _run_batch(batch: list[Planned], ctx: _RunContext, result: RunResult) -> Non
 
     specs = []
     for p, pk in new:
+        # Reminders before and on the deadline name the day it falls due
+        # (a deadline on a day off may move); urgings the written deadline.
+        shown = (
+            calendar.effective_deadline(p.deadline)
+            if p.kind in APPROACHING_KINDS
+            else p.deadline
+        )
         title = functools.partial(
-            notification_title, p.kind, p.seq, p.code, p.deadline, p.title
+            notification_title, p.kind, p.seq, p.code, shown, p.title
         )
         url = ctx.url_template.format(p.task_id)
         for uid in sorted(ctx.people.recipients(p)):

@@ -13,6 +13,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from dieuphoi.letters import services
+from dieuphoi.workdays import calendar
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +155,7 @@ def test_docx_table_has_one_row_per_overdue_task(letter, letter_on):
         "Nội dung nhiệm vụ",
         "Văn bản giao",
         "Thời hạn",
-        "Số ngày quá hạn",
+        "Số ngày làm việc quá hạn",
         "Số lần đôn đốc",
         "Tiến độ, kết quả gần nhất",
     ]
@@ -170,12 +171,23 @@ def test_docx_table_has_one_row_per_overdue_task(letter, letter_on):
     original = deadline - datetime.timedelta(days=31)
     assert first[3] == "Kết luận số 15/KL-TĐP"
     assert first[4] == (f"{deadline:%d/%m/%Y}\n(ban đầu: {original:%d/%m/%Y})")
-    assert first[5:7] == ["30", "1"]
+    # Working days overdue (from the effective deadline: a deadline on a day
+    # off moves under DEADLINE_ON_DAY_OFF), and the count after this letter
+    # (urged once before: this letter is the 2nd urging).
+    overdue = calendar.working_days_between(
+        calendar.effective_deadline(deadline), letter_on
+    )
+    assert first[5:7] == [str(overdue), "2"]
     updated = letter_on - datetime.timedelta(days=2)
     assert first[7] == f"10% - {updated:%d/%m/%Y}: Đang lấy ý kiến các sở, ngành"
     assert [c.text for c in rows[2].cells][4:6] == [
         f"{letter_on - datetime.timedelta(days=5):%d/%m/%Y}",
-        "5",
+        str(
+            calendar.working_days_between(
+                calendar.effective_deadline(letter_on - datetime.timedelta(days=5)),
+                letter_on,
+            )
+        ),
     ]
 
 

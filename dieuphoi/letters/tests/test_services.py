@@ -10,6 +10,7 @@ from dieuphoi.letters import services
 from dieuphoi.letters.jobs import urging_letter_job
 from dieuphoi.letters.models import DocumentCounter, LetterTask, UrgingLetter
 from dieuphoi.tasks.models import Task
+from dieuphoi.workdays import calendar
 
 from .conftest import stored_files
 
@@ -28,6 +29,11 @@ def written_counts() -> dict:
         "progress": JobProgress.objects.count(),
         "audit": AuditEvent.objects.count(),
     }
+
+
+def overdue(task, on) -> int:
+    """Working days from the task's effective deadline to ``on``."""
+    return calendar.working_days_between(calendar.effective_deadline(task.deadline), on)
 
 
 def test_generate_registers_the_letter_with_both_files_and_links_each_task(
@@ -56,12 +62,17 @@ def test_generate_registers_the_letter_with_both_files_and_links_each_task(
     assert set(files) == {DOCX, "application/pdf"}
     assert all(a.original_name.startswith("Công văn 01-TĐP") for a in files.values())
     assert len(stored_files(media)) == 2
-    # Rows in deadline order, each linked with the figures printed.
+    # Rows in deadline order, each linked with the figures printed: days
+    # overdue in working days, and the urging number (this letter is each
+    # task's first urging).
     links = list(letter.links.order_by("position"))
-    assert [(link.task, link.days_overdue) for link in links] == [
-        (late, 20),
-        (later, 3),
+    assert [(link.task, link.days_overdue, link.urge_number) for link in links] == [
+        # Counted from the effective deadline (DEADLINE_ON_DAY_OFF).
+        (late, overdue(late, today), 1),
+        (later, overdue(later, today), 1),
     ]
+    late.refresh_from_db()
+    assert late.urge_count == 1
     for task in (late, later):
         event = AuditEvent.objects.get(
             action="letters.urging_sent", target_id=str(task.pk)

@@ -78,8 +78,9 @@ def test_the_preview_costs_the_same_queries_for_5_and_50_rows(
     for _ in range(rows):
         make_task()
     client = login(secretariat)
-    # session, user, seats, body, agency, profile, overdue rows
-    with django_assert_num_queries(7):
+    # session, user, seats, body, agency, profile, tasks awaiting an
+    # extension decision, overdue rows
+    with django_assert_num_queries(8):
         response = client.get(new_url(profile.body, agency=member_agency.pk))
     html = response.content.decode()
     assert html.count('id="letter-row-') == rows

@@ -91,21 +91,39 @@ def test_urging_every_three_working_days_then_escalation(
 
 def test_days_between_urgings_send_nothing(make_task, member):
     task = make_task(deadline=D(2026, 2, 24))
-    for day in (D(2026, 2, 25), D(2026, 2, 26), D(2026, 3, 2), D(2026, 3, 3)):
+    for day in (D(2026, 2, 25), D(2026, 2, 26)):
         run(day)
     assert ladder_of(task) == []
+    run(D(2026, 2, 27))
+    for day in (D(2026, 3, 2), D(2026, 3, 3)):
+        run(day)
+    assert ladder_of(task) == [(D(2026, 2, 27), K.URGING, 1)]
 
 
-def test_a_missed_escalation_day_is_run_again_with_its_date(make_task, leader):
+def test_missed_days_catch_up_with_one_urging_per_run(make_task, leader):
     task = make_task(deadline=D(2026, 2, 24))
-    run(D(2026, 3, 12))  # the 4th urging; the day of the 3rd (09/03) never ran
-    assert not TaskEscalation.objects.exists()
-    run(D(2026, 3, 9))  # schedule_daily --on 2026-03-09
-    assert TaskEscalation.objects.get(task=task).escalated_on == D(2026, 3, 9)
+    # Nothing ran until 12/03 (the 4th urging day of the old calendar rule):
+    # the task is urged once, numbered from its count, and the ladder
+    # counts from that day.
+    run(D(2026, 3, 12))
+    assert ladder_of(task) == [(D(2026, 3, 12), K.URGING, 1)]
+    # An earlier day run late (schedule_daily --on) adds nothing: the last
+    # urging is after it.
     run(D(2026, 3, 9))
-    run(D(2026, 3, 17))
-    assert TaskEscalation.objects.filter(task=task).count() == 1
-    assert Reminder.objects.filter(task=task, kind=K.ESCALATION).count() == 1
+    run(D(2026, 3, 16))
+    assert ladder_of(task) == [(D(2026, 3, 12), K.URGING, 1)]
+    for day in (D(2026, 3, 17), D(2026, 3, 20), D(2026, 3, 25)):
+        run(day)
+    assert ladder_of(task) == [
+        (D(2026, 3, 12), K.URGING, 1),
+        (D(2026, 3, 17), K.URGING, 2),
+        (D(2026, 3, 20), K.ESCALATION, 3),
+        (D(2026, 3, 20), K.URGING, 3),
+        (D(2026, 3, 25), K.URGING, 4),
+    ]
+    task.refresh_from_db()
+    assert task.urge_count == 4
+    assert TaskEscalation.objects.get(task=task).escalated_on == D(2026, 3, 20)
 
 
 def test_every_reminder_is_on_the_task_timeline(make_task, owner, member):
@@ -199,9 +217,10 @@ def test_no_notification_for_a_task_the_recipient_can_no_longer_see(
 
 def test_the_same_day_twice_sends_nothing_new(make_task, owner, member, leader):
     make_task(owner=owner, deadline=D(2026, 2, 24))
-    # Nine working days overdue on 24/02 (Tết in between): the 3rd urging
-    # and the escalation, e-mailed at once to the leader.
-    make_task(owner=owner, deadline=D(2026, 2, 4))
+    # Nine working days overdue on 24/02 (Tết in between), urged twice
+    # before: the 3rd urging and the escalation, e-mailed at once to the
+    # leader.
+    make_task(owner=owner, deadline=D(2026, 2, 4), urge_count=2)
     first = run(D(2026, 2, 24))
     assert dict(first.inserted) == {
         K.ON_DEADLINE: 1,
@@ -266,12 +285,17 @@ def test_urge_count_survives_an_extension(make_task, member):
     task = make_task(deadline=D(2026, 2, 24))
     run(D(2026, 2, 27))
     run(D(2026, 3, 4))
-    # Extended to 10/03, then overdue again: the count goes on from 2.
+    # Extended to 10/03: nothing while the new deadline runs, then overdue
+    # again: the first urging U working days after it, the count goes on
+    # from 2 and reaches the threshold: escalated for the new deadline.
     Task.objects.filter(pk=task.pk).update(deadline=D(2026, 3, 10))
+    run(D(2026, 3, 9))
+    run(D(2026, 3, 12))
+    assert not TaskEscalation.objects.exists()
     run(D(2026, 3, 13))
     task.refresh_from_db()
     assert task.urge_count == 3
-    assert not TaskEscalation.objects.exists()
+    assert TaskEscalation.objects.get().deadline == D(2026, 3, 10)
 
 
 def per_batch_queries(day, batch_size):
@@ -301,11 +325,11 @@ def test_queries_per_batch_are_constant(tasks, make_task, owner, member):
     ContentType.objects.get_for_model(Task)  # cached, as in a running worker
     total, batches, result = per_batch_queries(D(2026, 2, 24), batch_size=10)
     assert sum(result.inserted.values()) == tasks
-    # Each batch: reminders in and back; audit; visibility (3); recipients;
-    # notifications in; e-mails (the owner, a specialist, wants each event
-    # at once): select, insert, select back.
-    assert batches == [11] * (tasks // 10)
-    # Before the batches: oldest open deadline, tasks, parts, people; each
-    # batch's transaction adds a savepoint and its release (inside the
-    # test's transaction).
-    assert total == 4 + sum(batches) + 2 * len(batches)
+    # Each batch: reminders in and back; audit; visibility (4); recipients;
+    # their settings per kind; notifications in; e-mails (the owner, a
+    # specialist, wants each event at once): select, insert, select back.
+    assert batches == [13] * (tasks // 10)
+    # Before the batches: tasks by deadline, urging candidates, reported
+    # done, parts (before, urging), people; each batch's transaction adds a
+    # savepoint and its release (inside the test's transaction).
+    assert total == 6 + sum(batches) + 2 * len(batches)

@@ -27,7 +27,48 @@ def ladder_of(task):
     )
 
 
-def test_a_month_across_tet(db_jobs, make_task, owner, member, leader, secretariat):
+IN_TET_LADDER = {
+    # Civil Code 2015 Art. 148(5): a deadline in Tết ends on Mon 23/02.
+    "next_working_day": [
+        (D(2026, 2, 9), K.BEFORE_DEADLINE, 5),
+        (D(2026, 2, 13), K.BEFORE_DEADLINE, 1),
+        (D(2026, 2, 23), K.ON_DEADLINE, 0),  # the first working day after it
+        (D(2026, 2, 26), K.URGING, 1),  # 3 working days after 23/02
+        (D(2026, 3, 3), K.URGING, 2),
+        (D(2026, 3, 6), K.ESCALATION, 3),
+        (D(2026, 3, 6), K.URGING, 3),
+        (D(2026, 3, 11), K.URGING, 4),
+    ],
+    "as_written": [
+        (D(2026, 2, 6), K.BEFORE_DEADLINE, 5),
+        (D(2026, 2, 12), K.BEFORE_DEADLINE, 1),
+        (D(2026, 2, 13), K.ON_DEADLINE, 0),  # the last working day before it
+        (D(2026, 2, 25), K.URGING, 1),  # 3 working days after 15/02
+        (D(2026, 3, 2), K.URGING, 2),
+        (D(2026, 3, 5), K.ESCALATION, 3),
+        (D(2026, 3, 5), K.URGING, 3),
+        (D(2026, 3, 10), K.URGING, 4),
+        (D(2026, 3, 13), K.URGING, 5),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "rule, owner_mail_count, member_day_count",
+    [("next_working_day", 14, 13), ("as_written", 15, 15)],
+)
+def test_a_month_across_tet(
+    rule,
+    owner_mail_count,
+    member_day_count,
+    db_jobs,
+    make_task,
+    owner,
+    member,
+    leader,
+    secretariat,
+):
+    db_jobs.DEADLINE_ON_DAY_OFF = rule
     after_tet = make_task(owner=owner, deadline=D(2026, 2, 24))
     in_tet = make_task(owner=owner, deadline=D(2026, 2, 15))  # a Sunday in Tết
 
@@ -43,24 +84,21 @@ def test_a_month_across_tet(db_jobs, make_task, owner, member, leader, secretari
         (D(2026, 3, 9), K.URGING, 3),
         (D(2026, 3, 12), K.URGING, 4),
     ]
-    assert ladder_of(in_tet) == [
-        (D(2026, 2, 6), K.BEFORE_DEADLINE, 5),
-        (D(2026, 2, 12), K.BEFORE_DEADLINE, 1),
-        (D(2026, 2, 13), K.ON_DEADLINE, 0),  # the last working day before it
-        (D(2026, 2, 25), K.URGING, 1),
-        (D(2026, 3, 2), K.URGING, 2),
-        (D(2026, 3, 5), K.ESCALATION, 3),
-        (D(2026, 3, 5), K.URGING, 3),
-        (D(2026, 3, 10), K.URGING, 4),
-        (D(2026, 3, 13), K.URGING, 5),
-    ]
+    assert ladder_of(in_tet) == IN_TET_LADDER[rule]
+    # The reminders keep the written deadline as their key.
+    assert set(
+        Reminder.objects.filter(task=in_tet).values_list("deadline", flat=True)
+    ) == {D(2026, 2, 15)}
     # Nothing ran on the Tết days or weekends.
     assert not Reminder.objects.filter(
         sent_on__range=(D(2026, 2, 14), D(2026, 2, 22))
     ).exists()
     after_tet.refresh_from_db()
     in_tet.refresh_from_db()
-    assert (after_tet.urge_count, in_tet.urge_count) == (4, 5)
+    assert (after_tet.urge_count, in_tet.urge_count) == (
+        4,
+        len([r for r in IN_TET_LADDER[rule] if r[1] == K.URGING]),
+    )
     assert TaskEscalation.objects.filter(resolved=False).count() == 2
 
     # Every job succeeded.
@@ -70,12 +108,12 @@ def test_a_month_across_tet(db_jobs, make_task, owner, member, leader, secretari
     # each escalation at once.
     owner_mails = [m for m in mail.outbox if m.to == [owner.email]]
     assert len(owner_mails) == Notification.objects.filter(recipient=owner).count()
-    assert len(owner_mails) == 15
+    assert len(owner_mails) == owner_mail_count
     member_days = set(
         Notification.objects.filter(recipient=member).values_list("day", flat=True)
     )
     member_mails = [m for m in mail.outbox if m.to == [member.email]]
-    assert len(member_mails) == len(member_days) == 15
+    assert len(member_mails) == len(member_days) == member_day_count
     assert len([m for m in mail.outbox if m.to == [leader.email]]) == 2
     assert OutgoingEmail.objects.exclude(status="sent").count() == 0
     assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
