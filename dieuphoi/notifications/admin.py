@@ -4,7 +4,7 @@ them); failed e-mails are also listed, with a resend button, on the
 
 from django.contrib import admin
 
-from .models import Notification, NotificationPreference, OutgoingEmail
+from .models import KindPreference, Notification, NotificationPreference, OutgoingEmail
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,5 +36,16 @@ class NotificationAdmin(ReadOnlyAdmin):
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "email_mode", "language", "updated_at"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(KindPreference)
+class KindPreferenceAdmin(ReadOnlyAdmin):
+    """Changed by each person on their settings page (the service refuses
+    switching off a must-act kind), so read-only here."""
+
+    list_display = ["user", "kind", "mode", "updated_at"]
+    list_filter = ["kind", "mode"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]

@@ -25,6 +25,8 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from dieuphoi.core.models import local_today
+
 from . import registry
 from .models import Notification, OutgoingEmail
 
@@ -189,9 +191,41 @@ def _claim(ids: list[int]) -> tuple[uuid.UUID, list[OutgoingEmail]]:
     return token, rows
 
 
+def _drop_invisible(rows: list[OutgoingEmail], token) -> list[OutgoingEmail]:
+    """Single-event e-mails whose item the recipient may no longer see are
+    not sent (status ``dropped``); the others are returned. A few queries
+    per target model, whatever the number of e-mails."""
+    by_type: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for email in rows:
+        n = email.notification
+        if n is not None and n.target_type_id is not None:
+            by_type[n.target_type_id].add((email.recipient_id, n.target_id))
+    if not by_type:
+        return rows
+    today = local_today()
+    allowed = {t: registry.visible(t, pairs, today) for t, pairs in by_type.items()}
+    keep, drop = [], []
+    for email in rows:
+        n = email.notification
+        if (
+            n is None
+            or n.target_type_id is None
+            or (email.recipient_id, n.target_id) in allowed[n.target_type_id]
+        ):
+            keep.append(email)
+        else:
+            drop.append(email.pk)
+    if drop:
+        OutgoingEmail.objects.filter(pk__in=drop, claim=token).update(
+            status=S.DROPPED, claim=None
+        )
+    return keep
+
+
 def send_outgoing(ids: list[int]) -> SendResult:
     result = SendResult()
     token, rows = _claim(list(ids))
+    rows = _drop_invisible(rows, token)
     if not rows:
         return result
     connection = None

@@ -58,6 +58,41 @@ class NotificationPreference(models.Model):
         return f"{self.user}: {self.email_mode or '-'} {self.language or '-'}"
 
 
+class KindPreference(models.Model):
+    """One person's setting for one kind of notification (``kinds``): its
+    e-mail mode, or ``muted`` (not sent at all). No row means the kind's
+    default. A must-act kind is never muted (``services.preference_update``
+    refuses it, and ``notify_many`` ignores such a row)."""
+
+    class Mode(models.TextChoices):
+        IMMEDIATE = "immediate", _("In the app, and an e-mail each time")
+        DIGEST = "digest", _("In the app, and in the daily digest")
+        OFF = "off", _("In the app only")
+        MUTED = "muted", _("Switched off")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_kind_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    mode = models.CharField(_("setting"), max_length=10, choices=Mode.choices)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification kind setting")
+        verbose_name_plural = _("notification kind settings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"], name="notification_kind_preference_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {self.mode}"
+
+
 class OutgoingEmail(models.Model):
     """One e-mail to send (outbox row). Written by ``services``; sent by the
     ``email_send`` job, which fills subject and bodies on its first attempt."""
@@ -72,6 +107,7 @@ class OutgoingEmail(models.Model):
         RETRY = "retry", _("Failed, will retry")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        DROPPED = "dropped", _("Not sent: the item is no longer visible")
 
     key = models.CharField(_("key"), max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

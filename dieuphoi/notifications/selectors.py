@@ -2,29 +2,96 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections import defaultdict
+from typing import NamedTuple
 
-from .models import Notification, NotificationPreference, OutgoingEmail
+from django.db.models import Count, QuerySet
+
+from dieuphoi.core.models import local_today
+
+from . import registry
+from .kinds import all_kinds
+from .models import KindPreference, Notification, NotificationPreference, OutgoingEmail
 
 PAGE_SIZE = 50
 
 
+class NotificationPage(NamedTuple):
+    rows: list[Notification]
+    next_before: int | None
+
+
+def _visible_keys(user, keys: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The ``(target_type_id, target_id)`` among ``keys`` that ``user`` may
+    see today: a few queries per target model (the registry's bulk check),
+    whatever the number of notifications."""
+    by_type: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for type_id, target_id in keys:
+        by_type[type_id].add((user.pk, target_id))
+    today = local_today()
+    seen: set[tuple[int, int]] = set()
+    for type_id, pairs in by_type.items():
+        seen |= {(type_id, t) for _u, t in registry.visible(type_id, pairs, today)}
+    return seen
+
+
 def notification_list(
     *, user, unread_only: bool = False, before_id: int | None = None
-) -> list[Notification]:
-    """The user's own notifications, newest first, one keyset page (by id)."""
+) -> NotificationPage:
+    """The user's own notifications, newest first, one keyset page (by id).
+
+    Notifications about an item the user may no longer see are left out (the
+    page may then hold fewer than ``PAGE_SIZE``; ``next_before`` still goes
+    on from the last row read). Fixed queries: the page, then the registry's
+    check per target model.
+    """
     qs = Notification.objects.filter(recipient=user).order_by("-id")
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     if before_id:
         qs = qs.filter(id__lt=before_id)
-    return list(qs[: PAGE_SIZE + 1])
+    rows = list(qs[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    next_before = rows[-1].pk if more and rows else None
+    seen = _visible_keys(
+        user,
+        {(n.target_type_id, n.target_id) for n in rows if n.target_type_id},
+    )
+    rows = [
+        n
+        for n in rows
+        if n.target_type_id is None or (n.target_type_id, n.target_id) in seen
+    ]
+    return NotificationPage(rows=rows, next_before=next_before)
 
 
 def unread_count(*, user) -> int:
+    """Unread notifications the user may still see the item of."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    counts = list(
+        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .order_by()
+        .values_list("target_type_id", "target_id")
+        .annotate(n=Count("pk"))
+    )
+    seen = _visible_keys(user, {(t, i) for t, i, _n in counts if t is not None})
+    return sum(n for t, i, n in counts if t is None or (t, i) in seen)
+
+
+def notification_item_visible(*, user, notification: Notification) -> bool:
+    """Whether ``user`` may still see the item ``notification`` is about."""
+    if notification.target_type_id is None:
+        return True
+    key = (notification.target_type_id, notification.target_id)
+    return key in _visible_keys(user, {key})
+
+
+def kind_settings(*, user) -> list[dict]:
+    """Each catalogued kind with ``user``'s own choice (``""``: default)."""
+    chosen = dict(KindPreference.objects.filter(user=user).values_list("kind", "mode"))
+    return [{"kind": k, "mode": chosen.get(k.key, "")} for k in all_kinds()]
 
 
 def preference_get(*, user) -> NotificationPreference:

@@ -44,7 +44,14 @@ from dieuphoi.audit.services import audit_record, diff, snapshot
 from dieuphoi.core.models import local_today
 
 from . import registry
-from .models import EmailMode, Notification, NotificationPreference, OutgoingEmail
+from .kinds import get_kind
+from .models import (
+    EmailMode,
+    KindPreference,
+    Notification,
+    NotificationPreference,
+    OutgoingEmail,
+)
 
 TitleSource = str | Promise | Callable[[], str]
 
@@ -166,6 +173,55 @@ def _visible_specs(
     ]
 
 
+def kind_modes_of(specs: Iterable[NotificationSpec]) -> dict[tuple[int, str], str]:
+    """The recipients' own settings for the specs' kinds: ``{(user_id,
+    kind): mode}``, one query (none when no kind is in the catalogue)."""
+    user_ids: set[int] = set()
+    kinds: set[str] = set()
+    for spec in specs:
+        if get_kind(spec.kind) is not None:
+            user_ids.add(spec.recipient_id)
+            kinds.add(spec.kind)
+    if not kinds:
+        return {}
+    return {
+        (uid, kind): mode
+        for uid, kind, mode in KindPreference.objects.filter(
+            user_id__in=user_ids, kind__in=kinds
+        )
+        .order_by()
+        .values_list("user_id", "kind", "mode")
+    }
+
+
+def effective_kind_mode(
+    kind: str, general: str, chosen: str | None, *, has_email: bool = True
+) -> str:
+    """What happens to a notification of ``kind`` for a person whose general
+    e-mail mode is ``general`` and who chose ``chosen`` (or nothing) for the
+    kind: ``muted`` (not sent at all), or its e-mail mode.
+
+    The person's choice for the kind wins, except that a must-act kind is
+    never muted. Without a choice: the general mode when it is "no e-mail",
+    else the kind's default mode, else the general mode. Nothing is e-mailed
+    to a person without an address.
+    """
+    entry = get_kind(kind)
+    if entry is None:
+        mode = general
+    elif chosen == KindPreference.Mode.MUTED:
+        mode = general if entry.must_act else KindPreference.Mode.MUTED
+    elif chosen:
+        mode = chosen
+    elif general == EmailMode.OFF:
+        mode = EmailMode.OFF
+    else:
+        mode = entry.default_mode or general
+    if not has_email and mode != KindPreference.Mode.MUTED:
+        return EmailMode.OFF
+    return mode
+
+
 # --- notify ---------------------------------------------------------------
 
 
@@ -174,8 +230,11 @@ def notify_many(
 ) -> int:
     """Create the notifications (once each) and queue their e-mails.
 
-    Returns how many specs passed the permission filter (inserted now or
-    before). ``on`` is the day permissions are judged on (default today).
+    Returns how many specs passed the permission filter and the recipients'
+    settings (inserted now or before): a recipient who switched the kind off
+    (``kinds``, ``KindPreference``) gets nothing; the e-mail mode is the
+    kind's (``effective_kind_mode``). ``on`` is the day permissions are
+    judged on (default today).
     """
     on = on or local_today()
     unique: dict[str, NotificationSpec] = {}
@@ -185,6 +244,7 @@ def notify_many(
     if not kept:
         return 0
     people = recipients_info({s.recipient_id for s in kept}, on)
+    chosen = kind_modes_of(kept)
     by_language: dict[str, list[NotificationSpec]] = defaultdict(list)
     for spec in kept:
         person = people.get(spec.recipient_id)
@@ -196,10 +256,18 @@ def notify_many(
         titles: dict[int, str] = {}
         with translation.override(language or default_language()):
             for spec in group:
+                person = people[spec.recipient_id]
+                mode = effective_kind_mode(
+                    spec.kind,
+                    person.mode,
+                    chosen.get((spec.recipient_id, spec.kind)),
+                    has_email=bool(person.email),
+                )
+                if mode == KindPreference.Mode.MUTED:
+                    continue
                 source = id(spec.title)
                 if source not in titles:
                     titles[source] = _title_text(spec.title)
-                person = people[spec.recipient_id]
                 rows.append(
                     Notification(
                         recipient_id=spec.recipient_id,
@@ -209,7 +277,7 @@ def notify_many(
                         title=titles[source],
                         url=spec.url[:500],
                         day=spec.day or on,
-                        email_mode=person.mode if spec.email else EmailMode.OFF,
+                        email_mode=mode if spec.email else EmailMode.OFF,
                         key=spec.key[:200],
                     )
                 )
@@ -333,10 +401,54 @@ def notification_mark_all_read(*, user) -> int:
     )
 
 
+KIND_FIELD = "kind_{}"
+
+
+def _kind_errors(kinds: dict[str, str]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for key, mode in kinds.items():
+        entry = get_kind(key)
+        field = KIND_FIELD.format(key)
+        if entry is None:
+            errors[field] = [
+                gettext("“%(kind)s” is not a kind of notification.") % {"kind": key}
+            ]
+        elif mode and mode not in KindPreference.Mode.values:
+            errors[field] = [
+                gettext("Choose one of the settings offered for “%(kind)s”.")
+                % {"kind": entry.label}
+            ]
+        elif mode == KindPreference.Mode.MUTED and entry.must_act:
+            errors[field] = [
+                gettext(
+                    "“%(kind)s” cannot be switched off: you have to act on it. "
+                    "You may choose how it is e-mailed."
+                )
+                % {"kind": entry.label}
+            ]
+    return errors
+
+
 @transaction.atomic
 def preference_update(
-    *, user, actor, email_mode: str = "", language: str = ""
+    *,
+    user,
+    actor,
+    email_mode: str = "",
+    language: str = "",
+    kinds: dict[str, str] | None = None,
 ) -> NotificationPreference:
+    """Save ``user``'s notification settings in one transaction.
+
+    ``kinds`` maps kind keys (``kinds``) to a ``KindPreference.Mode`` value,
+    or ``""`` for the kind's default; kinds not in it keep their setting.
+    Switching off a must-act kind, an unknown kind or mode raise
+    ``ValidationError`` keyed ``kind_<key>``, and nothing is saved.
+    """
+    kinds = dict(kinds or {})
+    errors = _kind_errors(kinds)
+    if errors:
+        raise ValidationError(errors)
     preference, _created = NotificationPreference.objects.get_or_create(user=user)
     before = snapshot(preference, ["email_mode", "language"])
     preference.email_mode = email_mode
@@ -344,6 +456,27 @@ def preference_update(
     preference.full_clean()
     preference.save()
     changes = diff(before, snapshot(preference, ["email_mode", "language"]))
+    if kinds:
+        current = dict(
+            KindPreference.objects.filter(user=user, kind__in=kinds).values_list(
+                "kind", "mode"
+            )
+        )
+        changed = {
+            key: {"before": current.get(key, ""), "after": mode}
+            for key, mode in sorted(kinds.items())
+            if current.get(key, "") != mode
+        }
+        cleared = [key for key, change in changed.items() if not change["after"]]
+        if cleared:
+            KindPreference.objects.filter(user=user, kind__in=cleared).delete()
+        for key, change in changed.items():
+            if change["after"]:
+                KindPreference.objects.update_or_create(
+                    user=user, kind=key, defaults={"mode": change["after"]}
+                )
+        if changed:
+            changes["kinds"] = changed
     if changes:
         audit_record(
             actor=actor,

@@ -40,6 +40,18 @@ KIND_ICONS = {
     "progress_request": "graph-up-arrow",
     "part_before_deadline": "people",
     "email_failed": "envelope-exclamation",
+    "task_assigned": "clipboard-plus",
+    "part_assigned": "people",
+    "progress_reported": "graph-up",
+    "task_reported_done": "clipboard-check",
+    "task_confirmed": "check-circle",
+    "task_returned": "arrow-counterclockwise",
+    "task_cancelled": "x-circle",
+    "deadline_changed": "calendar-event",
+    "extension_requested": "hourglass-split",
+    "extension_pending": "hourglass-split",
+    "extension_decided": "calendar-check",
+    "comment_mention": "chat-left-text",
 }
 
 
@@ -63,17 +75,15 @@ def _changed(response):
 def _list_context(request) -> dict:
     unread_only = request.GET.get("unread") == "1"
     before = _int(request.GET.get("before"))
-    rows = selectors.notification_list(
+    page = selectors.notification_list(
         user=request.user, unread_only=unread_only, before_id=before
     )
-    more = len(rows) > selectors.PAGE_SIZE
-    rows = rows[: selectors.PAGE_SIZE]
-    for row in rows:
+    for row in page.rows:
         row.icon = KIND_ICONS.get(row.kind, "bell")
     return {
-        "notifications": rows,
+        "notifications": page.rows,
         "unread_only": unread_only,
-        "next_before": rows[-1].pk if more and rows else None,
+        "next_before": page.next_before,
         "is_first_page": before is None,
     }
 
@@ -142,9 +152,21 @@ def notification_read_all(request):
 @login_required
 @require_GET
 def notification_open(request, pk: int):
-    """Mark read (idempotent) and go to the item."""
+    """Mark read (idempotent) and go to the item; an item the user may no
+    longer see gets a message in the centre instead of a 404 page."""
     notification = permissions.access_notification(user=request.user, pk=pk)
     services.notification_mark_read(notification=notification, user=request.user)
+    if not selectors.notification_item_visible(
+        user=request.user, notification=notification
+    ):
+        messages.warning(
+            request,
+            gettext(
+                "The item of this notification is no longer available to you "
+                "(it was removed, or you no longer have access to it)."
+            ),
+        )
+        return redirect("notifications:list")
     url = notification.url
     if not url or not url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -166,6 +188,7 @@ def notification_preferences(request):
                     actor=request.user,
                     email_mode=form.cleaned_data["email_mode"],
                     language=form.cleaned_data["language"],
+                    kinds=form.kind_values(),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -179,6 +202,10 @@ def notification_preferences(request):
             initial={
                 "email_mode": preference.email_mode,
                 "language": preference.language,
+                **{
+                    services.KIND_FIELD.format(row["kind"].key): row["mode"]
+                    for row in selectors.kind_settings(user=request.user)
+                },
             }
         )
     return render_page(

@@ -1,0 +1,230 @@
+"""Comments API, mounted at /api/v1/tasks (the task threads).
+
+- ``GET /{task_id}/comments`` (``thread``: "" for the task, "part:<id>" for
+  a co-operating party; ``before``: keyset for older comments)
+- ``POST /{task_id}/comments`` (JSON ``text``, ``thread``, ``mentions``
+  (user ids; ``@username`` in the text works too), or multipart/form-data
+  with the same fields and ``files``)
+- ``PATCH /{task_id}/comments/{comment_id}`` (``text``, ``version``,
+  ``mentions``): the author, within the edit window.
+
+A task (or thread) the caller may not see answers 404, as does a comment
+that is not the task's; writing where one may not answers 403; bad input,
+a mention of someone who may not see the task, an edit after the window
+answer 422 with the field; a stale ``version`` answers 409.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pydantic
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext
+from ninja import Field, Query, Router, Schema, Status
+
+from . import permissions, selectors, services
+
+router = Router(tags=["comments"])
+TARGET = "task"
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    name: str
+
+
+class FileOut(Schema):
+    id: int
+    name: str
+    size: int
+    url: str
+
+
+class CommentOut(Schema):
+    id: int
+    thread: str
+    author: PersonOut | None
+    text: str
+    created_at: datetime.datetime
+    edited_at: datetime.datetime | None
+    version: int
+    mentions: list[PersonOut]
+    files: list[FileOut]
+    can_edit: bool
+
+
+class CommentPageOut(Schema):
+    items: list[CommentOut] = Field(description="Oldest first.")
+    older_before: int | None = Field(
+        description="Pass as ``before`` for the older comments; null when none."
+    )
+
+
+class CommentIn(Schema):
+    text: str
+    thread: str = ""
+    mentions: list[int] = []
+
+
+class CommentPatch(Schema):
+    text: str
+    version: int
+    mentions: list[int] = []
+
+
+class ThreadQuery(Schema):
+    thread: str = ""
+    before: int | None = None
+
+
+def _person(user) -> PersonOut | None:
+    if user is None:
+        return None
+    return PersonOut(id=user.pk, username=user.username, name=str(user))
+
+
+def _out(user, comment) -> CommentOut:
+    return CommentOut(
+        id=comment.pk,
+        thread=comment.thread,
+        author=_person(comment.author),
+        text=comment.text,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        version=comment.version,
+        mentions=[_person(u) for u in comment.mentioned],
+        files=[
+            FileOut(
+                id=a.pk,
+                name=a.original_name,
+                size=a.size,
+                url=reverse("docs:attachment-download", args=[a.pk]),
+            )
+            for a in comment.files
+        ],
+        can_edit=comment.author_id == user.pk
+        and permissions.within_edit_window(comment),
+    )
+
+
+def _one(user, item, thread: str, pk: int) -> CommentOut:
+    page = selectors.comment_list(target=item, thread=thread, before_id=pk + 1)
+    found = [c for c in page.comments if c.pk == pk]
+    return _out(user, found[0])
+
+
+@router.get(
+    "/{int:task_id}/comments",
+    response=CommentPageOut,
+    summary="List a task's comments",
+)
+def list_comments(request, task_id: int, query: Query[ThreadQuery]):
+    _entry, item = permissions.access_target(
+        user=request.user, key=TARGET, pk=task_id, thread=query.thread
+    )
+    page = selectors.comment_list(
+        target=item, thread=query.thread, before_id=query.before
+    )
+    return {
+        "items": [_out(request.user, c) for c in page.comments],
+        "older_before": page.older_before,
+    }
+
+
+def _payload(request, schema):
+    files = []
+    if request.content_type == "multipart/form-data":
+        raw = {k: v for k, v in request.POST.items() if k != "mentions"}
+        raw["mentions"] = request.POST.getlist("mentions")
+        files = request.FILES.getlist("files")
+    else:
+        try:
+            raw = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValidationError(
+                {"__all__": [gettext("The body is not valid JSON.")]}
+            ) from None
+        if not isinstance(raw, dict):
+            raise ValidationError({"__all__": [gettext("Send a JSON object.")]})
+    try:
+        return schema.model_validate(raw), files
+    except pydantic.ValidationError as exc:
+        raise ValidationError(
+            {
+                ".".join(str(p) for p in err["loc"]) or "__all__": [err["msg"]]
+                for err in exc.errors()
+            }
+        ) from None
+
+
+@router.post(
+    "/{int:task_id}/comments",
+    response={201: CommentOut},
+    summary="Comment on a task",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": CommentIn.json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            **CommentIn.json_schema()["properties"],
+                            "files": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                            },
+                        },
+                        "required": ["text"],
+                    }
+                },
+            },
+            "required": True,
+        }
+    },
+)
+def create_comment(request, task_id: int):
+    """JSON, or multipart/form-data with the same fields and ``files``."""
+    # Visibility first (404), then the payload and the right to write.
+    entry, item = permissions.access_target(
+        user=request.user, key=TARGET, pk=task_id, thread=None
+    )
+    payload, files = _payload(request, CommentIn)
+    if payload.thread not in {k for k, _label in entry.threads(item)}:
+        raise ValidationError({"thread": gettext("This thread does not exist here.")})
+    _entry, item = permissions.access_target(
+        user=request.user, key=TARGET, pk=task_id, thread=payload.thread, comment=True
+    )
+    comment = services.comment_create(
+        actor=request.user,
+        target=item,
+        text=payload.text,
+        thread=payload.thread,
+        mentions=payload.mentions,
+        files=files,
+    )
+    return Status(201, _one(request.user, item, comment.thread, comment.pk))
+
+
+@router.patch(
+    "/{int:task_id}/comments/{int:comment_id}",
+    response=CommentOut,
+    summary="Edit one's comment",
+)
+def edit_comment(request, task_id: int, comment_id: int, payload: CommentPatch):
+    _entry, item = permissions.access_target(
+        user=request.user, key=TARGET, pk=task_id, thread=None
+    )
+    comment = permissions.access_comment(user=request.user, pk=comment_id, target=item)
+    services.comment_edit(
+        actor=request.user,
+        comment=comment,
+        text=payload.text,
+        version=payload.version,
+        mentions=payload.mentions,
+    )
+    return _one(request.user, item, comment.thread, comment.pk)
