@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "dieuphoi.tasks",
     "dieuphoi.letters",
     "dieuphoi.notifications",
+    "dieuphoi.discussions",
     "dieuphoi.reminders",
     "dieuphoi.api",
 ]
@@ -95,7 +96,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dieuphoi.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Vietnamese whatever the browser says; English only by the switch.
+    "dieuphoi.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -177,7 +179,8 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, with the flags the menu needs loaded in the same user query.
+    "dieuphoi.core.auth.ModelBackend",
 ]
 
 PASSWORD_HASHERS = [
@@ -208,6 +211,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switch's choice is kept for a year (not only for the session).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -336,6 +342,15 @@ TASK_SUMMARY_CACHE_SECONDS = env_int("TASK_SUMMARY_CACHE_SECONDS", 0 if TESTING 
 # Other processes see a change to the working-day table within this many
 # seconds (dieuphoi.workdays.calendar).
 WORKDAYS_CACHE_SECONDS = env_int("WORKDAYS_CACHE_SECONDS", 10)
+# A deadline that falls on a day off: "next_working_day" (Civil Code 2015,
+# Art. 148(5): the period ends at the end of the next working day) or
+# "as_written" (the date itself). dieuphoi.workdays.calendar.effective_deadline.
+DEADLINE_ON_DAY_OFF = env_str("DEADLINE_ON_DAY_OFF", "next_working_day")
+if DEADLINE_ON_DAY_OFF not in ("next_working_day", "as_written"):
+    raise ImproperlyConfigured(
+        "DEADLINE_ON_DAY_OFF must be next_working_day or as_written, "
+        f"got {DEADLINE_ON_DAY_OFF!r}"
+    )
 
 # Notifications and reminders (dieuphoi.notifications, dieuphoi.reminders).
 # The absolute address of the site, for links in e-mails.
@@ -360,6 +375,14 @@ except ValueError as exc:
     ) from exc
 URGING_EVERY_WORKING_DAYS = env_int("URGING_EVERY_WORKING_DAYS", 3)
 ESCALATE_AFTER_URGINGS = env_int("ESCALATE_AFTER_URGINGS", 3)
+# A task reported done and not confirmed after this many working days
+# reminds the body's secretariat (once per report; 0: never).
+CONFIRMATION_REMINDER_WORKING_DAYS = env_int("CONFIRMATION_REMINDER_WORKING_DAYS", 3)
+if CONFIRMATION_REMINDER_WORKING_DAYS < 0:
+    raise ImproperlyConfigured(
+        "CONFIRMATION_REMINDER_WORKING_DAYS must be 0 or more, "
+        f"got {CONFIRMATION_REMINDER_WORKING_DAYS}"
+    )
 PROGRESS_REQUEST_EVERY = env_str("PROGRESS_REQUEST_EVERY", "monthly")
 if PROGRESS_REQUEST_EVERY not in ("monthly", "quarterly", "off"):
     raise ImproperlyConfigured(
@@ -369,13 +392,41 @@ if PROGRESS_REQUEST_EVERY not in ("monthly", "quarterly", "off"):
 # Reminders handled per transaction by the daily job.
 REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 1000)
 
+# A 403 or 404 is logged as one line (no traceback); the development
+# server's access log leaves out static files (dieuphoi.core.logging).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    "filters": {
+        "one_line_4xx": {"()": "dieuphoi.core.logging.OneLineClientErrors"},
+        "skip_static": {"()": "dieuphoi.core.logging.SkipStaticRequests"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "server": {"class": "logging.StreamHandler", "formatter": "server"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's own console handler is replaced by the root one (one line
+        # per message, not two).
+        "django": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["one_line_4xx"]},
+        # One line per job start and end; `make run` raises it to WARNING.
+        "django_tasks": {"level": env_str("JOBS_LOG_LEVEL", "INFO")},
+        "django.server": {
+            "handlers": ["server"],
+            "filters": ["skip_static"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }

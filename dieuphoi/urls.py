@@ -14,6 +14,7 @@ urlpatterns = [
     path("jobs/", include("dieuphoi.jobs.urls")),
     path("letters/", include("dieuphoi.letters.urls")),
     path("notifications/", include("dieuphoi.notifications.urls")),
+    path("discussions/", include("dieuphoi.discussions.urls")),
     path("reminders/", include("dieuphoi.reminders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -24,6 +24,7 @@ for module_path, prefix in [
     ("dieuphoi.org.api", "/v1"),
     ("dieuphoi.docs.api", "/v1/documents"),
     ("dieuphoi.tasks.api", "/v1/tasks"),
+    ("dieuphoi.discussions.api", "/v1/tasks"),
 ]:
     from importlib import import_module
     from importlib.util import find_spec

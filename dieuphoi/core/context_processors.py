@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Areas to come are listed so the layout does not change as they arrive; an
 # area whose URLs are not installed yet is shown greyed out as "coming".
@@ -42,10 +44,120 @@ def nav_areas(path: str = "") -> tuple[list[dict], list[str]]:
     return items, [*coming, *LATER_AREAS]
 
 
+def _sees_some_body(user) -> bool:
+    """Administrator, city leadership viewer, or a membership valid today."""
+    from dieuphoi.org import permissions as org_perms
+
+    if org_perms.is_admin(user) or org_perms.is_leadership(user):
+        return True
+    flag = getattr(user, "nav_has_seat", None)  # loaded by core.auth
+    if flag is not None:
+        return bool(flag)
+    return bool(org_perms.body_roles(user))
+
+
+def _manages_some_body(user) -> bool:
+    """Administrator, viewer, or leader/deputy/secretariat/specialist today."""
+    from dieuphoi.org import permissions as org_perms
+
+    if org_perms.is_admin(user) or org_perms.is_leadership(user):
+        return True
+    flag = getattr(user, "nav_manages", None)  # loaded by core.auth
+    if flag is not None:
+        return bool(flag)
+    return any(
+        roles & org_perms.MANAGER_ROLES for roles in org_perms.body_roles(user).values()
+    )
+
+
+def _everyone(user) -> bool:
+    return True
+
+
+# Pages reached from an area's menu: (area, URL name, label, icon, who sees
+# the entry: the same rule as the page's own check). A page whose URL is not
+# installed is left out. The role checks use the flags loaded with the user
+# (dieuphoi.core.auth), so the menu adds no query to a page.
+NAV_PAGES = [
+    ("tasks:list", "tasks:list", _("All tasks"), "list-check", _everyone),
+    (
+        "tasks:list",
+        "tasks:summary",
+        pgettext_lazy("task summary page", "Summary"),
+        "bar-chart",
+        _everyone,
+    ),
+    (
+        "tasks:list",
+        "reminders:escalations",
+        _("Escalations"),
+        "exclamation-triangle",
+        _manages_some_body,
+    ),
+    (
+        "tasks:list",
+        "tasks:extension-list",
+        _("Extension requests"),
+        "calendar-plus",
+        _sees_some_body,
+    ),
+    ("docs:list", "docs:list", _("Document register"), "file-earmark-text", _everyone),
+    (
+        "docs:list",
+        "letters:list",
+        _("Urging letters"),
+        "envelope-paper",
+        _sees_some_body,
+    ),
+]
+
+
+def nav_pages(user, path: str = "") -> dict[str, list[dict]]:
+    """``{area URL name: [page]}``: the menu entries ``user`` may open."""
+    pages: dict[str, list[dict]] = {}
+    for area, url_name, label, icon, allowed in NAV_PAGES:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        if not getattr(user, "is_authenticated", False) or not allowed(user):
+            continue
+        pages.setdefault(area, []).append(
+            {
+                "url": url,
+                "label": label,
+                "icon": icon,
+                "name": url_name,
+                "active": path == url,
+            }
+        )
+    # A menu of one entry (the area itself) is no menu.
+    return {area: entries for area, entries in pages.items() if len(entries) > 1}
+
+
+def nav_menu(user, path: str = "") -> list[dict]:
+    """The installed areas, each with ``pages``: its menu (may be empty)."""
+    items, _coming = nav_areas(path)
+    pages = nav_pages(user, path)
+    return [{**item, "pages": pages.get(item["name"], [])} for item in items]
+
+
+def _days_off_url() -> str:
+    """The days-off endpoint the date fields ask (``static/js/dates.js``)."""
+    try:
+        return reverse("workdays:days-off")
+    except NoReverseMatch:
+        return ""
+
+
 def navigation(request):
     items, coming = nav_areas(request.path)
+    user = getattr(request, "user", None)
     return {
+        "days_off_url": _days_off_url(),
         "nav_items": items,
+        # Evaluated only when the menu is rendered (not for JSON or fragments).
+        "nav_menu": SimpleLazyObject(lambda: nav_menu(user, request.path)),
         "nav_later": coming,
         "system_languages": settings.LANGUAGES,
     }

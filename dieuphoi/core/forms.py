@@ -33,6 +33,30 @@ class DateField(forms.DateField):
     }
 
 
+class LimitedCharField(forms.CharField):
+    """Text with a length limit that is checked, never enforced by cutting.
+
+    The browser's ``maxlength`` silently drops whatever is pasted past the
+    limit, so the widget gets ``data-maxlength`` instead (a live count in
+    ``static/js/app.js``) and an over-long value gets a field error that says
+    both lengths.
+    """
+
+    default_error_messages = {
+        "max_length": _(
+            "This is too long: %(show_value)d characters, at most %(limit_value)d. "
+            "Shorten it; nothing was cut."
+        ),
+    }
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        limit = attrs.pop("maxlength", None)
+        if limit is not None:
+            attrs["data-maxlength"] = limit
+        return attrs
+
+
 def add_service_errors(
     form: forms.Form, exc: ValidationError, rename: dict | None = None
 ) -> list[str]:

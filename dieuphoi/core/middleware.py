@@ -5,6 +5,7 @@ event written in the same transaction as a change knows where it came from,
 without passing the request through every layer.
 """
 
+import contextlib
 import contextvars
 import re
 import uuid
@@ -54,4 +55,33 @@ class RequestContextMiddleware:
         finally:
             _context.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class LanguageMiddleware:
+    """The UI language: Vietnamese unless the user chose English.
+
+    Replaces Django's ``LocaleMiddleware``, which would follow the browser's
+    Accept-Language: officials' machines often say English while the team
+    works in Vietnamese. Only the language switch (``set_language``, which
+    sets ``settings.LANGUAGE_COOKIE_NAME``, kept for
+    ``LANGUAGE_COOKIE_AGE``) changes it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        language = settings.LANGUAGE_CODE
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen:
+            with contextlib.suppress(LookupError):  # not offered: the default
+                language = translation.get_supported_language_variant(chosen)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language())
         return response

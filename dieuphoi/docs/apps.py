@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DocsConfig(AppConfig):
     label = "docs"
     name = "dieuphoi.docs"
+    verbose_name = _("Document register")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -3,7 +3,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dieuphoi.core.forms import DateField
+from dieuphoi.core.forms import DateField, LimitedCharField
 from dieuphoi.org.models import Agency, Body
 
 from .models import Document, DocumentType
@@ -56,11 +56,11 @@ class DocumentForm(forms.Form):
         widget=forms.Select(attrs={"data-tom-select": ""}),
     )
     signer = forms.CharField(label=_("Signer"), max_length=150, required=False)
-    summary = forms.CharField(
+    summary = LimitedCharField(
         label=_("Summary"),
         max_length=SUMMARY_MAX,
         help_text=_("The trích yếu, at most 1000 characters."),
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": SUMMARY_MAX}),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     direction = forms.ChoiceField(
         label=_("Direction"),

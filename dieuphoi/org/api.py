@@ -1,20 +1,25 @@
 """Registry endpoints (``/api/v1``), read-only, each "as of" a date.
 
 ``on`` is an ISO date (YYYY-MM-DD), default today in Hanoi; a malformed one
-answers 422 with the field ``on``. Units and agencies are open to any token;
-bodies are those the token's user may see, and a body they may not see is 404.
+answers 422 with the field ``on``. Units, agencies and the list of teams
+(``/teams``: names only, the parties a task can ask to co-operate) are open
+to any token; bodies, their members and the people who can own a task
+(``/bodies/{id}/people``) are those of bodies the token's user may see, and
+a body they may not see is 404. Together with ``/api/v1/tasks/sectors`` they
+give every id ``POST /api/v1/tasks`` needs.
 """
 
 from __future__ import annotations
 
 import datetime
 
+from django.http import Http404
 from ninja import Field, Path, Query, Router, Schema
 
 from dieuphoi.api.errors import ErrorOut
 
 from . import permissions, selectors
-from .models import Agency
+from .models import Agency, Body
 
 router = Router(tags=["registry"])
 MAX_ID = 2**63 - 1  # bigint; larger ids are a 422, not a database error
@@ -33,11 +38,49 @@ class AgencyQuery(OnQuery):
         "",
         max_length=100,
         pattern=r"^[^\x00]*$",
-        description="Part of the name, short name or code.",
+        description=(
+            "Part of the name, short name or code; case- and accent-insensitive "
+            "(“xay dung” finds “Sở Xây dựng”)."
+        ),
+    )
+    q: str = Field(
+        "",
+        max_length=100,
+        pattern=r"^[^\x00]*$",
+        description="Same as search (the task list's name for it).",
+    )
+    kind: Agency.Kind | None = Field(None, description="Only agencies of this kind.")
+    unit: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="Only agencies of this unit (id)."
+    )
+    body: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description=(
+            "A coordination body id: each agency's group is given relative to "
+            "its province (own, province, central)."
+        ),
+    )
+
+
+class TeamQuery(OnQuery):
+    q: str = Field(
+        "",
+        max_length=100,
+        pattern=r"^[^\x00]*$",
+        description="Part of the name; case- and accent-insensitive.",
+    )
+
+
+class PeopleQuery(OnQuery):
+    agency: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="Only people at this agency (id)."
     )
 
 
 class UnitOut(Schema):
+    id: int = Field(description="Unit id (province_ids of a task).")
     key: str
     name: str
     kind: str
@@ -60,12 +103,19 @@ class AgencyRef(Schema):
 
 
 class AgencyOut(Schema):
-    id: int
+    id: int = Field(description="Agency id (lead_agency_id, cooperating.agency_id).")
     code: str
     name: str
     short_name: str
-    kind: str
+    kind: str = Field(description=", ".join(Agency.Kind.values))
     unit: str | None = Field(description="Key of the administrative unit.")
+    unit_id: int | None = Field(description="Id of the administrative unit.")
+    group: str | None = Field(
+        description=(
+            "With body=: own (can lead the body's tasks), province (another "
+            "province: ask it to co-operate), central (ministries)."
+        )
+    )
     valid_from: datetime.date
     valid_to: datetime.date | None
     legal_basis: str
@@ -89,6 +139,25 @@ class BodyOut(Schema):
 class PersonRef(Schema):
     id: int
     name: str
+
+
+class TeamOut(Schema):
+    id: int = Field(description="Body id (cooperating.body_id of a task).")
+    key: str
+    name: str
+    short_name: str
+    unit: str | None = Field(description="Key of the team's administrative unit.")
+    unit_id: int | None = Field(description="Id of the team's administrative unit.")
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+
+
+class PersonOut(Schema):
+    id: int = Field(description="User id (owner_id of a task).")
+    username: str
+    name: str = Field(description="Full name, else the username.")
+    role: str = Field(description="Role in the body.")
+    agency: AgencyRef | None = Field(description="Home agency in the body.")
 
 
 class MemberOut(Schema):
@@ -122,6 +191,7 @@ def region_units(request, query: Query[OnQuery]):
     units = selectors.region_units(region=region, on=query.on)
     return [
         {
+            "id": unit.pk,
             "key": unit.key,
             "name": unit.name,
             "kind": unit.kind,
@@ -138,11 +208,26 @@ def region_units(request, query: Query[OnQuery]):
 
 @router.get(
     "/agencies",
-    response={200: list[AgencyOut], 401: ErrorOut, 422: ErrorOut},
+    response={200: list[AgencyOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Agencies as of a date",
 )
 def agencies(request, query: Query[AgencyQuery]):
-    rows = selectors.agency_list(on=query.on, search=query.search)
+    """Agencies valid on ``on``, filtered by ``kind``, ``unit`` and a search
+    (``q`` or ``search``, accent-insensitive); with ``body`` each has its
+    group relative to that body's province (404 for a body that does not
+    exist)."""
+    group_unit = None
+    if query.body is not None:
+        body = Body.objects.filter(pk=query.body).only("pk", "unit_id").first()
+        if body is None:
+            raise Http404
+        group_unit = body.unit_id
+    rows = selectors.agency_list(
+        on=query.on,
+        search=query.q or query.search,
+        kind=query.kind or "",
+        unit=query.unit,
+    )
     return [
         {
             "id": a.pk,
@@ -151,6 +236,10 @@ def agencies(request, query: Query[AgencyQuery]):
             "short_name": a.short_name,
             "kind": a.kind,
             "unit": a.unit.key if a.unit else None,
+            "unit_id": a.unit_id,
+            "group": selectors.agency_group(a, group_unit)
+            if query.body is not None
+            else None,
             "valid_from": a.valid_from,
             "valid_to": a.valid_to,
             "legal_basis": a.legal_basis,
@@ -207,6 +296,53 @@ def body_members(
             "valid_from": m.valid_from,
             "valid_to": m.valid_to,
             "version": m.version,
+        }
+        for m in rows
+    ]
+
+
+@router.get(
+    "/teams",
+    response={200: list[TeamOut], 401: ErrorOut, 422: ErrorOut},
+    summary="Coordination teams as of a date (co-operating parties)",
+)
+def teams(request, query: Query[TeamQuery]):
+    """Every coordination team valid on ``on``: names and units only (no
+    members), so a task can name another province's team as a party."""
+    return [
+        {
+            "id": b.pk,
+            "key": b.key,
+            "name": b.name,
+            "short_name": b.short_name,
+            "unit": b.unit.key if b.unit else None,
+            "unit_id": b.unit_id,
+            "valid_from": b.valid_from,
+            "valid_to": b.valid_to,
+        }
+        for b in selectors.team_list(on=query.on, search=query.q)
+    ]
+
+
+@router.get(
+    "/bodies/{body_id}/people",
+    response={200: list[PersonOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="People who may own a task of the body, as of a date",
+)
+def body_people(
+    request, query: Query[PeopleQuery], body_id: int = Path(..., ge=1, le=MAX_ID)
+):
+    """The body's members on ``on`` (optionally at ``agency``): id, username,
+    name, role and home agency only. 404 for a body the user may not see."""
+    body = permissions.access_body(user=request.auth, pk=body_id)
+    rows = selectors.owner_candidates(body=body, on=query.on, agency=query.agency)
+    return [
+        {
+            "id": m.person.pk,
+            "username": m.person.username,
+            "name": str(m.person),
+            "role": m.role,
+            "agency": _agency_ref(m.agency),
         }
         for m in rows
     ]

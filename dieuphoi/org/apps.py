@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrgConfig(AppConfig):
     name = "dieuphoi.org"
+    verbose_name = _("Coordination bodies and agencies")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
@@ -19,7 +21,7 @@ def register_audit_display() -> None:
     """How the changes in the timelines of bodies, agencies and units read."""
     from dieuphoi.audit import labels as audit
 
-    from .models import AdministrativeUnit, Agency, Body, Membership
+    from .models import AdministrativeUnit, Agency, AgencySuccession, Body, Membership
 
     dated = {"valid_from": audit.date(), "valid_to": audit.date()}
     audit.register_field_display(
@@ -29,4 +31,13 @@ def register_audit_display() -> None:
     audit.register_field_display(Agency, {"kind": audit.choice(Agency.Kind), **dated})
     audit.register_field_display(
         AdministrativeUnit, {"kind": audit.choice(AdministrativeUnit.Kind), **dated}
+    )
+    audit.register_field_display(
+        AgencySuccession,
+        {
+            "kind": audit.choice(AgencySuccession.Kind),
+            "on": audit.date(),
+            "predecessors": audit.fk(Agency),
+            "successors": audit.fk(Agency),
+        },
     )

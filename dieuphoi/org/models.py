@@ -314,3 +314,67 @@ class DutyAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership}: {self.assigned_on}"
+
+
+class AgencySuccession(models.Model):
+    """A dated succession of agencies (merger, split, renaming, transfer of
+    functions): on ``on`` the predecessors' work passes to the successors.
+
+    The handover of open tasks (``dieuphoi.tasks.handover``) reads these rows;
+    ``handed_over_at`` records its last commit. ``Agency.predecessors`` holds
+    the same links without the date and basis (services keep them in step).
+    """
+
+    class Kind(models.TextChoices):
+        MERGER = "merger", _("Merger")
+        SPLIT = "split", _("Split")
+        RENAMING = "renaming", _("Renaming")
+        TRANSFER = "transfer", _("Transfer of functions")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    on = models.DateField(_("effective on"))
+    predecessors = models.ManyToManyField(
+        Agency, related_name="succeeded_by", verbose_name=_("predecessors")
+    )
+    successors = models.ManyToManyField(
+        Agency, related_name="succession_of", verbose_name=_("successors")
+    )
+    document = models.ForeignKey(
+        "docs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("legal basis document"),
+    )
+    basis = models.CharField(_("legal basis"), max_length=255, blank=True)
+    note = models.TextField(
+        _("note"), blank=True, validators=[MaxLengthValidator(LONG_TEXT_MAX)]
+    )
+    handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("handed over by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agency succession")
+        verbose_name_plural = _("agency successions")
+        ordering = ["-on", "id"]
+        indexes = [models.Index(fields=["on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.on:%d/%m/%Y}"
+
+    @property
+    def basis_label(self) -> str:
+        """The basis text ("Nghị quyết 06/NQ-HĐND ngày 25/02/2025"), else the
+        document's reference."""
+        if self.basis or self.document_id is None:
+            return self.basis
+        return str(self.document)

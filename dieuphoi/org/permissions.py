@@ -186,3 +186,28 @@ def require_registry_editor(user) -> None:
     """403 unless the user may edit units, agencies and bodies."""
     if not can_edit_registry(user):
         raise PermissionDenied
+
+
+# --- handing tasks over to successor agencies --------------------------------
+
+
+def handover_body_ids(user) -> set[int] | None:
+    """Bodies whose open tasks the user may hand over to successor agencies:
+    every body (``None``) for administrators; else the bodies where the user
+    is leader, deputy, secretariat or specialist (may be empty)."""
+    if is_admin(user):
+        return None
+    return {
+        body_id for body_id, roles in body_roles(user).items() if roles & MANAGER_ROLES
+    }
+
+
+def require_handover(user) -> set[int] | None:
+    """``handover_body_ids``, or 404 for a user of no body (the page does not
+    exist for them) and 403 for a member who manages none."""
+    body_ids = handover_body_ids(user)
+    if body_ids is None or body_ids:
+        return body_ids
+    if not body_roles(user) and not is_leadership(user):
+        raise Http404
+    raise PermissionDenied

@@ -24,6 +24,7 @@ from dieuphoi.docs.seed import seed_document_types
 from .models import (
     AdministrativeUnit,
     Agency,
+    AgencySuccession,
     Body,
     BodyAgency,
     DutyAssignment,
@@ -216,6 +217,10 @@ HANOI_2025 = [
         ["BQLKCN"],
     ),
 ]
+# The kind of each 2025 succession: several predecessors (or one, when the
+# others are not in the registry: BQL Khu CNC Hòa Lạc joined BQLKCN, §8) is a
+# merger; Ban Dân tộc became Sở Dân tộc và Tôn giáo on its own.
+HANOI_2025_RENAMED = {"SDTTG"}
 # Unchanged by NQ 06/NQ-HĐND: one row each. CATP and VNCPT are unchanged by
 # assumption (domain.md §8).
 HANOI_UNCHANGED = [
@@ -735,6 +740,319 @@ class Login:
     created: bool
 
 
+# --- successions -------------------------------------------------------------
+
+
+def _succession(kind, on, predecessors, successor, document, basis):
+    """Get or update the succession into ``successor`` on ``on``."""
+    succession = AgencySuccession.objects.filter(on=on, successors=successor).first()
+    if succession is None:
+        succession = AgencySuccession.objects.create(
+            kind=kind, on=on, document=document, basis=basis
+        )
+    else:
+        succession.kind = kind
+        succession.document = document
+        succession.basis = basis
+        succession.save(update_fields=["kind", "document", "basis"])
+    succession.predecessors.set(predecessors)
+    succession.successors.set([successor])
+    return succession
+
+
+def seed_successions(
+    agencies: Agencies, documents: Documents
+) -> list[AgencySuccession]:
+    """The dated successions behind the 2025 predecessor links, each with the
+    document that decided it: Hanoi's departments (NQ 06/NQ-HĐND, from
+    01/03/2025) and the provinces' agencies (NQ 202/2025/QH15, from
+    01/07/2025). The ministries' 2025 reorganisation (NQ 176/2025/QH15) and
+    the provincial departments are recorded by ``seed_parties``."""
+    K = AgencySuccession.Kind
+    rows = []
+    for code, _name, predecessor_codes in HANOI_2025:
+        successor = agencies.get(code, HANOI_NEW_START)
+        rows.append(
+            _succession(
+                K.RENAMING if code in HANOI_2025_RENAMED else K.MERGER,
+                HANOI_NEW_START,
+                [agencies.get(c, HANOI_OLD_END) for c in predecessor_codes],
+                successor,
+                documents.resolution_06,
+                NQ_06,
+            )
+        )
+    for (_code, valid_from), successor in agencies.rows.items():
+        if valid_from != NEW_UNITS_START or successor.unit_id is None:
+            continue
+        predecessors = list(successor.predecessors.all())
+        if predecessors:
+            rows.append(
+                _succession(
+                    K.MERGER,
+                    NEW_UNITS_START,
+                    predecessors,
+                    successor,
+                    documents.resolution_202,
+                    NQ_202,
+                )
+            )
+    return rows
+
+
+# --- co-operating parties: ministries and provincial departments (issue 7 §4) --
+#
+# The central ministries the Capital Region's work involves (the Council's
+# members, domain.md §1) before and after the Government's 2025
+# reorganisation, and the main departments of each province of the region.
+# Sources, checked with the search tool (see the rows' legal basis):
+# - Nghị quyết 176/2025/QH15 of 18/02/2025 (National Assembly, 9th
+#   extraordinary session): 14 ministries and 3 ministerial-level agencies;
+#   MPI + Finance -> Finance, Transport + Construction -> Construction,
+#   Agriculture and Rural Development + Natural Resources and Environment ->
+#   Agriculture and Environment, Information and Communications + Science
+#   -> Science and Technology, Labour + Home Affairs -> Home Affairs; the new
+#   ministries operate from 01/03/2025, the old ones until 28/02/2025
+#   (laodong.vn 1467445 and 1469868; lawnet.vn; vietnamnews.vn 1692425). It
+#   replaced Nghị quyết 08/2021/QH15 of 23/07/2021 (the 18 + 4 structure).
+# - Nghị định 45/2025/NĐ-CP of 28/02/2025 (provincial departments): the
+#   departments organised in every province include Sở Tài chính, Sở Nông
+#   nghiệp và Môi trường, Sở Xây dựng (hdnd.dongnai.gov.vn). Each province
+#   merged its departments by its own HĐND resolution; those dates are not
+#   verified, so 01/03/2025 stands in for them and the basis says so.
+
+NQ_176 = "Nghị quyết 176/2025/QH15 ngày 18/02/2025"
+ND_45_UNVERIFIED_DATE = (
+    "Nghị định 45/2025/NĐ-CP ngày 28/02/2025; ngày sáp nhập theo nghị quyết "
+    "HĐND tỉnh chưa xác minh (giả định 01/03/2025)"
+)
+MINISTRY_NEW_START = D(2025, 3, 1)  # NQ 176/2025/QH15: new ministries operate
+MINISTRY_OLD_END = D(2025, 2, 28)  # the old ones until 28/02/2025
+PROVINCE_DEPT_NEW_START = D(2025, 3, 1)  # assumption, see ND_45_UNVERIFIED_DATE
+PROVINCE_DEPT_OLD_END = D(2025, 2, 28)
+
+# Ministries unchanged by NQ 176/2025/QH15 (code, name).
+MINISTRIES_UNCHANGED = [
+    ("BCA", "Bộ Công an"),
+    ("BQP", "Bộ Quốc phòng"),
+    ("BNG", "Bộ Ngoại giao"),
+    ("BTP", "Bộ Tư pháp"),
+    ("BCT", "Bộ Công Thương"),
+    ("BYT", "Bộ Y tế"),
+    ("BGDĐT", "Bộ Giáo dục và Đào tạo"),
+    ("BVHTTDL", "Bộ Văn hóa, Thể thao và Du lịch"),
+    ("VPCP", "Văn phòng Chính phủ"),
+]
+# Ministries that continue and absorb another from 01/03/2025:
+# (code, name, absorbed code, absorbed name).
+MINISTRIES_ABSORBING = [
+    ("BXD", "Bộ Xây dựng", "BGTVT", "Bộ Giao thông vận tải"),
+    ("BKHCN", "Bộ Khoa học và Công nghệ", "BTTTT", "Bộ Thông tin và Truyền thông"),
+    ("BNV", "Bộ Nội vụ", "BLĐTBXH", "Bộ Lao động - Thương binh và Xã hội"),
+]
+# New ministries from 01/03/2025 merged from two that end: (code, name,
+# [(old code, old name)]). Finance (BTC) is seeded above with its links.
+MINISTRIES_MERGED = [
+    (
+        "BNNMT",
+        "Bộ Nông nghiệp và Môi trường",
+        [
+            ("BNNPTNT", "Bộ Nông nghiệp và Phát triển nông thôn"),
+            ("BTNMT", "Bộ Tài nguyên và Môi trường"),
+        ],
+    ),
+]
+# The main departments of each 2022 province until the 2025 merger, and the
+# merged ones after it (prefix, name, predecessor prefixes).
+PROVINCE_DEPTS_2022 = [
+    ("SKHĐT", "Sở Kế hoạch và Đầu tư"),
+    ("SXD", "Sở Xây dựng"),
+    ("SGTVT", "Sở Giao thông vận tải"),
+    ("STNMT", "Sở Tài nguyên và Môi trường"),
+    ("SNNPTNT", "Sở Nông nghiệp và Phát triển nông thôn"),
+]
+PROVINCE_DEPTS_2025 = [
+    ("SXD", "Sở Xây dựng", ["SXD", "SGTVT"]),
+    ("SNNMT", "Sở Nông nghiệp và Môi trường", ["STNMT", "SNNPTNT"]),
+]
+
+
+def _ministry(agencies, code, start, name, *, end=None, basis="", preds=None):
+    return _agency(
+        agencies,
+        code,
+        start,
+        name=name,
+        kind=Agency.Kind.MINISTRY,
+        unit=None,
+        valid_to=end,
+        legal_basis=basis,
+        predecessors=preds,
+    )
+
+
+def seed_parties(
+    units: Units, agencies: Agencies, bodies: Bodies, documents: Documents
+) -> list[AgencySuccession]:
+    """The ministries and provincial departments a task can ask to
+    co-operate, dated, with their successions (``AgencySuccession`` and the
+    ``Agency.predecessors`` links). Idempotent."""
+    K = AgencySuccession.Kind
+    types = seed_document_types()
+    team = bodies.hanoi_team
+    nq_176 = _document(
+        team,
+        "176",
+        "2025/QH15",
+        doc_type=types["nghi-quyet-qppl"],
+        issuer=agencies.get("QH", D(2025, 2, 18)),
+        signer="",
+        issued_on=D(2025, 2, 18),
+        direction=Document.Direction.INCOMING,
+        summary=(
+            "Về cơ cấu tổ chức của Chính phủ nhiệm kỳ Quốc hội khóa XV: 14 bộ, 3 cơ "
+            "quan ngang bộ; các bộ mới hoạt động từ ngày 01/03/2025"
+        ),
+    )
+    nd_45 = _document(
+        team,
+        "45",
+        "2025/NĐ-CP",
+        doc_type=types["nghi-dinh"],
+        issuer=agencies.get("TTg", D(2025, 2, 28)),
+        signer="",
+        issued_on=D(2025, 2, 28),
+        direction=Document.Direction.INCOMING,
+        summary=(
+            "Quy định tổ chức các cơ quan chuyên môn thuộc Ủy ban nhân dân cấp tỉnh, "
+            "cấp huyện"
+        ),
+    )
+    start = HANOI_OLD_START
+    rows: list[AgencySuccession] = []
+    for code, name in MINISTRIES_UNCHANGED:
+        _ministry(agencies, code, start, name)
+    for code, name, old_code, old_name in MINISTRIES_ABSORBING:
+        old = _ministry(
+            agencies, old_code, start, old_name, end=MINISTRY_OLD_END, basis=""
+        )
+        keeper = _ministry(agencies, code, start, name, preds=[old])
+        rows.append(
+            _succession(K.TRANSFER, MINISTRY_NEW_START, [old], keeper, nq_176, NQ_176)
+        )
+    for code, name, olds in MINISTRIES_MERGED:
+        preds = [
+            _ministry(agencies, c, start, n, end=MINISTRY_OLD_END) for c, n in olds
+        ]
+        new = _ministry(
+            agencies, code, MINISTRY_NEW_START, name, basis=NQ_176, preds=preds
+        )
+        rows.append(
+            _succession(K.MERGER, MINISTRY_NEW_START, preds, new, nq_176, NQ_176)
+        )
+    # Finance: seeded in seed_agencies (old BTC + BKHĐT -> new BTC).
+    finance = agencies.get("BTC", MINISTRY_NEW_START)
+    if not finance.legal_basis:
+        finance.legal_basis = NQ_176
+        finance.save(update_fields=["legal_basis"])
+    rows.append(
+        _succession(
+            K.MERGER,
+            MINISTRY_NEW_START,
+            [
+                agencies.get("BTC", MINISTRY_OLD_END),
+                agencies.get("BKHĐT", MINISTRY_OLD_END),
+            ],
+            finance,
+            nq_176,
+            NQ_176,
+        )
+    )
+
+    # Provinces: departments of each 2022 unit, their merger in 2025, and the
+    # departments of the units formed on 01/07/2025 (NQ 202/2025/QH15).
+    for key, unit in units.old.items():
+        if key == "ha-noi":
+            continue
+        suffix = PROVINCE_CODE[key]
+        place = _place(unit)
+        old = {
+            prefix: _agency(
+                agencies,
+                f"{prefix}-{suffix}",
+                start,
+                name=f"{name} {place}",
+                kind=Agency.Kind.PROVINCIAL_DEPARTMENT,
+                unit=unit,
+                valid_to=PROVINCE_DEPT_OLD_END,
+            )
+            for prefix, name in PROVINCE_DEPTS_2022
+        }
+        for prefix, name, pred_prefixes in PROVINCE_DEPTS_2025:
+            preds = [old[p] for p in pred_prefixes]
+            merged = _agency(
+                agencies,
+                f"{prefix}-{suffix}",
+                PROVINCE_DEPT_NEW_START,
+                name=f"{name} {place}",
+                kind=Agency.Kind.PROVINCIAL_DEPARTMENT,
+                unit=unit,
+                valid_to=OLD_UNITS_END,
+                legal_basis=ND_45_UNVERIFIED_DATE,
+                predecessors=preds,
+            )
+            rows.append(
+                _succession(
+                    K.MERGER,
+                    PROVINCE_DEPT_NEW_START,
+                    preds,
+                    merged,
+                    nd_45,
+                    ND_45_UNVERIFIED_DATE,
+                )
+            )
+        finance = agencies.get(f"STC-{suffix}", PROVINCE_DEPT_NEW_START)
+        finance.predecessors.add(old["SKHĐT"])
+        rows.append(
+            _succession(
+                K.TRANSFER,
+                PROVINCE_DEPT_NEW_START,
+                [old["SKHĐT"]],
+                finance,
+                nd_45,
+                ND_45_UNVERIFIED_DATE,
+            )
+        )
+    for key, unit in units.new.items():
+        suffix = PROVINCE_CODE[key]
+        place = _place(unit)
+        old_suffixes = [PROVINCE_CODE[p.key] for p in unit.predecessors.all()]
+        for prefix, name, _preds in PROVINCE_DEPTS_2025:
+            preds = [agencies.get(f"{prefix}-{s}", OLD_UNITS_END) for s in old_suffixes]
+            new = _agency(
+                agencies,
+                f"{prefix}-{suffix}",
+                NEW_UNITS_START,
+                name=f"{name} {place}",
+                kind=Agency.Kind.PROVINCIAL_DEPARTMENT,
+                unit=unit,
+                legal_basis=NQ_202,
+                predecessors=preds,
+            )
+            if preds:
+                rows.append(
+                    _succession(
+                        K.MERGER,
+                        NEW_UNITS_START,
+                        preds,
+                        new,
+                        documents.resolution_202,
+                        NQ_202,
+                    )
+                )
+    return rows
+
+
 @dataclass
 class SeedResult:
     region: Region
@@ -1033,6 +1351,8 @@ def seed_all() -> SeedResult:
     bodies = seed_bodies(units, agencies)
     documents = seed_documents(bodies, agencies)
     logins = seed_people(bodies, agencies, documents)
+    seed_successions(agencies, documents)
+    seed_parties(units, agencies, bodies, documents)
     return SeedResult(
         region=region,
         units=units,

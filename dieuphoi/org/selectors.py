@@ -7,6 +7,7 @@ related rows are joined or prefetched, never fetched per row.
 from __future__ import annotations
 
 import datetime
+import threading
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -24,12 +25,14 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from dieuphoi.audit.models import AuditEvent
+from dieuphoi.core.middleware import current_request_context
 from dieuphoi.core.models import local_today
 
 from . import permissions
 from .models import (
     AdministrativeUnit,
     Agency,
+    AgencySuccession,
     Body,
     BodyAgency,
     DutyAssignment,
@@ -170,18 +173,35 @@ def agency_list(
         )
         .order_by("kind", "name", "code")
     )
-    search = (search or "").strip()
-    if search:
-        qs = qs.filter(
-            Q(name__icontains=search)
-            | Q(short_name__icontains=search)
-            | Q(code__icontains=search)
-        )
     if kind:
         qs = qs.filter(kind=kind)
     if unit is not None:
         qs = qs.filter(unit=unit)
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(pk__in=agency_search_ids(qs, search))
     return qs
+
+
+def agency_search_ids(qs: QuerySet[Agency], search: str) -> list[int]:
+    """Ids of the agencies in ``qs`` whose name, short name or code contains
+    ``search``, case- and accent-insensitively as the task search: "xay
+    dung" finds "Sở Xây dựng"; a query typed with accents matches only the
+    accented text. The registry is small (hundreds of rows), so the folding
+    runs here over one narrow query rather than in a stored column."""
+    from dieuphoi.docs.models import fold, strip_diacritics
+
+    needle = fold(search)
+    if not needle:
+        return []
+    ids = []
+    for pk, name, short_name, code in qs.order_by().values_list(
+        "pk", "name", "short_name", "code"
+    ):
+        hay = fold(" | ".join([name, short_name, code]))
+        if needle in hay or needle in strip_diacritics(hay):
+            ids.append(pk)
+    return ids
 
 
 def agency_get(*, pk: int) -> Agency | None:
@@ -250,6 +270,68 @@ def body_list(*, user, on: datetime.date | None = None) -> list[Body]:
             body.standing_roles[0].agency if body.standing_roles else None
         )
     return bodies
+
+
+def team_list(*, on: datetime.date | None = None, search: str = "") -> list[Body]:
+    """Coordination teams valid on ``on`` (any user): the parties a task can
+    ask to co-operate. Only registry facts (name, unit), never members."""
+    qs = (
+        Body.objects.as_of(on or local_today())
+        .filter(kind=Body.Kind.TEAM)
+        .select_related("unit")
+        .order_by("name", "valid_from")
+    )
+    teams = list(qs)
+    search = (search or "").strip()
+    if search:
+        from dieuphoi.docs.models import fold, strip_diacritics
+
+        needle = fold(search)
+        teams = [
+            b
+            for b in teams
+            if needle in (hay := fold(f"{b.name} | {b.short_name} | {b.key}"))
+            or needle in strip_diacritics(hay)
+        ]
+    return teams
+
+
+# Agency groups for pickers and the API, relative to a body's province.
+GROUP_OWN = "own"
+GROUP_PROVINCE = "province"
+GROUP_CENTRAL = "central"
+CENTRAL_KINDS = frozenset(
+    {Agency.Kind.MINISTRY, Agency.Kind.GOVERNMENT, Agency.Kind.COUNCIL_OFFICE}
+)
+
+
+def agency_group(agency: Agency, unit_id: int | None) -> str:
+    """``own`` (an agency of the province whose unit is ``unit_id``: it can
+    lead that team's tasks), ``province`` (another province's agency) or
+    ``central`` (ministries, the Government, agencies without a province)."""
+    if agency.kind in CENTRAL_KINDS:
+        return GROUP_CENTRAL
+    if agency.unit_id is None:
+        return GROUP_CENTRAL if unit_id is not None else GROUP_OWN
+    if unit_id is None or agency.unit_id == unit_id:
+        return GROUP_OWN
+    return GROUP_PROVINCE
+
+
+def owner_candidates(
+    *, body: Body, on: datetime.date | None = None, agency: Agency | int | None = None
+) -> QuerySet[Membership]:
+    """People who may own a task of ``body``: its members on ``on`` (the
+    caller has checked the body), optionally at ``agency``."""
+    qs = (
+        Membership.objects.as_of(on or local_today())
+        .filter(body=body)
+        .select_related("person", "agency")
+        .order_by("person__full_name", "person__username", "pk")
+    )
+    if agency is not None:
+        qs = qs.filter(agency=agency)
+    return qs
 
 
 def body_members(
@@ -345,3 +427,145 @@ def person_memberships(*, user, person) -> QuerySet[Membership]:
     if visible is not None and person.pk != user.pk:
         qs = qs.filter(body_id__in=visible)
     return qs
+
+
+# --- lineage: predecessors and successors ------------------------------------
+#
+# ``Agency.predecessors`` and ``AdministrativeUnit.predecessors`` link each
+# version to the rows it replaced (mergers, splits, renamings and the new
+# version of the same code). Statistics and filters follow these links: a
+# filter on a successor includes its predecessors' tasks.
+
+# How many generations a filter's subquery follows (merged in 2025, merged
+# again later, ...); the Python helpers below follow every generation.
+LINEAGE_DEPTH = 4
+
+_graphs = threading.local()
+
+
+def _predecessor_edges(model) -> list[tuple[int, int]]:
+    """``[(successor id, predecessor id)]`` of ``model``, one query, cached
+    for the current request (a web request has an id; elsewhere, no cache)."""
+    request_id = current_request_context().request_id
+    cache = getattr(_graphs, "cache", None)
+    if (
+        request_id
+        and cache is not None
+        and cache[0] == request_id
+        and model in cache[1]
+    ):
+        return cache[1][model]
+    through = model.predecessors.through
+    edges = list(
+        through.objects.order_by().values_list(
+            f"from_{model._meta.model_name}_id", f"to_{model._meta.model_name}_id"
+        )
+    )
+    if request_id:
+        if cache is None or cache[0] != request_id:
+            cache = (request_id, {})
+            _graphs.cache = cache
+        cache[1][model] = edges
+    return edges
+
+
+def _closure(start: int, step: dict[int, set[int]]) -> set[int]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for nxt in step.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _lineage_ids(model, pk: int) -> set[int]:
+    back: dict[int, set[int]] = {}
+    for successor, predecessor in _predecessor_edges(model):
+        back.setdefault(successor, set()).add(predecessor)
+    return _closure(pk, back)
+
+
+def agency_lineage_ids(agency_id: int) -> set[int]:
+    """The agency and all its predecessors, transitively."""
+    return _lineage_ids(Agency, agency_id)
+
+
+def unit_lineage_ids(unit_id: int) -> set[int]:
+    """The unit and all the units it absorbed, transitively (2025 Bắc Ninh:
+    2022 Bắc Ninh and Bắc Giang)."""
+    return _lineage_ids(AdministrativeUnit, unit_id)
+
+
+def agency_successor_ids(agency_id: int) -> set[int]:
+    """Every agency that succeeded this one, transitively (not itself)."""
+    forward: dict[int, set[int]] = {}
+    for successor, predecessor in _predecessor_edges(Agency):
+        forward.setdefault(predecessor, set()).add(successor)
+    return _closure(agency_id, forward) - {agency_id}
+
+
+def agency_successor_map(agency_ids, on: datetime.date) -> dict[int, int]:
+    """``{id: successor}`` for the ids whose work passed to another agency by
+    ``on``: each follows its successors while there is exactly one that
+    exists on ``on`` (a split stops the walk: which successor took which task
+    is the handover's choice). One query; ids that stay are left out."""
+    through = Agency.predecessors.through
+    forward: dict[int, list[int]] = {}
+    for successor, predecessor in (
+        through.objects.filter(from_agency__valid_from__lte=on)
+        .order_by()
+        .values_list("from_agency_id", "to_agency_id")
+    ):
+        forward.setdefault(predecessor, []).append(successor)
+    result = {}
+    for pk in agency_ids:
+        current, seen = pk, {pk}
+        while len(forward.get(current, ())) == 1 and forward[current][0] not in seen:
+            current = forward[current][0]
+            seen.add(current)
+        if current != pk:
+            result[pk] = current
+    return result
+
+
+def lineage_subquery(model, pk: int) -> QuerySet:
+    """Ids of ``pk`` and its predecessors (``LINEAGE_DEPTH`` generations) as a
+    subquery, so a list filter costs no extra round trip."""
+    q = Q(pk=pk)
+    path = "successors"
+    for _ in range(LINEAGE_DEPTH):
+        q |= Q(**{f"{path}__id": pk})
+        path += "__successors"
+    return model.objects.filter(q).order_by().values("pk").distinct()
+
+
+# --- successions ---------------------------------------------------------------
+
+
+def _succession_qs() -> QuerySet[AgencySuccession]:
+    return AgencySuccession.objects.select_related(
+        "document", "handed_over_by"
+    ).prefetch_related(
+        Prefetch("predecessors", queryset=Agency.objects.order_by("name")),
+        Prefetch("successors", queryset=Agency.objects.order_by("name")),
+    )
+
+
+def succession_list() -> QuerySet[AgencySuccession]:
+    return _succession_qs().order_by("on", "id")
+
+
+def succession_get(*, pk: int) -> AgencySuccession | None:
+    return _succession_qs().filter(pk=pk).first()
+
+
+def agency_successions(*, agency: Agency) -> list[AgencySuccession]:
+    """Successions the agency takes part in, as predecessor or successor."""
+    return list(
+        _succession_qs()
+        .filter(Q(predecessors=agency) | Q(successors=agency))
+        .distinct()
+        .order_by("on", "id")
+    )

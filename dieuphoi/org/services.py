@@ -21,7 +21,14 @@ from dieuphoi.audit.services import audit_record, diff
 from dieuphoi.core.models import local_today
 
 from . import permissions
-from .models import AdministrativeUnit, Agency, Body, DutyAssignment, Membership
+from .models import (
+    AdministrativeUnit,
+    Agency,
+    AgencySuccession,
+    Body,
+    DutyAssignment,
+    Membership,
+)
 
 ACTION_LABELS = {
     "org.membership_create": gettext_lazy("Added a member"),
@@ -33,6 +40,10 @@ ACTION_LABELS = {
     "org.agency_create": gettext_lazy("Added an agency"),
     "org.agency_update": gettext_lazy("Changed an agency"),
     "org.body_update": gettext_lazy("Changed the body"),
+    "org.succession_create": gettext_lazy("Recorded an agency succession"),
+    "org.succession_handover": gettext_lazy(
+        "Handed the open tasks over to the successor"
+    ),
     "org.admin_create": gettext_lazy("Added in the administration"),
     "org.admin_update": gettext_lazy("Changed in the administration"),
     "org.admin_delete": gettext_lazy("Deleted in the administration"),
@@ -609,3 +620,141 @@ def body_update(*, actor, body: Body, data: dict) -> Body:
     current.save()
     audit_record(actor=actor, action="org.body_update", target=current, changes=changes)
     return current
+
+
+# --- agency successions ----------------------------------------------------------
+
+SUCCESSION_BASIS_MAX = 255
+
+
+def succession_validate(
+    *,
+    kind: str,
+    on: datetime.date | None,
+    predecessors: list[Agency],
+    successors: list[Agency],
+    basis: str = "",
+    exclude_pk: int | None = None,
+) -> dict[str, list]:
+    """Field errors of a succession (empty when it is valid)."""
+    errors = _Errors()
+    K = AgencySuccession.Kind
+    if kind not in K.values:
+        errors.add("kind", _("Choose the kind of succession."))
+    if on is None:
+        errors.add("on", _("Enter the date the succession took effect."))
+    if not predecessors:
+        errors.add("predecessors", _("Choose the agencies that were succeeded."))
+    if not successors:
+        errors.add("successors", _("Choose the successor agencies."))
+    both = {a.pk for a in predecessors} & {a.pk for a in successors}
+    if both:
+        errors.add(
+            "successors",
+            _("An agency cannot succeed itself: %(names)s.")
+            % {"names": ", ".join(str(a) for a in successors if a.pk in both)},
+        )
+    if kind in (K.MERGER, K.RENAMING) and len(successors) > 1:
+        errors.add("successors", _("A merger or a renaming has one successor."))
+    if kind in (K.SPLIT, K.RENAMING) and len(predecessors) > 1:
+        errors.add("predecessors", _("A split or a renaming has one predecessor."))
+    if kind == K.SPLIT and successors and len(successors) < 2:
+        errors.add("successors", _("A split has at least two successors."))
+    if len(basis or "") > SUCCESSION_BASIS_MAX:
+        errors.add(
+            "basis",
+            _("The legal basis is too long (at most %(max)s characters).")
+            % {"max": SUCCESSION_BASIS_MAX},
+        )
+    if on is not None:
+        for agency in successors:
+            if not agency.is_valid_on(on):
+                errors.add(
+                    "successors",
+                    _("%(agency)s does not exist on %(date)s.")
+                    % {"agency": agency, "date": _d(on)},
+                )
+        day_before = on - datetime.timedelta(days=1)
+        for agency in predecessors:
+            if not agency.is_valid_on(day_before):
+                errors.add(
+                    "predecessors",
+                    _("%(agency)s did not exist on %(date)s, the day before.")
+                    % {"agency": agency, "date": _d(day_before)},
+                )
+            # Only a transfer of functions leaves the predecessor in place.
+            elif kind != K.TRANSFER and agency.is_valid_on(on):
+                errors.add(
+                    "predecessors",
+                    _(
+                        "%(agency)s still exists on %(date)s: end it first, or "
+                        "record a transfer of functions."
+                    )
+                    % {"agency": agency, "date": _d(on)},
+                )
+        taken = (
+            AgencySuccession.objects.filter(predecessors__in=predecessors)
+            .exclude(kind=K.TRANSFER)
+            .exclude(pk=exclude_pk)
+        )
+        if kind != K.TRANSFER and taken.exists():
+            errors.add(
+                "predecessors",
+                _("One of these agencies already has a recorded successor."),
+            )
+    return errors.errors
+
+
+@transaction.atomic
+def succession_create(
+    *,
+    actor,
+    kind: str,
+    on: datetime.date,
+    predecessors: Iterable[Agency],
+    successors: Iterable[Agency],
+    document=None,
+    basis: str = "",
+    note: str = "",
+) -> AgencySuccession:
+    """Record that ``successors`` took over from ``predecessors`` on ``on``.
+
+    Also links each successor to the predecessors (``Agency.predecessors``),
+    which lineage filters and statistics follow. Raises ``ValidationError``
+    keyed by field; nothing is written then.
+    """
+    predecessors = list(dict.fromkeys(predecessors))
+    successors = list(dict.fromkeys(successors))
+    basis = " ".join((basis or "").split())
+    errors = succession_validate(
+        kind=kind,
+        on=on,
+        predecessors=predecessors,
+        successors=successors,
+        basis=basis,
+    )
+    if errors:
+        raise ValidationError(errors)
+    succession = AgencySuccession(
+        kind=kind, on=on, document=document, basis=basis, note=(note or "").strip()
+    )
+    succession.full_clean()
+    succession.save()
+    succession.predecessors.set(predecessors)
+    succession.successors.set(successors)
+    for successor in successors:
+        successor.predecessors.add(*predecessors)
+    audit_record(
+        actor=actor,
+        action="org.succession_create",
+        target=succession,
+        changes={
+            "kind": kind,
+            "on": on,
+            "predecessors": [a.pk for a in predecessors],
+            "successors": [a.pk for a in successors],
+            "document": document.pk if document is not None else None,
+            "basis": basis,
+        },
+    )
+    return succession

@@ -12,6 +12,12 @@ urlpatterns = [
     path("agencies/new/", views.agency_create, name="agency-create"),
     path("agencies/<int:pk>/", views.agency_detail, name="agency-detail"),
     path("agencies/<int:pk>/edit/", views.agency_edit, name="agency-edit"),
+    path("agencies/<int:pk>/handover/", views.agency_handover, name="agency-handover"),
+    path(
+        "successions/<int:pk>/handover/",
+        views.succession_handover,
+        name="succession-handover",
+    ),
     path("bodies/", views.body_list, name="body-list"),
     path("bodies/<int:pk>/", views.body_detail, name="body-detail"),
     path("bodies/<int:pk>/edit/", views.body_edit, name="body-edit"),

@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -225,8 +226,100 @@ def agency_detail(request, pk: int):
         "events": audit_timeline(target=agency),
         "can_edit": permissions.can_edit_registry(request.user),
         "today": local_today(),
+        "successions": selectors.agency_successions(agency=agency),
+        "can_handover": permissions.handover_body_ids(request.user) != set(),
     }
     return render(request, "org/agency_detail.html", context)
+
+
+# --- handing tasks over to successors -----------------------------------------
+
+
+HANDOVER_PAGE = "org/succession_handover.html"
+
+
+def _handover_choices(data) -> dict[str, str]:
+    """``{item key: successor id}`` from the form's ``choice-<key>`` selects."""
+    return {
+        name.removeprefix("choice-"): value
+        for name, value in data.items()
+        if name.startswith("choice-") and value
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def succession_handover(request, pk: int):
+    """Preview a succession's handover (GET) and commit it (POST).
+
+    Leader, deputy, secretariat, specialists (their bodies' tasks) and
+    administrators (all); a user of no body gets 404, a member 403.
+    """
+    from dieuphoi.tasks import handover
+
+    body_ids = permissions.require_handover(request.user)
+    succession = selectors.succession_get(pk=pk)
+    if succession is None:
+        raise Http404
+    choices = _handover_choices(request.POST if request.method == "POST" else {})
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            result = handover.handover_commit(
+                succession=succession, actor=request.user, choices=choices
+            )
+        except ValidationError as exc:
+            errors = [m for ms in exc.message_dict.values() for m in ms]
+        else:
+            if result.total:
+                message = ngettext(
+                    "%(count)s task was handed over to the successor.",
+                    "%(count)s tasks were handed over to the successor.",
+                    len(result.tasks),
+                ) % {"count": len(result.tasks)}
+            else:
+                message = _("Nothing was left to hand over.")
+            url = reverse("org:succession-handover", args=[succession.pk])
+            return _done(request, url, message)
+    try:
+        items = handover.handover_preview(
+            succession=succession, choices=choices, body_ids=body_ids
+        )
+    except ValidationError as exc:
+        items = []
+        errors += [m for ms in exc.message_dict.values() for m in ms]
+    context = {
+        "succession": succession,
+        "items": items,
+        "errors": errors,
+        "needs_choice": any(i.needs_choice for i in items),
+        "can_commit": any(not i.kept for i in items),
+    }
+    return render(request, HANDOVER_PAGE, context, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def agency_handover(request, pk: int):
+    """The handover page of the succession that ended the agency, or a clear
+    error (400) when the agency has no successor."""
+    from dieuphoi.tasks import handover
+
+    permissions.require_handover(request.user)
+    agency = selectors.agency_get(pk=pk)
+    if agency is None:
+        raise Http404
+    try:
+        succession = handover.succession_for_agency(agency)
+    except ValidationError as exc:
+        context = {
+            "agency": agency,
+            "succession": None,
+            "items": [],
+            "errors": [m for ms in exc.message_dict.values() for m in ms],
+        }
+        return render(request, HANDOVER_PAGE, context, status=400)
+    return redirect("org:succession-handover", pk=succession.pk)
 
 
 def _agency_form_page(request, form, title, agency=None):

@@ -35,7 +35,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class TaskPartInline(admin.TabularInline):
     model = TaskPart
     extra = 0
-    fields = ["agency", "description", "deadline", "progress", "completed_on"]
+    fields = ["agency", "body", "description", "deadline", "progress", "completed_on"]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -28,6 +28,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 
+from dieuphoi.api.errors import ErrorOut
 from dieuphoi.core.models import local_today
 from dieuphoi.docs.models import Document
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body
@@ -54,23 +55,45 @@ API_FIELD_NAMES = {
 
 
 class RefOut(Schema):
-    id: int
-    name: str
+    id: int = Field(description="Id of the referenced object.")
+    name: str = Field(description="Its display name.")
 
 
 class AgencyRef(Schema):
-    id: int
-    code: str
-    name: str
+    id: int = Field(description="Agency id (GET /api/v1/agencies).")
+    code: str = Field(description="Short code, e.g. SXD.")
+    name: str = Field(description="Display name.")
+
+
+class ConflictOut(ErrorOut):
+    current_version: int | None = Field(
+        None, description="The task's version now: read it again and retry."
+    )
+
+
+# Error answers every task endpoint may give, by status (OpenAPI).
+E401 = {401: ErrorOut}
+E404 = {404: ErrorOut}
+E403 = {403: ErrorOut}
+E409 = {409: ConflictOut}
+E422 = {422: ErrorOut}
 
 
 class PartOut(Schema):
-    id: int
-    agency: AgencyRef
-    description: str
-    deadline: datetime.date | None
-    progress: int
-    completed_on: datetime.date | None
+    id: int = Field(description="Part id (``part_id`` when reporting on it).")
+    party_kind: str = Field(description="agency or body (another province's team).")
+    agency: AgencyRef | None = Field(
+        description="The co-operating agency; null for a team party."
+    )
+    body: RefOut | None = Field(
+        description="The co-operating coordination team; null for an agency party."
+    )
+    description: str = Field(description="Its part of the work (may be empty).")
+    deadline: datetime.date | None = Field(description="Its sub-deadline, if any.")
+    progress: int = Field(description="Its progress, 0-100.")
+    completed_on: datetime.date | None = Field(
+        description="When it reached 100%, if it has."
+    )
 
 
 class LatestUpdateOut(Schema):
@@ -79,30 +102,42 @@ class LatestUpdateOut(Schema):
 
 
 class TaskOut(Schema):
-    id: int
-    code: str
-    title: str
-    body: RefOut
-    state: str
-    state_label: str
+    id: int = Field(description="Task id.")
+    code: str = Field(description="NV-<year>-<seq>, unique per body and year.")
+    title: str = Field(description="Title.")
+    body: RefOut = Field(description="The assigning coordination body.")
+    state: str = Field(description=", ".join(Task.State.values))
+    state_label: str = Field(description="The state in the caller's language.")
     bucket: str | None = Field(description="Null for a cancelled task.")
-    bucket_label: str
+    bucket_label: str = Field(description="The bucket in the caller's language.")
     warnings: list[str] = Field(description="due_soon, at_risk")
-    lead_agency: AgencyRef
-    cooperating: list[PartOut]
-    owner: RefOut | None
-    sector: RefOut | None
-    is_key: bool
-    assigned_on: datetime.date
-    deadline: datetime.date | None
-    original_deadline: datetime.date | None
-    extension_count: int
-    recurrence: str
-    reported_done_on: datetime.date | None
-    completed_on: datetime.date | None
-    progress: int
-    latest_update: LatestUpdateOut | None
-    version: int
+    lead_agency: AgencyRef = Field(description="The one lead agency (chủ trì).")
+    cooperating: list[PartOut] = Field(
+        description="Co-operating parties (phối hợp): agencies or other teams."
+    )
+    owner: RefOut | None = Field(description="The person in charge, if any.")
+    sector: RefOut | None = Field(description="Sector, if any.")
+    is_key: bool = Field(description="Key task (nhiệm vụ trọng tâm).")
+    assigned_on: datetime.date = Field(description="Assigned date.")
+    deadline: datetime.date | None = Field(
+        description="Current approved deadline; null for none."
+    )
+    original_deadline: datetime.date | None = Field(
+        description="The deadline when assigned."
+    )
+    extension_count: int = Field(description="How many times the deadline moved.")
+    recurrence: str = Field(description=", ".join(Task.Recurrence.values))
+    reported_done_on: datetime.date | None = Field(
+        description="When the lead reported the work done."
+    )
+    completed_on: datetime.date | None = Field(
+        description="When the work was done (set on confirmation)."
+    )
+    progress: int = Field(description="The lead's progress, 0-100.")
+    latest_update: LatestUpdateOut | None = Field(
+        description="The latest progress update (date and text)."
+    )
+    version: int = Field(description="Send it back with changes (409 when stale).")
 
 
 class UpdateOut(Schema):
@@ -141,6 +176,41 @@ class TaskPageOut(Schema):
     next_cursor: str | None
 
 
+class RateOut(Schema):
+    """One official rate with the count it is taken over."""
+
+    key: str = Field(
+        description="completion (completed / due), on_time (completed on time "
+        "/ completed), overdue_of_due (overdue / due), overdue_of_all "
+        "(overdue / all counted tasks)"
+    )
+    value: float | None = Field(
+        description="Percentage, rounded to two decimals half away from zero "
+        "from the exact counts; null when the denominator is 0"
+    )
+    numerator: int = Field(description="The count the rate is of")
+    denominator: int = Field(description="The count the rate is over")
+    denominator_key: str = Field(
+        description="Which count is the denominator: due, completed or total"
+    )
+    label: str = Field(description="The rate's name, translated")
+    denominator_label: str = Field(
+        description="The denominator's name, translated (e.g. “over tasks due”)"
+    )
+
+    @staticmethod
+    def resolve_value(obj) -> float | None:
+        return None if obj.value is None else float(obj.value)
+
+    @staticmethod
+    def resolve_label(obj) -> str:
+        return str(obj.label)
+
+    @staticmethod
+    def resolve_denominator_label(obj) -> str:
+        return str(obj.denominator_label)
+
+
 class CountsOut(Schema):
     completed_on_time: int
     completed_late: int
@@ -148,7 +218,14 @@ class CountsOut(Schema):
     overdue: int
     due_soon: int
     at_risk: int
-    total: int
+    total: int = Field(description="Tasks counted (cancelled tasks are not)")
+    due: int = Field(
+        description="Tasks due (đến hạn): completed (on time or late) plus "
+        "overdue not completed"
+    )
+    rates: list[RateOut] = Field(
+        description="Completion, on-time and overdue rates, each with its denominator"
+    )
 
 
 class SummaryRowOut(CountsOut):
@@ -162,6 +239,7 @@ class SummaryOut(Schema):
     totals: CountsOut
     by_agency: list[SummaryRowOut]
     by_sector: list[SummaryRowOut]
+    rounding: str = Field(description="How the rates are rounded, translated")
 
 
 class ListQuery(Schema):
@@ -184,6 +262,13 @@ class ListQuery(Schema):
     assigned_from: str | None = None
     assigned_to: str | None = None
     source_document: str | None = Field(None, description="Document id.")
+    record_only: str | None = Field(
+        None,
+        description=(
+            "1: lead_agency and province match the agency or unit of record "
+            "only; default: they include their predecessors (mergers)."
+        ),
+    )
     q: str | None = Field(None, description="Free text: code, title, latest update.")
     sort: str | None = Field(None, description=", ".join(selectors.SORTS))
     on: str | None = Field(None, description="As of this date (default today).")
@@ -195,43 +280,91 @@ class PageQuery(Schema):
 
 
 class PartIn(Schema):
-    agency_id: int
-    description: str = ""
-    deadline: datetime.date | None = None
+    """A co-operating party: exactly one of ``agency_id`` (a Hanoi agency,
+    another province's agency, a ministry) and ``body_id`` (another
+    province's coordination team). The team asks it to co-operate."""
+
+    agency_id: int | None = Field(
+        None, description="Agency id (GET /api/v1/agencies?on=); or body_id."
+    )
+    body_id: int | None = Field(
+        None, description="Coordination team id (GET /api/v1/bodies?on=); or agency_id."
+    )
+    description: str = Field("", description="Its part of the work, ≤ 500 chars.")
+    deadline: datetime.date | None = Field(
+        None, description="Sub-deadline: not before assigned_on, not after deadline."
+    )
 
 
 class TaskIn(Schema):
     body_id: int | None = Field(
         None, description="Assigning body; may be left out if you manage exactly one."
     )
-    title: str
-    description: str = ""
-    source_document_id: int | None = None
-    source_text: str = ""
-    assigned_on: datetime.date
-    lead_agency_id: int
-    cooperating: list[PartIn] = []
-    owner_id: int | None = None
-    sector_id: int | None = None
-    province_ids: list[int] = []
-    is_key: bool = False
-    deadline: datetime.date | None = None
-    recurrence: str = ""
+    title: str = Field(description="Title, 1-500 characters.")
+    description: str = Field("", description="Longer description.")
+    source_document_id: int | None = Field(
+        None, description="Source document id, from a register you can see."
+    )
+    source_text: str = Field(
+        "", description="Source as text, when it is not in the register."
+    )
+    assigned_on: datetime.date = Field(description="Assigned date, not in the future.")
+    lead_agency_id: int = Field(
+        description=(
+            "The one lead agency: one of the assigning team's own agencies, "
+            "valid on assigned_on (GET /api/v1/agencies?on=&unit=)."
+        )
+    )
+    cooperating: list[PartIn] = Field(
+        [], description="Co-operating parties (agencies or other teams)."
+    )
+    owner_id: int | None = Field(
+        None,
+        description=(
+            "A member of the body working at the lead agency "
+            "(GET /api/v1/bodies/{id}/people?on=)."
+        ),
+    )
+    sector_id: int | None = Field(None, description="Sector id (GET /api/v1/sectors).")
+    province_ids: list[int] = Field(
+        [], description="Administrative unit ids (GET /api/v1/region/units?on=)."
+    )
+    is_key: bool = Field(False, description="Key task (nhiệm vụ trọng tâm).")
+    deadline: datetime.date | None = Field(
+        None, description="Deadline; null for none. Not before assigned_on."
+    )
+    recurrence: str = Field(
+        "", description=", ".join(v for v in Task.Recurrence.values if v)
+    )
 
 
 class TaskPatch(Schema):
     version: int = Field(description="The version you read; a newer one answers 409.")
-    title: str | None = None
-    description: str | None = None
-    source_document_id: int | None = None
-    source_text: str | None = None
-    lead_agency_id: int | None = None
-    cooperating: list[PartIn] | None = None
-    owner_id: int | None = None
-    sector_id: int | None = None
-    province_ids: list[int] | None = None
-    is_key: bool | None = None
-    recurrence: str | None = None
+    title: str | None = Field(None, description="New title.")
+    description: str | None = Field(None, description="New description.")
+    source_document_id: int | None = Field(
+        None, description="Source document id; null to clear."
+    )
+    source_text: str | None = Field(None, description="Source as text.")
+    lead_agency_id: int | None = Field(
+        None, description="New lead agency (one of the team's own agencies)."
+    )
+    cooperating: list[PartIn] | None = Field(
+        None,
+        description=(
+            "Replaces the co-operating parties; a party that has reported "
+            "cannot be removed."
+        ),
+    )
+    owner_id: int | None = Field(None, description="Person in charge; null to clear.")
+    sector_id: int | None = Field(None, description="Sector id; null to clear.")
+    province_ids: list[int] | None = Field(
+        None, description="Administrative unit ids (replaces the list)."
+    )
+    is_key: bool | None = Field(None, description="Key task.")
+    recurrence: str | None = Field(
+        None, description=", ".join(v for v in Task.Recurrence.values if v)
+    )
     deadline: datetime.date | None = Field(
         None, description="Not changeable here: use the change_deadline transition."
     )
@@ -239,11 +372,19 @@ class TaskPatch(Schema):
 
 class ProgressIn(Schema):
     percent: int = Field(description="0-100; lower than now needs a reason.")
-    text: str
-    reported_on: datetime.date | None = None
-    part_id: int | None = Field(None, description="A co-operating agency's part.")
-    reason: str = ""
-    version: int | None = None
+    text: str = Field(description="What was done (required).")
+    reported_on: datetime.date | None = Field(
+        None, description="Default today; not in the future nor before the last."
+    )
+    part_id: int | None = Field(
+        None,
+        description=(
+            "A co-operating party's part (its users report only on their own; "
+            "403 on another's)."
+        ),
+    )
+    reason: str = Field("", description="Required when the progress goes down.")
+    version: int | None = Field(None, description="The task's version you read.")
 
 
 class ProgressOut(Schema):
@@ -253,11 +394,21 @@ class ProgressOut(Schema):
 
 class TransitionIn(Schema):
     action: str = Field(description=", ".join(workflow.TASK_ACTIONS))
-    reason: str = ""
-    version: int | None = None
-    new_deadline: datetime.date | None = None
+    reason: str = Field(
+        "", description="Required for reopen, cancel and change_deadline."
+    )
+    version: int | None = Field(None, description="The task's version you read.")
+    new_deadline: datetime.date | None = Field(
+        None, description="change_deadline: the new deadline."
+    )
     reported_on: datetime.date | None = Field(
         None, description="report_done: the date the work was done (default today)."
+    )
+    effective_on: datetime.date | None = Field(
+        None,
+        description="change_deadline: the day the new deadline takes effect "
+        "(default today; not before the assignment or the previous change, "
+        "not in the future). Figures as of earlier days keep the old deadline.",
     )
 
 
@@ -284,7 +435,11 @@ def _task_out(task: Task) -> dict[str, Any]:
         "cooperating": [
             {
                 "id": p.pk,
-                "agency": _agency(p.agency),
+                "party_kind": "agency" if p.agency_id is not None else "body",
+                "agency": _agency(p.agency) if p.agency_id is not None else None,
+                "body": {"id": p.body_id, "name": str(p.body)}
+                if p.body_id is not None
+                else None,
                 "description": p.description,
                 "deadline": p.deadline,
                 "progress": p.progress,
@@ -406,19 +561,31 @@ def _resolve(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]
             errors["province_ids"] = [gettext("Unknown administrative unit.")]
         found["provinces"] = units
     if data.get("cooperating") is not None:
-        ids = [p["agency_id"] for p in data["cooperating"]]
-        agencies = Agency.objects.in_bulk(ids)
-        missing = [i for i in ids if i not in agencies]
-        if missing:
+        parts = data["cooperating"]
+        if any(
+            (p.get("agency_id") is None) == (p.get("body_id") is None) for p in parts
+        ):
+            errors["cooperating"] = [
+                gettext("Give each co-operating party an agency_id or a body_id.")
+            ]
+            return found, errors
+        agency_ids = [p["agency_id"] for p in parts if p.get("agency_id") is not None]
+        body_ids = [p["body_id"] for p in parts if p.get("body_id") is not None]
+        agencies = Agency.objects.in_bulk(agency_ids)
+        bodies = Body.objects.in_bulk(body_ids)
+        if any(i not in agencies for i in agency_ids):
             errors["cooperating"] = [gettext("Unknown agency.")]
+        elif any(i not in bodies for i in body_ids):
+            errors["cooperating"] = [gettext("Unknown coordination body.")]
         else:
             found["cooperating"] = [
                 {
-                    "agency": agencies[p["agency_id"]],
+                    "agency": agencies.get(p.get("agency_id")),
+                    "body": bodies.get(p.get("body_id")),
                     "description": p.get("description") or "",
                     "deadline": p.get("deadline"),
                 }
-                for p in data["cooperating"]
+                for p in parts
             ]
     return found, errors
 
@@ -426,7 +593,31 @@ def _resolve(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]
 # --- endpoints ----------------------------------------------------------------------
 
 
-@router.get("", response=TaskPageOut, summary="List tasks")
+class SectorOut(Schema):
+    id: int = Field(description="Sector id (sector_id of a task).")
+    key: str = Field(description="Stable key, e.g. quy-hoach.")
+    name: str = Field(description="Name (lĩnh vực).")
+
+
+class SectorQuery(Schema):
+    on: datetime.date | None = Field(
+        None, description="Accepted like the registry's on=; sectors are not dated."
+    )
+
+
+@router.get(
+    "/sectors",
+    response={200: list[SectorOut], **E401, **E422},
+    summary="Sectors a task can have",
+)
+def list_sectors(request, query: Query[SectorQuery]):
+    """Every sector (domain.md §8), in their order."""
+    return [
+        {"id": s.pk, "key": s.key, "name": s.name} for s in selectors.sector_choices()
+    ]
+
+
+@router.get("", response={200: TaskPageOut, **E401, **E422}, summary="List tasks")
 def list_tasks(request, filters: Query[ListQuery], page: Query[PageQuery]):
     """Filters as on the list page; pass ``next_cursor`` back as ``cursor``.
 
@@ -444,11 +635,19 @@ def list_tasks(request, filters: Query[ListQuery], page: Query[PageQuery]):
     }
 
 
-@router.get("/summary", response=SummaryOut, summary="Counts per bucket and agency")
+@router.get(
+    "/summary",
+    response={200: SummaryOut, **E401, **E422},
+    summary="Counts per bucket and agency",
+)
 def task_summary(request, filters: Query[ListQuery]):
     """Counts per bucket (and warnings), per lead agency (most overdue first)
     and per sector, as of ``on``; the list filters apply. Cancelled tasks
-    are not counted."""
+    are not counted. Each row has ``due`` (tasks due) and ``rates`` (each
+    with its numerator, denominator and the denominator's name; rounded to
+    two decimals, halves away from zero). A past ``on`` is answered from
+    the dated history (the deadline, state and lead agency in force then),
+    so its figures do not change later."""
     parsed, errors = selectors.parse_task_filters(request.GET)
     if errors:
         raise ValidationError({k: [v] for k, v in errors.items()})
@@ -458,10 +657,15 @@ def task_summary(request, filters: Query[ListQuery]):
         "totals": summary["totals"],
         "by_agency": summary["by_agency"],
         "by_sector": summary["by_sector"],
+        "rounding": str(summary["rounding"]),
     }
 
 
-@router.post("", response={201: TaskDetailOut}, summary="Assign a task")
+@router.post(
+    "",
+    response={201: TaskDetailOut, **E401, **E403, **E422},
+    summary="Assign a task",
+)
 def create_task(request, payload: TaskIn):
     data = payload.dict()
     body_id = data.pop("body_id")
@@ -502,12 +706,20 @@ def create_task(request, payload: TaskIn):
     return Status(201, _detail_out(request, task.pk))
 
 
-@router.get("/{int:task_id}", response=TaskDetailOut, summary="Get a task")
+@router.get(
+    "/{int:task_id}",
+    response={200: TaskDetailOut, **E401, **E404},
+    summary="Get a task",
+)
 def get_task(request, task_id: int):
     return _detail_out(request, task_id)
 
 
-@router.patch("/{int:task_id}", response=TaskDetailOut, summary="Change a task")
+@router.patch(
+    "/{int:task_id}",
+    response={200: TaskDetailOut, **E401, **E403, **E404, **E409, **E422},
+    summary="Change a task",
+)
 def update_task(request, task_id: int, payload: TaskPatch):
     """Send only the fields to change, with the ``version`` you read."""
     task = access_task(user=request.user, pk=task_id, perm="tasks.change_task")
@@ -547,7 +759,7 @@ def update_task(request, task_id: int, payload: TaskPatch):
 
 @router.post(
     "/{int:task_id}/progress",
-    response={201: ProgressOut},
+    response={201: ProgressOut, **E401, **E403, **E404, **E409, **E422},
     summary="Report progress",
     openapi_extra={
         "requestBody": {
@@ -621,7 +833,7 @@ def report_progress(request, task_id: int):
 
 @router.post(
     "/{int:task_id}/transitions",
-    response=TaskDetailOut,
+    response={200: TaskDetailOut, **E401, **E403, **E404, **E409, **E422},
     summary="Take a workflow action",
 )
 def transition_task(request, task_id: int, payload: TransitionIn):
@@ -641,6 +853,7 @@ def transition_task(request, task_id: int, payload: TransitionIn):
             version=payload.version,
             new_deadline=payload.new_deadline,
             reported_on=payload.reported_on,
+            effective_on=payload.effective_on,
         )
     except ValidationError as exc:
         raise _api_errors(exc) from exc
@@ -660,6 +873,9 @@ class FileOut(Schema):
 class ExtensionRequestOut(Schema):
     id: int
     task_id: int
+    part_id: int | None = Field(
+        None, description="Set for a party's request to move its sub-deadline."
+    )
     state: str = Field(
         description="pending, approved, approved_other_date, refused, withdrawn"
     )
@@ -688,10 +904,20 @@ class ExtensionResultOut(Schema):
 
 class ExtensionRequestIn(Schema):
     requested_deadline: datetime.date = Field(
-        description="Today or later, after the task's current deadline."
+        description=(
+            "Today or later, after the current deadline (of the task, or of "
+            "the part with part_id; a part's not after the task's deadline)."
+        )
     )
-    reason: str
+    reason: str = Field(description="Why the extension is needed (required).")
     version: int | None = Field(None, description="The task's version you read.")
+    part_id: int | None = Field(
+        None,
+        description=(
+            "A co-operating party's own part: ask to move its sub-deadline "
+            "(the party's users). Without it: the task's deadline (lead, owner)."
+        ),
+    )
 
 
 class ExtensionDecisionIn(Schema):
@@ -712,6 +938,7 @@ def _extension_out(e: ExtensionRequest) -> dict[str, Any]:
     return {
         "id": e.pk,
         "task_id": e.task_id,
+        "part_id": e.part_id,
         "state": e.state,
         "state_label": str(e.get_state_display()),
         "requested_by": _person(e.requested_by),
@@ -768,7 +995,7 @@ def _payload(request, schema):
 
 @router.get(
     "/{int:task_id}/extension-requests",
-    response=ExtensionRequestListOut,
+    response={200: ExtensionRequestListOut, **E401, **E404},
     summary="List a task's extension requests",
 )
 def list_extension_requests(request, task_id: int):
@@ -785,7 +1012,7 @@ def list_extension_requests(request, task_id: int):
 
 @router.post(
     "/{int:task_id}/extension-requests",
-    response={201: ExtensionResultOut},
+    response={201: ExtensionResultOut, **E401, **E403, **E404, **E409, **E422},
     summary="Request an extension",
     openapi_extra={
         "requestBody": {
@@ -819,14 +1046,24 @@ def create_extension_request(request, task_id: int):
     payload = _payload(request, ExtensionRequestIn)
     upload = request.FILES.get("file") if request.FILES else None
     try:
-        extension = extensions.extension_request_create(
-            actor=request.user,
-            task=task,
-            requested_deadline=payload.requested_deadline,
-            reason=payload.reason,
-            file=upload,
-            version=payload.version,
-        )
+        if payload.part_id is not None:
+            extension = extensions.part_extension_request_create(
+                actor=request.user,
+                task=task,
+                part=payload.part_id,
+                requested_deadline=payload.requested_deadline,
+                reason=payload.reason,
+                file=upload,
+            )
+        else:
+            extension = extensions.extension_request_create(
+                actor=request.user,
+                task=task,
+                requested_deadline=payload.requested_deadline,
+                reason=payload.reason,
+                file=upload,
+                version=payload.version,
+            )
     except ValidationError as exc:
         raise _api_errors(exc) from exc
     return Status(201, _extension_result(request, task_id, extension.pk))
@@ -834,7 +1071,7 @@ def create_extension_request(request, task_id: int):
 
 @router.post(
     "/{int:task_id}/extension-requests/{int:request_id}/decision",
-    response=ExtensionResultOut,
+    response={200: ExtensionResultOut, **E401, **E403, **E404, **E409, **E422},
     summary="Decide on an extension request",
 )
 def decide_extension_request(
@@ -864,7 +1101,7 @@ def decide_extension_request(
 
 @router.post(
     "/{int:task_id}/extension-requests/{int:request_id}/withdraw",
-    response=ExtensionResultOut,
+    response={200: ExtensionResultOut, **E401, **E403, **E404, **E409},
     summary="Withdraw an extension request",
 )
 def withdraw_extension_request(request, task_id: int, request_id: int):

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TasksConfig(AppConfig):
     name = "dieuphoi.tasks"
+    verbose_name = _("Tasks")
     label = "tasks"
     default_auto_field = "django.db.models.BigAutoField"
 
@@ -19,12 +21,20 @@ class TasksConfig(AppConfig):
         from .views import home_section
 
         permissions.register_attachment_targets()
+        from . import discussion
+        from .panels import task_panels
+
+        discussion.register()
+        task_panels.register(discussion.task_panel, order=20)
         register_action_labels(ACTION_LABELS)
         register_action_labels(extensions.ACTION_LABELS)
         register_change_labels(extensions.CHANGE_LABELS)
         register_home_section(extension_views.inbox_section, order=5)
         register_home_section(home_section, order=10)
         register_audit_display()
+        from . import handover
+
+        handover.register()
 
 
 def register_audit_display() -> None:

@@ -16,7 +16,9 @@ Public names:
 - ``bucket_of(task, on)`` / ``warnings_of(task, on)``: the plain-Python
   reference of the same rules (a dict or a Task), used by the property tests.
 - ``why_at_risk(task, on) -> str | None``: the reason shown on the task.
-- ``due_soon_limit(on)``, ``add_working_days(start, n)``, ``is_working_day``.
+- ``due_soon_limit(on)``, ``add_working_days(start, n)``, ``is_working_day``,
+  ``overdue_cutoff(on)``, ``not_past_cutoff(on)``, ``is_late(deadline,
+  completed_on)``, ``late_condition(on, deadline=, completed_on=)`` (SQL).
 
 The rules, as of date D (default today in Asia/Ho_Chi_Minh):
 
@@ -25,18 +27,41 @@ The rules, as of date D (default today in Asia/Ho_Chi_Minh):
   ``completed_on`` ≤ D; *cancelled on D* when ``cancelled`` and
   ``cancelled_on`` ≤ D; otherwise it is *open on D* (so a task completed or
   cancelled after D counts as open on D).
-- completed_on_time: completed on D, and no deadline or completed_on ≤ deadline.
-- completed_late: completed on D and completed_on > deadline.
-- in_progress_within_deadline: open on D, and no deadline or deadline ≥ D.
-- overdue: open on D and deadline < D.
+- A deadline that falls on a day off follows ``settings.DEADLINE_ON_DAY_OFF``
+  (``dieuphoi.workdays.calendar``): ``next_working_day`` (default, Civil Code
+  2015 Art. 148(5)) ends it at the end of the next working day;
+  ``as_written`` keeps the written date. ``effective(deadline)`` below is
+  ``calendar.effective_deadline``; ``cutoff(D)`` is ``calendar.overdue_cutoff(D)``
+  (``effective(deadline) < D`` ⟺ ``deadline < cutoff(D)``, so the open-task
+  rules compare the written deadline with one date and keep the indexes).
+- completed_on_time: completed on D, and no deadline or completed_on ≤
+  effective(deadline).
+- completed_late: completed on D and completed_on > effective(deadline). In
+  SQL ``completed_on - deadline > days off just before completed_on``
+  (``deadline < cutoff(completed_on)``): one byte per row looked up in a
+  per-day table built from the calendar (``late_condition``,
+  ``days_off_table``; completions before 2000 are judged as written). No
+  extra query, any range of dates.
+- in_progress_within_deadline: open on D, and no deadline or deadline ≥
+  cutoff(D).
+- overdue: open on D and deadline < cutoff(D) (``next_working_day``: a
+  Saturday deadline is overdue from Tuesday when Monday is worked).
 - cancelled on D: no bucket, excluded from every count.
-- Buckets use the current approved deadline (after any extension) and the
-  current progress: the "as of" view is historical for dates, not for
-  deadline changes or progress.
-- due_soon: open on D and D ≤ deadline ≤ D + N working days
+- On a past date D (before today) the state, the deadline, the lead agency
+  and the progress are those in force on D, read from the dated history
+  (``history``: state changes, deadline changes with their effective date,
+  lead changes, progress updates as recorded), so a figure for a past date
+  never changes afterwards (unless the calendar table or
+  ``DEADLINE_ON_DAY_OFF`` changes: the rule is applied when asked); a completion counts from the day it was
+  confirmed, judged on time by ``completed_on`` (the day the work was done)
+  against the deadline in force on D. From today on the current columns
+  are used: the services write the history so that they agree
+  (``history=True`` forces the history form for any date, for the tests).
+- due_soon: open on D and cutoff(D) ≤ deadline ≤ D + N working days
   (``settings.DUE_SOON_WORKING_DAYS``, default 5; working days from
   ``dieuphoi.workdays.calendar``: holidays package plus the admin table).
-- at_risk: open on D, deadline after D, and progress is more than
+- at_risk: open on D, effective(deadline) after D (deadline ≥
+  ``not_past_cutoff(D)`` = cutoff(D + 1 day)), and progress is more than
   ``settings.TASK_AT_RISK_GAP`` (default 25) percentage points behind the
   share of the time elapsed: ``progress < 100·(D - assigned)/(deadline -
   assigned) - gap``, computed in SQL without division as
@@ -62,13 +87,22 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.lookups import LessThan
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    In,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+)
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.core.models import local_today
 from dieuphoi.workdays import calendar
 
+from . import history as task_history
 from .models import Task
 
 S = Task.State
@@ -130,6 +164,132 @@ def add_working_days(start: datetime.date, n: int) -> datetime.date:
 def due_soon_limit(on: datetime.date) -> datetime.date:
     """Last deadline that counts as "due soon" on ``on``."""
     return calendar.add_working_days(on, due_soon_days())
+
+
+# --- deadlines on a day off (settings.DEADLINE_ON_DAY_OFF) -------------------
+#
+# An open task is overdue on D when its written deadline < overdue_cutoff(D)
+# (one parameter, so the deadline indexes still serve the range). A completed
+# task is late when completed_on > effective_deadline(deadline), i.e. when
+# deadline < overdue_cutoff(completed_on): per row, so in SQL a ``CASE`` over
+# ``completed_on`` with one branch per run of days off (``cutoff_expression``).
+# Its range starts at the earliest deadline on record (a row with
+# completed_on ≤ deadline is on time whatever the ``CASE`` says), read by one
+# index look-up (``_earliest_deadline``), and ends at max(D, today).
+
+
+def overdue_cutoff(on: datetime.date) -> datetime.date:
+    """An open task is overdue on ``on`` exactly when its deadline < this."""
+    return calendar.overdue_cutoff(on)
+
+
+def not_past_cutoff(on: datetime.date) -> datetime.date:
+    """A deadline is still ahead after ``on`` (at risk, not yet due) exactly
+    when it is ≥ this: its effective deadline is after ``on``."""
+    return calendar.overdue_cutoff(on + datetime.timedelta(days=1))
+
+
+def rule_key() -> tuple:
+    """What the buckets depend on besides the tasks (for callers' caches):
+    the rule for deadlines on a day off and the calendar's version."""
+    return (calendar.deadline_rule(), calendar.calendar_version())
+
+
+def is_late(deadline: datetime.date | None, completed_on: datetime.date) -> bool:
+    """Reference rule: completed after the effective deadline."""
+    return deadline is not None and completed_on > calendar.effective_deadline(deadline)
+
+
+# The days off before each date, as one byte per day from ``TABLE_START``
+# (``"0"`` + the count): ``overdue_cutoff(x) = x - count(x)``. Judging a
+# completion per row then costs one byte look-up and no extra query, whatever
+# the range of dates. Completions before ``TABLE_START`` are judged as
+# written; a run of more than ``MAX_RUN`` days off counts as ``MAX_RUN``.
+TABLE_START = datetime.date(2000, 1, 1)
+MAX_RUN = 79
+_tables: dict[tuple, bytes] = {}
+
+
+def days_off_table(end: datetime.date) -> bytes:
+    """Byte ``i``: ``48 + (x - overdue_cutoff(x))`` for ``x = TABLE_START + i``,
+    up to ``end`` (cached per calendar version and rule)."""
+    key = (calendar.calendar_version(), calendar.deadline_rule(), end)
+    found = _tables.get(key)
+    if found is not None:
+        return found
+    out = bytearray()
+    day = TABLE_START
+    run = 0  # days off just before ``day``
+    previous_worked = calendar.is_working_day(day - datetime.timedelta(days=1))
+    while day <= end:
+        if not previous_worked:
+            run += 1
+        else:
+            run = 0
+        out.append(48 + min(run, MAX_RUN))
+        previous_worked = calendar.is_working_day(day)
+        day += datetime.timedelta(days=1)
+    if len(_tables) > 32:
+        _tables.clear()
+    _tables[key] = bytes(out)
+    return _tables[key]
+
+
+class DaysOffBefore(Func):
+    """``x - overdue_cutoff(x)`` for a date ``x`` (0 outside the table)."""
+
+    output_field = IntegerField()
+    arity = 1
+
+    def __init__(self, expression, *, table: bytes, **extra):
+        super().__init__(expression, **extra)
+        self.table = table
+
+    def _parts(self, compiler):
+        sql, params = compiler.compile(self.source_expressions[0])
+        last = TABLE_START + datetime.timedelta(days=len(self.table) - 1)
+        return sql, params, TABLE_START.isoformat(), last.isoformat()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        x, p, start, last = self._parts(compiler)
+        return (
+            f"(CASE WHEN {x} >= %s AND {x} <= %s THEN unicode(substr(%s, "
+            f"CAST(julianday({x}) - julianday(%s) AS INTEGER) + 1, 1)) - 48 "
+            "ELSE 0 END)",
+            [*p, start, *p, last, self.table, *p, start],
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        x, p, start, last = self._parts(compiler)
+        return (
+            f"(CASE WHEN ({x})::date >= %s::date AND ({x})::date <= %s::date "
+            f"THEN get_byte(%s::bytea, ({x})::date - %s::date) - 48 ELSE 0 END)",
+            [*p, start, *p, last, self.table, *p, start],
+        )
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotImplementedError(
+            f"DaysOffBefore is not defined for {connection.vendor}"
+        )
+
+
+def late_condition(on: datetime.date, *, deadline=None, completed_on=None):
+    """``completed_on > effective_deadline(deadline)`` in SQL, for completions
+    up to max(on, today): ``completed_on - deadline > days off before
+    completed_on`` (``deadline < overdue_cutoff(completed_on)``). False for a
+    NULL deadline."""
+    deadline = F("deadline") if deadline is None else deadline
+    completed_on = F("completed_on") if completed_on is None else completed_on
+    if calendar.deadline_rule() == calendar.AS_WRITTEN:
+        return GreaterThan(completed_on, deadline)
+    # To the end of next year: one table serves every date until then. No
+    # completion lies in the future, so a far "as of" date needs no more.
+    today = local_today()
+    last = min(max(on, today), today + datetime.timedelta(days=3660))
+    table = days_off_table(datetime.date(last.year + 1, 12, 31))
+    return GreaterThan(
+        DaysBetween(completed_on, deadline), DaysOffBefore(completed_on, table=table)
+    )
 
 
 # --- SQL --------------------------------------------------------------------
@@ -194,20 +354,88 @@ def _is_present(on: datetime.date) -> bool:
     return on >= local_today()
 
 
-def completed_q(on: datetime.date) -> Q:
+def use_history(on: datetime.date, history: bool | None = None) -> bool:
+    """Whether figures as of ``on`` are read from the dated history: for
+    dates before today (``history=None``), or when forced."""
+    return not _is_present(on) if history is None else history
+
+
+def lead_agency_q(agency_ids, on: datetime.date, *, history: bool | None = None) -> Q:
+    """Tasks whose lead agency is one of ``agency_ids``: the lead of record
+    on ``on`` for a past date (``history.lead_on``), else the current one."""
+    ids = sorted({int(pk) for pk in agency_ids})
+    if use_history(on, history):
+        return Q(In(task_history.lead_on(on), ids))
+    if len(ids) == 1:
+        return Q(lead_agency_id=ids[0])
+    return Q(lead_agency_id__in=ids)
+
+
+def _history_open(st) -> Q:
+    return Q(In(st, list(OPEN_STATES)))
+
+
+def _history_bucket_q(name: str, on: datetime.date) -> Q:
+    st = task_history.state_on(on)
+    dl = task_history.deadline_on(on)
+    completed = Q(Exact(st, S.COMPLETED.value))
+    no_deadline = Q(IsNull(dl, True))
+    if name == COMPLETED_ON_TIME:
+        return completed & (no_deadline | ~Q(late_condition(on, deadline=dl)))
+    if name == COMPLETED_LATE:
+        return completed & Q(late_condition(on, deadline=dl))
+    cutoff = _date(overdue_cutoff(on))
+    if name == IN_PROGRESS_WITHIN_DEADLINE:
+        return _history_open(st) & (no_deadline | Q(GreaterThanOrEqual(dl, cutoff)))
+    if name == OVERDUE:
+        return _history_open(st) & Q(LessThan(dl, cutoff))
+    raise ValueError(name)
+
+
+def _history_warning_q(name: str, on: datetime.date) -> Q:
+    st = task_history.state_on(on)
+    dl = task_history.deadline_on(on)
+    if name == DUE_SOON:
+        return (
+            _history_open(st)
+            & Q(GreaterThanOrEqual(dl, _date(overdue_cutoff(on))))
+            & Q(LessThanOrEqual(dl, _date(due_soon_limit(on))))
+        )
+    if name == AT_RISK:
+        return (
+            _history_open(st)
+            & Q(GreaterThanOrEqual(dl, _date(not_past_cutoff(on))))
+            & Q(
+                at_risk_condition(
+                    on, deadline=dl, progress=task_history.progress_on(on)
+                )
+            )
+        )
+    raise ValueError(name)
+
+
+def completed_q(on: datetime.date, *, history: bool | None = None) -> Q:
+    if use_history(on, history):
+        return Q(Exact(task_history.state_on(on), S.COMPLETED.value))
     if _is_present(on):
         return Q(state=S.COMPLETED)
     return Q(state=S.COMPLETED, completed_on__lte=on)
 
 
-def cancelled_q(on: datetime.date) -> Q:
+def cancelled_q(on: datetime.date, *, history: bool | None = None) -> Q:
+    if use_history(on, history):
+        return Q(Exact(task_history.state_on(on), S.CANCELLED.value))
     if _is_present(on):
         return Q(state=S.CANCELLED)
     return Q(state=S.CANCELLED, cancelled_on__lte=on)
 
 
-def open_q(on: datetime.date, *, indexed: bool = True) -> Q:
+def open_q(
+    on: datetime.date, *, indexed: bool = True, history: bool | None = None
+) -> Q:
     """Open on ``on``: an open state, or completed/cancelled after ``on``."""
+    if use_history(on, history):
+        return _history_open(task_history.state_on(on))
     now_open = Q(is_open=1) if indexed else Q(state__in=OPEN_STATES)
     if _is_present(on):
         return now_open
@@ -218,9 +446,9 @@ def open_q(on: datetime.date, *, indexed: bool = True) -> Q:
     )
 
 
-def counted_q(on: datetime.date) -> Q:
+def counted_q(on: datetime.date, *, history: bool | None = None) -> Q:
     """In some bucket on ``on`` (not cancelled by then)."""
-    return ~cancelled_q(on)
+    return ~cancelled_q(on, history=history)
 
 
 # Two equal forms of each rule. ``indexed=True`` (lists) compares the
@@ -231,58 +459,85 @@ def counted_q(on: datetime.date) -> Q:
 # from a covering index, so scans and aggregates use the stored columns.
 
 
-def bucket_q(name: str, on: datetime.date, *, indexed: bool = True) -> Q:
-    """Tasks in bucket ``name`` on ``on``. The four are mutually exclusive."""
+def bucket_q(
+    name: str,
+    on: datetime.date,
+    *,
+    indexed: bool = True,
+    history: bool | None = None,
+) -> Q:
+    """Tasks in bucket ``name`` on ``on``. The four are mutually exclusive.
+
+    Before today (or with ``history=True``) from the dated history
+    (correlated subqueries; ``indexed`` makes no difference there)."""
+    if use_history(on, history):
+        return _history_bucket_q(name, on)
     if name == COMPLETED_ON_TIME:
         if indexed:
-            return completed_q(on) & Q(completed_on__lte=F("deadline_key"))
-        return completed_q(on) & (
-            Q(deadline__isnull=True) | Q(completed_on__lte=F("deadline"))
+            # deadline_key of "no deadline" is 9999-12-31: never late.
+            return completed_q(on, history=False) & ~Q(
+                late_condition(on, deadline=F("deadline_key"))
+            )
+        return completed_q(on, history=False) & (
+            Q(deadline__isnull=True) | ~Q(late_condition(on))
         )
     if name == COMPLETED_LATE:
         # completed_on <= on, so a late task's deadline is before ``on``:
         # the bound lets a descending deadline scan skip the open tasks.
         key = "deadline_key" if indexed else "deadline"
-        return completed_q(on) & Q(**{f"{key}__lt": on, "completed_on__gt": F(key)})
+        return completed_q(on, history=False) & Q(
+            Q(**{f"{key}__lt": on}), late_condition(on, deadline=F(key))
+        )
+    cutoff = overdue_cutoff(on)
     if name == IN_PROGRESS_WITHIN_DEADLINE:
         if indexed:
-            return open_q(on) & Q(deadline_key__gte=on)
-        return open_q(on, indexed=False) & (
-            Q(deadline__isnull=True) | Q(deadline__gte=on)
+            return open_q(on, history=False) & Q(deadline_key__gte=cutoff)
+        return open_q(on, indexed=False, history=False) & (
+            Q(deadline__isnull=True) | Q(deadline__gte=cutoff)
         )
     if name == OVERDUE:
         key = "deadline_key" if indexed else "deadline"
-        return open_q(on, indexed=indexed) & Q(**{f"{key}__lt": on})
+        return open_q(on, indexed=indexed, history=False) & Q(**{f"{key}__lt": cutoff})
     raise ValueError(name)
 
 
-def at_risk_condition(on: datetime.date):
+def at_risk_condition(on: datetime.date, *, deadline=None, progress=None):
     """``(progress + gap)·(deadline - assigned) < 100·(on - assigned)``."""
     gap = at_risk_gap()
-    lhs = (F("progress") + Value(gap)) * DaysBetween(F("deadline"), F("assigned_on"))
+    deadline = F("deadline") if deadline is None else deadline
+    progress = F("progress") if progress is None else progress
+    lhs = (progress + Value(gap)) * DaysBetween(deadline, F("assigned_on"))
     rhs = Value(100) * DaysBetween(_date(on), F("assigned_on"))
     return LessThan(lhs, rhs)
 
 
-def warning_q(name: str, on: datetime.date, *, indexed: bool = True) -> Q:
+def warning_q(
+    name: str,
+    on: datetime.date,
+    *,
+    indexed: bool = True,
+    history: bool | None = None,
+) -> Q:
+    if use_history(on, history):
+        return _history_warning_q(name, on)
     key = "deadline_key" if indexed else "deadline"
     if name == DUE_SOON:
-        return open_q(on, indexed=indexed) & Q(
-            **{f"{key}__gte": on, f"{key}__lte": due_soon_limit(on)}
+        return open_q(on, indexed=indexed, history=False) & Q(
+            **{f"{key}__gte": overdue_cutoff(on), f"{key}__lte": due_soon_limit(on)}
         )
     if name == AT_RISK:
         return (
-            open_q(on, indexed=indexed)
-            & Q(**{f"{key}__gt": on, "deadline__isnull": False})
+            open_q(on, indexed=indexed, history=False)
+            & Q(**{f"{key}__gte": not_past_cutoff(on), "deadline__isnull": False})
             & Q(at_risk_condition(on))
         )
     raise ValueError(name)
 
 
-def bucket_expression(on: datetime.date) -> Case:
+def bucket_expression(on: datetime.date, *, history: bool | None = None) -> Case:
     return Case(
         *[
-            When(bucket_q(name, on, indexed=False), then=Value(name))
+            When(bucket_q(name, on, indexed=False, history=history), then=Value(name))
             for name in BUCKETS
         ],
         default=Value(None),
@@ -290,17 +545,25 @@ def bucket_expression(on: datetime.date) -> Case:
     )
 
 
-def annotate_buckets(qs: QuerySet[Task], on: datetime.date) -> QuerySet[Task]:
+def annotate_buckets(
+    qs: QuerySet[Task], on: datetime.date, *, history: bool | None = None
+) -> QuerySet[Task]:
     """``bucket``, ``is_due_soon`` and ``is_at_risk`` as of ``on``."""
     return qs.annotate(
-        bucket=bucket_expression(on),
+        bucket=bucket_expression(on, history=history),
         is_due_soon=Case(
-            When(warning_q(DUE_SOON, on, indexed=False), then=Value(True)),
+            When(
+                warning_q(DUE_SOON, on, indexed=False, history=history),
+                then=Value(True),
+            ),
             default=Value(False),
             output_field=BooleanField(),
         ),
         is_at_risk=Case(
-            When(warning_q(AT_RISK, on, indexed=False), then=Value(True)),
+            When(
+                warning_q(AT_RISK, on, indexed=False, history=history),
+                then=Value(True),
+            ),
             default=Value(False),
             output_field=BooleanField(),
         ),
@@ -356,10 +619,10 @@ def bucket_of(task, on: datetime.date) -> str | None:
     if _is_cancelled(task, on):
         return None
     if _is_completed(task, on):
-        if deadline is None or _get(task, "completed_on") <= deadline:
-            return COMPLETED_ON_TIME
-        return COMPLETED_LATE
-    if deadline is None or deadline >= on:
+        if is_late(deadline, _get(task, "completed_on")):
+            return COMPLETED_LATE
+        return COMPLETED_ON_TIME
+    if deadline is None or deadline >= overdue_cutoff(on):
         return IN_PROGRESS_WITHIN_DEADLINE
     return OVERDUE
 
@@ -371,7 +634,7 @@ def _elapsed(task, on) -> tuple[int, int]:
 
 def is_at_risk(task, on: datetime.date) -> bool:
     deadline = _get(task, "deadline")
-    if not is_open_on(task, on) or deadline is None or deadline <= on:
+    if not is_open_on(task, on) or deadline is None or deadline < not_past_cutoff(on):
         return False
     elapsed, total = _elapsed(task, on)
     return (_get(task, "progress") + at_risk_gap()) * total < 100 * elapsed
@@ -382,7 +645,7 @@ def is_due_soon(task, on: datetime.date) -> bool:
     return (
         is_open_on(task, on)
         and deadline is not None
-        and on <= deadline <= due_soon_limit(on)
+        and overdue_cutoff(on) <= deadline <= due_soon_limit(on)
     )
 
 
@@ -405,7 +668,9 @@ def why_at_risk(task, on: datetime.date) -> str | None:
         "passed (%(elapsed)s of %(total)s days): more than %(gap)s points behind."
     ) % {
         "progress": _get(task, "progress"),
-        "elapsed_share": round(100 * elapsed / total),
+        # total is 0 for a deadline on the (day-off) assignment day that the
+        # rule moves past ``on``.
+        "elapsed_share": round(100 * elapsed / total) if total > 0 else 100,
         "elapsed": elapsed,
         "total": total,
         "gap": at_risk_gap(),

@@ -2,8 +2,13 @@
 
 Dates are real dates shown as dd/mm/yyyy; statuses, stages and warnings are
 translated labels. At most ``MAX_ROWS`` rows: a larger list ends with a note
-row saying it was cut. Queries: the tasks (one cursor) and their
-co-operating agencies once per ``CHUNK`` rows, whatever the size up to that.
+row saying it was cut. A second sheet gives the official rates, overall and
+per lead agency, each beside its denominator, as numbers (counts
+``#,##0``, rates ``0.00%``: Excel shows them in the reader's format, e.g.
+21.914 and 98,62% in Vietnamese), with the rounding rule. Queries: the
+tasks (one cursor) and their co-operating agencies once per ``CHUNK`` rows,
+whatever the size up to that, plus the summary's grouped counts and names
+(``selectors.task_summary``).
 """
 
 from __future__ import annotations
@@ -23,11 +28,14 @@ from openpyxl.utils import get_column_letter
 from . import buckets, selectors
 from .forms import filter_label
 from .models import TaskPart
+from .rates import ROUNDING
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 50_000
 CHUNK = 2000
 DATE_FORMAT = "DD/MM/YYYY"
+COUNT_FORMAT = "#,##0"
+RATE_FORMAT = "0.00%"
 
 
 def _columns() -> list[tuple[str, int]]:
@@ -67,7 +75,7 @@ def _row(task) -> list:
         str(task.body),
         source,
         task.lead_agency.name,
-        "; ".join(p.agency.name for p in task.parts.all()),
+        "; ".join(p.party_full_name for p in task.parts.all()),
         str(task.owner) if task.owner_id else "",
         task.sector.name if task.sector_id else "",
         gettext("Yes") if task.is_key else "",
@@ -94,10 +102,84 @@ def export_queryset(*, user, filters: selectors.TaskFilters, on: datetime.date):
         .select_related("body", "lead_agency", "sector", "owner", "source_document")
         .defer("description", "search_text")
         .prefetch_related(
-            Prefetch("parts", queryset=TaskPart.objects.select_related("agency"))
+            Prefetch(
+                "parts", queryset=TaskPart.objects.select_related("agency", "body")
+            )
         )
     )
     return buckets.annotate_buckets(qs, on).order_by(*order)
+
+
+def _rates_columns() -> list[tuple[str, int]]:
+    return [
+        (gettext("Lead agency"), 36),
+        *[(buckets.bucket_label(name), 14) for name in buckets.BUCKETS],
+        (gettext("Total"), 10),
+        (gettext("Tasks due"), 12),
+    ]
+
+
+def _rates_sheet(wb, *, user, filters: selectors.TaskFilters, on: datetime.date):
+    """Rates overall and per lead agency (the list's filters, bucket and
+    warning left out: a rate over one bucket says nothing)."""
+    summary = selectors.task_summary(
+        user=user, on=on, filters=filters.replace(bucket=None, warning=None)
+    )
+    ws = wb.create_sheet(gettext("Rates")[:31])
+    columns = _rates_columns()
+    rates = summary["totals"]["rates"]
+    headers = [title for title, _width in columns] + [
+        f"{rate.label} ({rate.denominator_label})" for rate in rates
+    ]
+    widths = [width for _title, width in columns] + [18] * len(rates)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "B2"
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE7F3")
+    header = []
+    for title in headers:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        header.append(cell)
+    ws.append(header)
+
+    def line(name: str, row: dict, font=None) -> list:
+        out = [WriteOnlyCell(ws, value=name)]
+        for value in [*(row[n] for n in buckets.BUCKETS), row["total"], row["due"]]:
+            cell = WriteOnlyCell(ws, value=value)
+            cell.number_format = COUNT_FORMAT
+            out.append(cell)
+        for rate in row["rates"]:
+            value = rate.value
+            cell = WriteOnlyCell(
+                ws, value=None if value is None else float(value / 100)
+            )
+            cell.number_format = RATE_FORMAT
+            out.append(cell)
+        if font is not None:
+            for cell in out:
+                cell.font = font
+        return out
+
+    ws.append(line(gettext("All tasks"), summary["totals"], bold))
+    for row in summary["by_agency"]:
+        ws.append(line(row["name"], row))
+    ws.append([])
+    as_of = WriteOnlyCell(ws, value=on)
+    as_of.number_format = DATE_FORMAT
+    ws.append([gettext("Statuses as of"), as_of])
+    ws.append([str(ROUNDING)])
+    ws.append(
+        [
+            gettext(
+                "Tasks due: completed (on time or late) plus overdue not "
+                "completed. Cancelled tasks are not counted."
+            )
+        ]
+    )
 
 
 def tasks_xlsx(
@@ -150,6 +232,8 @@ def tasks_xlsx(
         )
         note.font = Font(bold=True, color="B02A37")
         ws.append([note])
+
+    _rates_sheet(wb, user=user, filters=filters, on=on)
 
     about = wb.create_sheet(gettext("About")[:31])
     as_of = WriteOnlyCell(about, value=on)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from dieuphoi.core.forms import DateField
 
 from . import extensions
+from .models import ExtensionRequest
 
 
 class ExtensionRequestForm(forms.Form):
@@ -61,3 +62,53 @@ class ExtensionDecisionForm(forms.Form):
             self.fields["reason"].required = True
         if decision == "approve_other_date":
             self.fields["deadline"].required = True
+
+
+class PartExtensionRequestForm(forms.Form):
+    """A co-operating party's request to move its own sub-deadline."""
+
+    part = forms.TypedChoiceField(label=_("Your part"), coerce=int)
+    requested_deadline = DateField(label=_("New sub-deadline requested"))
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=extensions.REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    file = forms.FileField(label=_("Supporting file"), required=False)
+
+    def __init__(self, *args, parts=(), **kwargs):
+        kwargs.setdefault("auto_id", "id_part_extension_%s")
+        super().__init__(*args, **kwargs)
+        parts = list(parts)
+        self.fields["part"].choices = [
+            (
+                p.pk,
+                f"{p.party_name} ({p.deadline:%d/%m/%Y})"
+                if p.deadline
+                else p.party_name,
+            )
+            for p in parts
+        ]
+        if len(parts) == 1:
+            self.fields["part"].initial = parts[0].pk
+            self.fields["part"].widget = forms.HiddenInput()
+
+
+class ExtensionFilterForm(forms.Form):
+    """The filters of ``tasks:extension-list``, read from the URL (GET)."""
+
+    state = forms.ChoiceField(label=_("State"), required=False)
+    agency = forms.TypedChoiceField(
+        label=_("Requesting agency"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, data, *, agencies):
+        super().__init__(data, auto_id="id_extension_filter_%s")
+        self.fields["state"].choices = [
+            ("", _("All states")),
+            *ExtensionRequest.State.choices,
+        ]
+        self.fields["agency"].choices = [
+            ("", _("All agencies")),
+            *((agency.pk, agency.name) for agency in agencies),
+        ]

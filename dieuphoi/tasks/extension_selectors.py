@@ -18,16 +18,23 @@ Public names:
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime
+import json
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, Window
+from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.http import Http404
 
+from dieuphoi.core.models import local_today
 from dieuphoi.docs.models import Attachment
+from dieuphoi.org.models import Agency
 
 from .models import ExtensionRequest, Task
 from .permissions import decider_body_ids
+from .selectors import task_queryset
 
 R = ExtensionRequest.State
 INBOX_SIZE = 10
@@ -51,7 +58,7 @@ def extension_request_list(*, task: Task) -> list[ExtensionRequest]:
     """The task's requests, newest first, with their files (two queries)."""
     extensions = list(
         ExtensionRequest.objects.filter(task=task).select_related(
-            "requested_by", "decided_by", "agency"
+            "requested_by", "decided_by", "agency", "part__agency", "part__body"
         )
     )
     for extension in extensions:
@@ -117,3 +124,158 @@ def extension_request_inbox(*, user, limit: int = INBOX_SIZE) -> Inbox:
     count = items[0].total if items else 0
     _attach_files(items)
     return Inbox(items=items, count=count)
+
+
+# --- the list of requests (tasks:extension-list) -----------------------------------
+
+LIST_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ExtensionFilters:
+    """Filters of the list; URL parameters use the same names. ``state``: an
+    ``ExtensionRequest.State`` value; ``agency``: the requesting agency."""
+
+    state: str | None = None
+    agency: int | None = None
+
+    def to_params(self) -> dict[str, str]:
+        return {
+            name: str(value)
+            for name, value in (("state", self.state), ("agency", self.agency))
+            if value not in (None, "")
+        }
+
+
+@dataclass
+class ExtensionPage:
+    items: list[ExtensionRequest]
+    next_cursor: str | None
+
+
+def extension_request_queryset(*, user, filters: ExtensionFilters | None = None):
+    """Requests of the tasks ``user`` may see (the task list's scope, as a
+    subquery: the same rule as ``permissions.can_view_task``)."""
+    filters = filters or ExtensionFilters()
+    visible = task_queryset(user=user, on=local_today()).values("pk")
+    qs = ExtensionRequest.objects.filter(task__in=visible)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.agency:
+        qs = qs.filter(agency_id=filters.agency)
+    return qs
+
+
+_PENDING = Q(state=R.PENDING)
+# Pending first, oldest first (the leaders' queue); then the decided ones,
+# latest decision first. The pending keys are null on decided rows, so
+# each group is ordered by its own keys, and the cursor names its group.
+LIST_ORDER = (
+    Case(When(_PENDING, then=Value(0)), default=Value(1)),
+    Case(When(_PENDING, then=F("created_at"))).asc(nulls_last=True),
+    Case(When(_PENDING, then=F("id"))).asc(nulls_last=True),
+    F("decided_on").desc(nulls_last=True),
+    F("created_at").desc(),
+    F("id").desc(),
+)
+LIST_RELATED = (
+    "task",
+    "task__body",
+    "agency",
+    "part__agency",
+    "part__body",
+    "requested_by",
+    "decided_by",
+)
+
+
+def encode_extension_cursor(extension: ExtensionRequest) -> str:
+    if extension.state == R.PENDING:
+        values = ["p", extension.created_at.isoformat(), extension.pk]
+    else:
+        values = [
+            "d",
+            extension.decided_on.isoformat() if extension.decided_on else None,
+            extension.created_at.isoformat(),
+            extension.pk,
+        ]
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after_q(cursor: str) -> Q:
+    """Rows after ``cursor`` in ``LIST_ORDER``; ``ValueError`` when bad."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        group, *keys = values
+        if group == "p":
+            created, pk = datetime.datetime.fromisoformat(keys[0]), int(keys[1])
+            after = Q(created_at__gt=created) | Q(created_at=created, pk__gt=pk)
+            return (_PENDING & after) | ~_PENDING
+        if group == "d":
+            decided = datetime.date.fromisoformat(keys[0])
+            created = datetime.datetime.fromisoformat(keys[1])
+            pk = int(keys[2])
+            same_day = Q(decided_on=decided)
+            after = (
+                Q(decided_on__lt=decided)
+                | (same_day & Q(created_at__lt=created))
+                | (same_day & Q(created_at=created, pk__lt=pk))
+            )
+            return ~_PENDING & after
+    except (TypeError, ValueError, IndexError, binascii.Error):
+        pass
+    raise ValueError(cursor)
+
+
+def extension_request_page(
+    *,
+    user,
+    filters: ExtensionFilters | None = None,
+    after: str | None = None,
+    limit: int = LIST_PAGE_SIZE,
+) -> ExtensionPage:
+    """One page of the requests ``user`` sees, in ``LIST_ORDER``, after the
+    cursor ``after`` (``ValueError`` when it is malformed), with the task
+    (its body), agency, part, requester and decider loaded. Keyset
+    pagination: a decision taken meanwhile moves a row to the decided group
+    without shifting the next page. Queries: the seats (once per request)
+    and the rows."""
+    qs = extension_request_queryset(user=user, filters=filters)
+    if after:
+        qs = qs.filter(_after_q(after))
+    rows = list(
+        qs.select_related(*LIST_RELATED)
+        .defer("task__description", "task__search_text")
+        .order_by(*LIST_ORDER)[: limit + 1]
+    )
+    more = len(rows) > limit
+    items = rows[:limit]
+    next_cursor = encode_extension_cursor(items[-1]) if more else None
+    return ExtensionPage(items=items, next_cursor=next_cursor)
+
+
+def extension_request_row(*, user, pk: int) -> ExtensionRequest:
+    """One request of the list (after an inline decision), or 404."""
+    extension = (
+        extension_request_queryset(user=user)
+        .select_related(*LIST_RELATED)
+        .defer("task__description", "task__search_text")
+        .filter(pk=pk)
+        .first()
+    )
+    if extension is None:
+        raise Http404
+    return extension
+
+
+def extension_agency_choices(*, user) -> list[Agency]:
+    """Agencies that made the requests ``user`` sees (one query)."""
+    return list(
+        Agency.objects.filter(
+            pk__in=extension_request_queryset(user=user).values("agency_id")
+        )
+        .only("id", "name", "short_name")
+        .order_by("name")
+    )

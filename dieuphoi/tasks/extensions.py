@@ -50,9 +50,10 @@ from dieuphoi.core.models import local_today
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Membership
 
-from . import services, workflow
+from . import history as task_history
+from . import notices, services, workflow
 from .models import ExtensionRequest, ProgressUpdate, Task
-from .permissions import task_roles
+from .permissions import can_report_on_part, task_roles
 
 S = Task.State
 R = ExtensionRequest.State
@@ -76,6 +77,10 @@ ACTION_LABELS = {
     "tasks.approve_extension_other_date": _("Approved the extension with another date"),
     "tasks.refuse_extension": _("Refused the extension"),
     "tasks.withdraw_extension": _("Withdrew the extension request"),
+    "tasks.request_part_extension": _("Requested a later sub-deadline for a part"),
+    "tasks.approve_part_extension": _("Approved a later sub-deadline for a part"),
+    "tasks.refuse_part_extension": _("Refused a later sub-deadline for a part"),
+    "tasks.withdraw_part_extension": _("Withdrew the request for a later sub-deadline"),
 }
 CHANGE_LABELS = {
     "requested_deadline": _("Requested deadline"),
@@ -84,6 +89,7 @@ CHANGE_LABELS = {
     "decision_reason": _("Reason for the decision"),
     "reason": _("Reason"),
     "files": _("Files"),
+    "part_deadline": _("Sub-deadline"),
 }
 
 
@@ -204,7 +210,9 @@ def extension_request_create(
                 )
             )
         pending = (
-            ExtensionRequest.objects.filter(task=current, state=R.PENDING)
+            ExtensionRequest.objects.filter(
+                task=current, state=R.PENDING, part__isnull=True
+            )
             .select_related("requested_by")
             .first()
         )
@@ -287,6 +295,12 @@ def extension_request_create(
                 actor=actor, target=extension, uploaded_file=file
             )
             changes["files"] = [attachment.original_name]
+        task_history.record_state_change(
+            task=current,
+            from_state=current.state,
+            to_state=S.EXTENSION_REQUESTED,
+            actor=actor,
+        )
         current.state = S.EXTENSION_REQUESTED
         _save_task(current)
         audit_record(
@@ -348,6 +362,15 @@ def extension_request_decide(
     with transaction.atomic():
         current = services._lock_task(task)
         extension = _lock_request(current, extension)
+        if extension.part_id is not None:
+            return _part_decide(
+                actor=actor,
+                task=current,
+                extension=extension,
+                decision=decision,
+                deadline=deadline,
+                reason=reason,
+            )
         t = workflow.TRANSITIONS[action]
         if not task_roles(actor, current) & t.roles:
             raise PermissionDenied(
@@ -417,6 +440,9 @@ def extension_request_decide(
                 changes["requested_deadline"] = extension.requested_deadline.isoformat()
         current.state = _restored_state(current, extension)
         changes["state"] = {"before": before_state, "after": current.state}
+        task_history.record_state_change(
+            task=current, from_state=before_state, to_state=current.state, actor=actor
+        )
         if reason:
             changes["decision_reason"] = reason
         extension.state = _DECISION_STATE[decision]
@@ -435,7 +461,9 @@ def extension_request_decide(
         final = current.deadline.strftime("%d/%m/%Y") if current.deadline else "—"
         refused = decision == "refuse"
         _notify(
-            recipients=[extension.requested_by_id, current.owner_id],
+            recipients=notices.extension_decided_recipients(
+                task=current, extension=extension
+            ),
             kind="extension_decided",
             task=current,
             key=f"extension:{extension.pk}:decided",
@@ -461,6 +489,8 @@ def extension_request_withdraw(
     with transaction.atomic():
         current = services._lock_task(task)
         extension = _lock_request(current, extension)
+        if extension.part_id is not None:
+            return _part_withdraw(actor=actor, task=current, extension=extension)
         t = workflow.TRANSITIONS["withdraw_extension"]
         if not task_roles(actor, current) & t.roles:
             raise PermissionDenied(
@@ -473,6 +503,9 @@ def extension_request_withdraw(
             raise _decided_conflict(extension, current)
         before_state = current.state
         current.state = _restored_state(current, extension)
+        task_history.record_state_change(
+            task=current, from_state=before_state, to_state=current.state, actor=actor
+        )
         extension.state = R.WITHDRAWN
         extension.decided_by = actor
         extension.decided_on = local_today()
@@ -494,10 +527,23 @@ def extension_request_withdraw(
 def extension_close_on_cancel(*, task: Task, actor, reason: str) -> int | None:
     """Close the pending request of a task being cancelled (inside
     ``task_transition``'s transaction, task locked): it is withdrawn with the
-    cancellation's reason. Returns its id, or ``None`` when none was pending."""
+    cancellation's reason. Returns its id, or ``None`` when none was pending.
+    Pending requests of the task's parties are withdrawn the same way."""
+    for part_request in ExtensionRequest.objects.select_for_update().filter(
+        task=task, state=R.PENDING, part__isnull=False
+    ):
+        part_request.state = R.WITHDRAWN
+        part_request.decided_by = (
+            actor if getattr(actor, "is_authenticated", False) else None
+        )
+        part_request.decided_on = local_today()
+        part_request.decision_reason = reason
+        part_request.save(
+            update_fields=["state", "decided_by", "decided_on", "decision_reason"]
+        )
     extension = (
         ExtensionRequest.objects.select_for_update()
-        .filter(task=task, state=R.PENDING)
+        .filter(task=task, state=R.PENDING, part__isnull=True)
         .first()
     )
     if extension is None:
@@ -510,3 +556,309 @@ def extension_close_on_cancel(*, task: Task, actor, reason: str) -> int | None:
         update_fields=["state", "decided_by", "decided_on", "decision_reason"]
     )
     return extension.pk
+
+
+# --- a party's request for a later sub-deadline --------------------------------
+#
+# A co-operating party (a Hanoi agency, another province's team or agency, a
+# ministry) asks the body that assigned the task to move its own
+# sub-deadline. The request is an ``ExtensionRequest`` with ``part`` set: it
+# leaves the task's state and deadline alone, one may be pending per part
+# (partial unique constraint), the leader or deputy decides it as any other
+# request (``extension_request_decide`` routes it here), and an approval
+# moves ``TaskPart.deadline`` only (never past the task's deadline).
+
+
+def _part_date_errors(
+    *, part, task: Task, date: datetime.date | None, field: str
+) -> list[str]:
+    today = local_today()
+    if date is None:
+        return [gettext("Enter the new sub-deadline.")]
+    if date < today:
+        return [
+            gettext("The new sub-deadline cannot be before today (%(today)s).")
+            % {"today": _d(today)}
+        ]
+    if part.deadline is not None and date <= part.deadline:
+        return [
+            gettext(
+                "The new sub-deadline must be after the current one (%(deadline)s)."
+            )
+            % {"deadline": _d(part.deadline)}
+        ]
+    if task.deadline is not None and date > task.deadline:
+        return [
+            gettext(
+                "The new sub-deadline cannot be after the task's deadline "
+                "(%(deadline)s)."
+            )
+            % {"deadline": _d(task.deadline)}
+        ]
+    return []
+
+
+def part_extension_request_create(
+    *,
+    actor,
+    task: Task,
+    part,
+    requested_deadline: datetime.date | None,
+    reason: str,
+    file=None,
+) -> ExtensionRequest:
+    """A party asks for a later sub-deadline of its own ``part``.
+
+    Only someone who reports on the part (``permissions.can_report_on_part``:
+    its focal point, or an external user of the party) may (403); the part
+    needs a sub-deadline and must be unfinished, the task open (422 on
+    ``action``); one pending request per part (422 on ``action``). The date
+    is today or later, after the current sub-deadline and not after the
+    task's deadline; ``reason`` is required. The body's leaders are notified.
+    """
+    from .models import TaskPart
+
+    reason = services._clean_multiline(reason)
+    with transaction.atomic():
+        current = services._lock_task(task)
+        part_id = getattr(part, "pk", part)
+        locked = (
+            TaskPart.objects.select_for_update(of=("self",))
+            .select_related("agency", "body")
+            .filter(task=current, pk=part_id)
+            .first()
+        )
+        if locked is None:
+            raise ValidationError(
+                {"part": gettext("This part is not part of the task.")}
+            )
+        locked.task = current
+        if not can_report_on_part(actor, locked):
+            raise PermissionDenied(
+                gettext(
+                    "Only the co-operating party may ask to move its own sub-deadline."
+                )
+            )
+        if locked.deadline is None:
+            raise ValidationError(
+                {"action": gettext("This part has no sub-deadline to extend.")}
+            )
+        if locked.progress >= 100 or current.state not in (
+            S.NEW,
+            S.IN_PROGRESS,
+            S.EXTENSION_REQUESTED,
+        ):
+            raise ValidationError(
+                {
+                    "action": gettext(
+                        "A sub-deadline can only be extended while the part is "
+                        "unfinished and the task is open."
+                    )
+                }
+            )
+        if ExtensionRequest.objects.filter(part=locked, state=R.PENDING).exists():
+            raise ValidationError(
+                {
+                    "action": gettext(
+                        "A request for this part is already awaiting a decision."
+                    )
+                }
+            )
+        errors: dict[str, list[str]] = {}
+        if date_errors := _part_date_errors(
+            part=locked,
+            task=current,
+            date=requested_deadline,
+            field="requested_deadline",
+        ):
+            errors["requested_deadline"] = date_errors
+        if not reason:
+            errors["reason"] = [gettext("Give the reason for the extension.")]
+        elif len(reason) > REASON_MAX:
+            errors["reason"] = [
+                gettext("The reason is too long (at most %(max)s characters).")
+                % {"max": REASON_MAX}
+            ]
+        services._raise(errors)
+        extension = ExtensionRequest(
+            task=current,
+            part=locked,
+            requested_by=actor,
+            agency=services.reporting_agency(actor, locked),
+            current_deadline=locked.deadline,
+            requested_deadline=requested_deadline,
+            reason=reason,
+            previous_state=current.state,
+        )
+        extension.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                extension.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"action": gettext("A request for this part is already pending.")}
+            ) from None
+        changes: dict[str, Any] = {
+            "part": locked.party_code,
+            "part_deadline": {
+                "before": locked.deadline.isoformat(),
+                "after": requested_deadline.isoformat(),
+            },
+            "reason": reason,
+            "extension_request": extension.pk,
+        }
+        if file:
+            from dieuphoi.docs.services import attachment_add
+
+            attachment = attachment_add(
+                actor=actor, target=extension, uploaded_file=file
+            )
+            changes["files"] = [attachment.original_name]
+        audit_record(
+            actor=actor,
+            action="tasks.request_part_extension",
+            target=current,
+            changes=changes,
+        )
+        code, party = current.code, locked.party_name
+        date = requested_deadline.strftime("%d/%m/%Y")
+        _notify(
+            recipients=_leader_ids(current),
+            kind="extension_requested",
+            task=current,
+            key=f"extension:{extension.pk}:requested",
+            title=lambda: (
+                gettext("%(code)s: %(party)s asks to move its sub-deadline to %(date)s")
+                % {"code": code, "party": party, "date": date}
+            ),
+            actor=actor,
+        )
+    return extension
+
+
+def _part_decide(
+    *,
+    actor,
+    task: Task,
+    extension: ExtensionRequest,
+    decision: str,
+    deadline: datetime.date | None,
+    reason: str,
+) -> ExtensionRequest:
+    """``extension_request_decide`` for a part's request (inside its
+    transaction, task and request locked)."""
+    from .models import TaskPart
+
+    if not task_roles(actor, task) & workflow.DECIDERS:
+        raise PermissionDenied(
+            gettext("Only the leader or deputy may decide on extension requests.")
+        )
+    if not extension.is_pending:
+        raise _decided_conflict(extension, task)
+    part = TaskPart.objects.select_for_update(of=("self",)).select_related(
+        "agency", "body"
+    )
+    part = part.get(pk=extension.part_id)
+    errors: dict[str, list[str]] = {}
+    if len(reason) > REASON_MAX:
+        errors["reason"] = [
+            gettext("The reason is too long (at most %(max)s characters).")
+            % {"max": REASON_MAX}
+        ]
+    new_deadline = None
+    if decision == "approve":
+        new_deadline = extension.requested_deadline
+        if date_errors := _part_date_errors(
+            part=part, task=task, date=new_deadline, field="decision"
+        ):
+            errors["decision"] = date_errors
+    elif decision == "approve_other_date":
+        new_deadline = deadline
+        if date_errors := _part_date_errors(
+            part=part, task=task, date=deadline, field="deadline"
+        ):
+            errors["deadline"] = date_errors
+    elif not reason:
+        errors["reason"] = [gettext("Give the reason for refusing.")]
+    services._raise(errors)
+    today = local_today()
+    changes: dict[str, Any] = {
+        "extension_request": extension.pk,
+        "part": part.party_code,
+    }
+    if new_deadline is not None:
+        changes["part_deadline"] = {
+            "before": part.deadline.isoformat() if part.deadline else None,
+            "after": new_deadline.isoformat(),
+        }
+        part.deadline = new_deadline
+        part.full_clean()
+        part.save(update_fields=["deadline"])
+        extension.approved_deadline = new_deadline
+    if reason:
+        changes["decision_reason"] = reason
+    extension.state = _DECISION_STATE[decision]
+    extension.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    extension.decided_on = today
+    extension.decision_reason = reason
+    extension.full_clean(validate_constraints=False)
+    extension.save()
+    _save_task(task)
+    refused = decision == "refuse"
+    audit_record(
+        actor=actor,
+        action="tasks.refuse_part_extension"
+        if refused
+        else "tasks.approve_part_extension",
+        target=task,
+        changes=changes,
+    )
+    code, party = task.code, part.party_name
+    final = part.deadline.strftime("%d/%m/%Y") if part.deadline else "—"
+    _notify(
+        recipients={extension.requested_by_id} - {None},
+        kind="extension_decided",
+        task=task,
+        key=f"extension:{extension.pk}:decided",
+        title=lambda: (
+            (
+                gettext(
+                    "%(code)s: later sub-deadline for %(party)s refused; it "
+                    "stays %(date)s"
+                )
+                if refused
+                else gettext("%(code)s: new sub-deadline for %(party)s: %(date)s")
+            )
+            % {"code": code, "party": party, "date": final}
+        ),
+        actor=actor,
+    )
+    return extension
+
+
+def _part_withdraw(*, actor, task: Task, extension: ExtensionRequest):
+    """The party takes back its pending request (its requester, or anyone
+    who reports on the part)."""
+    from .models import TaskPart
+
+    part = TaskPart.objects.select_related("agency", "body").get(pk=extension.part_id)
+    part.task = task
+    if not can_report_on_part(actor, part):
+        raise PermissionDenied(
+            gettext("Only the co-operating party may withdraw its request.")
+        )
+    if not extension.is_pending:
+        raise _decided_conflict(extension, task)
+    extension.state = R.WITHDRAWN
+    extension.decided_by = actor
+    extension.decided_on = local_today()
+    extension.full_clean(validate_constraints=False)
+    extension.save()
+    _save_task(task)
+    audit_record(
+        actor=actor,
+        action="tasks.withdraw_part_extension",
+        target=task,
+        changes={"extension_request": extension.pk, "part": part.party_code},
+    )
+    return extension

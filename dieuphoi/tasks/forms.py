@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dieuphoi.core.forms import DateField
+from dieuphoi.core.forms import DateField, LimitedCharField
 from dieuphoi.core.models import local_today
 from dieuphoi.docs.models import Document
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body, Membership
@@ -152,6 +152,20 @@ def _until(name: str, valid_to: datetime.date | None) -> str:
     return name
 
 
+def party_value(party) -> str:
+    """The picker value of a co-operating party (an agency or a team)."""
+    if isinstance(party, Body):
+        return f"team-{party.pk}"
+    return str(getattr(party, "pk", party))
+
+
+GROUP_LABELS = {
+    "own": lambda: gettext("The team's own agencies"),
+    "province": lambda: gettext("Other provinces' agencies"),
+    "central": lambda: gettext("Ministries and central agencies"),
+}
+
+
 def document_label(document: Document) -> str:
     summary = document.summary
     if len(summary) > 90:
@@ -167,22 +181,107 @@ class Choices:
     """
 
     def __init__(
-        self, *, bodies: Iterable[Body] = (), extra_document=None, extra_owner=None
+        self,
+        *,
+        bodies: Iterable[Body] = (),
+        extra_document=None,
+        extra_owner=None,
+        on: datetime.date | None = None,
+        extra_parties: Iterable = (),
     ):
         self.bodies = list(bodies)
         # The task's current values stay choosable even when they would no
         # longer be offered (an old document, an owner whose term ended).
         self.extra_document = extra_document
         self.extra_owner = extra_owner
+        # The pickers offer the agencies and teams valid on this date (the
+        # assigned date); any id still validates, so a stale one gets the
+        # service's clear "did not exist on" message.
+        self.on = on or local_today()
+        self.extra_parties = list(extra_parties)
 
     @cached_property
     def agencies(self) -> dict[int, Agency]:
         return {
             a.pk: a
             for a in Agency.objects.only(
-                "id", "code", "name", "short_name", "valid_from", "valid_to"
+                "id",
+                "code",
+                "name",
+                "short_name",
+                "kind",
+                "unit_id",
+                "valid_from",
+                "valid_to",
             ).order_by("name", "-valid_from")
         }
+
+    @cached_property
+    def teams(self) -> dict[int, Body]:
+        """Coordination teams that can be asked to co-operate (every version:
+        validity is checked by the service; the picker offers those of
+        ``on``)."""
+        own = {b.pk for b in self.bodies}
+        return {
+            b.pk: b
+            for b in Body.objects.filter(kind=Body.Kind.TEAM)
+            .exclude(pk__in=sorted(own))
+            .select_related("unit")
+            .order_by("name", "-valid_from")
+        }
+
+    @cached_property
+    def parties(self) -> dict[str, object]:
+        """Picker values of the co-operating parties: ``"<agency id>"`` and
+        ``"team-<body id>"``."""
+        found: dict[str, object] = {str(pk): a for pk, a in self.agencies.items()}
+        found.update({party_value(b): b for b in self.teams.values()})
+        return found
+
+    @cached_property
+    def home_unit_id(self) -> int | None:
+        """The province of the assigning body, when there is one body."""
+        units = {b.unit_id for b in self.bodies}
+        return units.pop() if len(units) == 1 else None
+
+    def _valid(self, obj) -> bool:
+        return obj.is_valid_on(self.on) or obj in self.extra_parties
+
+    def _grouped_agencies(self, groups: Iterable[str]) -> list:
+        from dieuphoi.org.selectors import agency_group
+
+        by_group: dict[str, list] = {g: [] for g in groups}
+        for pk, a in self.agencies.items():
+            group = agency_group(a, self.home_unit_id)
+            if group in by_group and self._valid(a):
+                by_group[group].append((str(pk), dated_label(a, a.name)))
+        return [(GROUP_LABELS[g](), rows) for g, rows in by_group.items() if rows]
+
+    def lead_choices(self) -> list:
+        """Only the team's own agencies can lead (grouped, valid on ``on``);
+        without a single province, every agency valid on ``on``."""
+        from dieuphoi.org.selectors import GROUP_CENTRAL, GROUP_OWN, GROUP_PROVINCE
+
+        if self.home_unit_id is None:
+            return self._grouped_agencies([GROUP_OWN, GROUP_PROVINCE, GROUP_CENTRAL])
+        return self._grouped_agencies([GROUP_OWN])
+
+    def party_choices(self) -> list:
+        """Co-operating parties, grouped: the team's own agencies, other
+        provinces' coordination teams, other provinces' agencies, ministries."""
+        from dieuphoi.org.selectors import GROUP_CENTRAL, GROUP_OWN, GROUP_PROVINCE
+
+        groups = self._grouped_agencies([GROUP_OWN, GROUP_PROVINCE, GROUP_CENTRAL])
+        teams = [
+            (party_value(b), dated_label(b, b.name))
+            for b in self.teams.values()
+            if self._valid(b)
+        ]
+        if teams:
+            groups.insert(
+                1 if groups else 0, (gettext("Other provinces' teams"), teams)
+            )
+        return groups
 
     @cached_property
     def sectors(self) -> dict[int, Sector]:
@@ -338,6 +437,29 @@ class ObjectChoiceField(forms.ChoiceField):
         return getattr(value, "pk", value)
 
 
+class PartyChoiceField(ObjectChoiceField):
+    """A co-operating party: an agency (value ``"<id>"``) or another
+    province's coordination team (``"team-<id>"``); cleans to the object."""
+
+    def to_python(self, value):
+        value = forms.ChoiceField.to_python(self, value)
+        if value in self.empty_values:
+            return None
+        found = self._objects().get(str(value))
+        if found is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return found
+
+    def prepare_value(self, value):
+        if value is None or isinstance(value, str | int):
+            return value
+        return party_value(value)
+
+
 class ObjectMultipleChoiceField(forms.MultipleChoiceField):
     widget = SelectMultiple
 
@@ -401,6 +523,15 @@ class TaskFilterForm(forms.Form):
     province = forms.ChoiceField(
         label=_("Province"), required=False, widget=Select(attrs=TOM)
     )
+    record_only = forms.ChoiceField(
+        label=_("Predecessor agencies"),
+        required=False,
+        widget=Select(),
+        help_text=_(
+            "Whether the agency and province filters include the agencies and "
+            "provinces they succeeded."
+        ),
+    )
     is_key = forms.ChoiceField(label=_("Key tasks"), required=False, widget=Select())
     extended = forms.ChoiceField(
         label=_("Deadline extended"), required=False, widget=Select()
@@ -457,6 +588,10 @@ class TaskFilterForm(forms.Form):
             ("", _("All tasks")),
             ("1", _("Key tasks only")),
             ("0", _("Other tasks only")),
+        ]
+        f["record_only"].choices = [
+            ("", _("Include predecessors")),
+            ("1", _("Agency of record only")),
         ]
         f["extended"].choices = [
             ("", _("All tasks")),
@@ -522,11 +657,7 @@ DEADLINE_KINDS = [
 class TaskForm(forms.Form):
     """A new task. ``bodies``: the bodies the user may assign tasks in."""
 
-    title = forms.CharField(
-        label=_("Title"),
-        max_length=500,
-        widget=forms.TextInput(attrs={"maxlength": 500}),
-    )
+    title = LimitedCharField(label=_("Title"), max_length=500)
     body = forms.ModelChoiceField(
         label=_("Assigning body"), queryset=Body.objects.none(), empty_label=None
     )
@@ -590,8 +721,12 @@ class TaskForm(forms.Form):
         )
         f["lead_agency"] = ObjectChoiceField(
             label=f["lead_agency"].label,
+            help_text=_(
+                "One of the team's own agencies. The team cannot assign tasks to "
+                "another province or a ministry: ask them to co-operate below."
+            ),
             objects=lambda: choices.agencies,
-            choices=choices.agency_choices,
+            choices=choices.lead_choices,
             empty_label=_("— choose —"),
             widget=Select(attrs=TOM),
         )
@@ -690,24 +825,21 @@ class TaskEditForm(TaskForm):
 
 
 class PartForm(forms.Form):
-    """One co-operating agency; a row without an agency is ignored."""
+    """One co-operating party (an agency, another province's team or a
+    ministry: the team asks it to co-operate); a row without one is ignored.
+    The field keeps its name ``agency`` (posted as ``parts-N-agency``)."""
 
-    agency = forms.ChoiceField(label=_("Co-operating agency"), required=False)
-    description = forms.CharField(
-        label=_("Its part"),
-        required=False,
-        max_length=500,
-        widget=forms.TextInput(attrs={"maxlength": 500}),
-    )
+    agency = forms.ChoiceField(label=_("Request co-operation from"), required=False)
+    description = LimitedCharField(label=_("Its part"), required=False, max_length=500)
     deadline = DateField(label=_("Sub-deadline"), required=False)
 
     def __init__(self, *args, choices: Choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"] = ObjectChoiceField(
+        self.fields["agency"] = PartyChoiceField(
             label=self.fields["agency"].label,
             required=False,
-            objects=lambda: choices.agencies,
-            choices=choices.agency_choices,
+            objects=lambda: choices.parties,
+            choices=choices.party_choices,
             empty_label=_("— choose —"),
             widget=Select(attrs=TOM),
         )
@@ -745,15 +877,21 @@ class BasePartFormSet(forms.BaseFormSet):
         return form
 
     def parts(self) -> list[dict]:
-        """``[{agency, description, deadline}]`` for the service."""
+        """``[{agency, body, party, description, deadline}]`` for the
+        service: ``agency`` or ``body`` (a team) is set, ``party`` is the one
+        that is."""
         out = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", None) or {}
-            if data.get("DELETE") or not data.get("agency"):
+            party = data.get("agency")
+            if data.get("DELETE") or not party:
                 continue
+            is_team = isinstance(party, Body)
             out.append(
                 {
-                    "agency": data["agency"],
+                    "agency": None if is_team else party,
+                    "body": party if is_team else None,
+                    "party": party,
                     "description": data.get("description") or "",
                     "deadline": data.get("deadline"),
                 }
@@ -819,10 +957,10 @@ class ProgressForm(forms.Form):
         if task_level and parts:
             field.choices = [
                 ("", _("The whole task (lead agency)")),
-                *((p.pk, str(p.agency)) for p in parts),
+                *((p.pk, p.party_name) for p in parts),
             ]
         elif len(parts) > 1:
-            field.choices = [(p.pk, str(p.agency)) for p in parts]
+            field.choices = [(p.pk, p.party_name) for p in parts]
             field.required = True
         else:
             # One part: the service reports on it; none: on the task.

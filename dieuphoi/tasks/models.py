@@ -264,16 +264,33 @@ class Task(models.Model):
 
 
 class TaskPart(models.Model):
-    """A co-operating agency (đơn vị phối hợp), with its optional own part."""
+    """A co-operating party (đơn vị phối hợp), with its optional own part.
+
+    The party is either an agency (a Hanoi agency, another province's agency
+    or a ministry) or a body (another province's coordination team): exactly
+    one of ``agency`` and ``body`` is set (check constraint). Code that only
+    knows agencies keeps working for agency parties; ``party`` and
+    ``party_name`` work for both.
+    """
 
     task = models.ForeignKey(
         Task, on_delete=models.CASCADE, related_name="parts", verbose_name=_("task")
     )
     agency = models.ForeignKey(
         "org.Agency",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="cooperating_parts",
         verbose_name=_("co-operating agency"),
+    )
+    body = models.ForeignKey(
+        "org.Body",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="task_parts",
+        verbose_name=_("co-operating coordination team"),
     )
     description = models.CharField(_("part"), max_length=500, blank=True)
     deadline = models.DateField(_("sub-deadline"), null=True, blank=True)
@@ -281,21 +298,60 @@ class TaskPart(models.Model):
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("co-operating agency")
-        verbose_name_plural = _("co-operating agencies")
+        verbose_name = _("co-operating party")
+        verbose_name_plural = _("co-operating parties")
         ordering = ["task", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["task", "agency"], name="task_part_agency_unique"
             ),
+            models.UniqueConstraint(
+                fields=["task", "body"], name="task_part_body_unique"
+            ),
+            models.CheckConstraint(
+                condition=(Q(agency__isnull=False) & Q(body__isnull=True))
+                | (Q(agency__isnull=True) & Q(body__isnull=False)),
+                name="task_part_one_party",
+            ),
             models.CheckConstraint(
                 condition=Q(progress__lte=100), name="task_part_progress_max_100"
             ),
         ]
-        indexes = [models.Index(fields=["agency", "task"])]
+        indexes = [
+            models.Index(fields=["agency", "task"]),
+            models.Index(fields=["body", "task"], name="task_part_body_task_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.task.code} — {self.agency}"
+        return f"{self.task.code} — {self.party_name}"
+
+    @property
+    def party(self):
+        """The co-operating agency or coordination team."""
+        return self.agency if self.agency_id is not None else self.body
+
+    @property
+    def party_name(self) -> str:
+        party = self.party
+        return "" if party is None else str(party)
+
+    @property
+    def party_full_name(self) -> str:
+        party = self.party
+        return "" if party is None else party.name
+
+    @property
+    def party_code(self) -> str:
+        if self.agency_id is not None:
+            return self.agency.code or str(self.agency)
+        return self.body.short_name or self.body.key if self.body else ""
+
+    @property
+    def party_key(self) -> tuple[str, int]:
+        """``("agency", id)`` or ``("body", id)``: the party's identity."""
+        if self.agency_id is not None:
+            return ("agency", self.agency_id)
+        return ("body", self.body_id)
 
 
 class ProgressUpdate(models.Model):
@@ -422,6 +478,16 @@ class ExtensionRequest(models.Model):
         related_name="+",
         verbose_name=_("requesting agency"),
     )
+    # Set for a co-operating party's request to move its own sub-deadline;
+    # such a request leaves the task's state and deadline alone.
+    part = models.ForeignKey(
+        TaskPart,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="extension_requests",
+        verbose_name=_("co-operating part"),
+    )
     current_deadline = models.DateField(_("deadline when requested"))
     requested_deadline = models.DateField(_("requested deadline"))
     reason = models.TextField(_("reason"))
@@ -452,8 +518,13 @@ class ExtensionRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["task"],
-                condition=Q(state="pending"),
+                condition=Q(state="pending", part__isnull=True),
                 name="extension_request_one_pending_per_task",
+            ),
+            models.UniqueConstraint(
+                fields=["part"],
+                condition=Q(state="pending", part__isnull=False),
+                name="extension_request_one_pending_per_part",
             ),
             models.CheckConstraint(
                 condition=Q(requested_deadline__gt=models.F("current_deadline")),

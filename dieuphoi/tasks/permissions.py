@@ -18,6 +18,7 @@ Public names:
   or owner, a new or in-progress task with a deadline),
   ``can_decide_extension(user, task)`` (leader, deputy, admin),
   ``can_withdraw_extension(user, task, extension)``.
+- ``task_visible_pairs(pairs, on)``: ``can_view_task`` in bulk.
 - ``access_task(*, user, pk, perm="tasks.view_task") -> Task``: the task, or
   ``Http404`` (not visible) / ``PermissionDenied`` (visible, not allowed).
 - rules perms: ``tasks.view_task``, ``tasks.change_task``,
@@ -26,14 +27,22 @@ Public names:
 
 Visibility: every member of the task's body (focal points see the rest of
 the body's tasks read-only), administrators and the city leadership viewers.
-A user of another body (external) or with no membership gets 404.
+External users (seats in a body other than the task's: another province's
+team, a ministry's people) see a task only when they are a party to it: their
+body is a co-operating party, or their seat's agency is a co-operating agency
+(``party_ids``, ``is_party``, ``user_parts``). They act on their own part
+only: report progress on it, add files, comment, and request an extension of
+its sub-deadline. Anyone else (outsiders) gets 404.
+``task_visible_pairs(pairs, on)`` is the same rule in bulk (notifications).
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import NamedTuple
 
 import rules
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
@@ -102,6 +111,57 @@ def manager_body_ids(user) -> set[int]:
     return {s.body_id for s in user_seats(user) if s.role in org_perms.MANAGER_ROLES}
 
 
+def party_ids(user) -> tuple[frozenset[int], frozenset[int]]:
+    """``(body ids, agency ids)`` through which ``user`` can be a party: the
+    bodies of their seats and their seats' home agencies (no query once the
+    seats are loaded)."""
+    seats = user_seats(user)
+    return (
+        frozenset(s.body_id for s in seats),
+        frozenset(s.agency_id for s in seats if s.agency_id),
+    )
+
+
+def _acts_for_part(seats: tuple[Seat, ...], task: Task, part: TaskPart) -> bool:
+    """A seat in the task's body acts for an agency part as a focal point of
+    that agency (today's rule); a seat in another body acts for the part when
+    the part's party is that body or the seat's agency."""
+    for seat in seats:
+        if seat.body_id == task.body_id:
+            if (
+                seat.role in FOCAL_ROLES
+                and seat.agency_id
+                and seat.agency_id == part.agency_id
+            ):
+                return True
+        elif (part.body_id is not None and part.body_id == seat.body_id) or (
+            part.agency_id is not None and part.agency_id == seat.agency_id
+        ):
+            return True
+    return False
+
+
+def user_parts(user, task: Task) -> list[TaskPart]:
+    """The task's parts ``user`` reports on (uses ``task.parts.all()``)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    seats = user_seats(user)
+    if not seats or not task.pk:
+        return []
+    return [p for p in task.parts.all() if _acts_for_part(seats, task, p)]
+
+
+def is_party(user, task: Task) -> bool:
+    """``user`` acts for one of the task's co-operating parties."""
+    return bool(user_parts(user, task))
+
+
+def is_external(user, task: Task) -> bool:
+    """``user`` sees ``task`` only as a party (no seat in its body, not an
+    administrator or leadership viewer)."""
+    return not org_perms.can_see_body(user, task.body_id) and is_party(user, task)
+
+
 def task_roles(user, task: Task) -> frozenset[str]:
     """Workflow roles of ``user`` on ``task`` (see ``workflow``)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -116,20 +176,27 @@ def task_roles(user, task: Task) -> frozenset[str]:
             roles.add(workflow.LEADER)
         if seat.role in org_perms.SECRETARIAT_ROLES:
             roles.add(workflow.SECRETARIAT)
-        if seat.role in FOCAL_ROLES and seat.agency_id:
-            if seat.agency_id == task.lead_agency_id:
-                roles.add(workflow.LEAD)
-            elif task.pk and any(
-                p.agency_id == seat.agency_id for p in task.parts.all()
-            ):
-                roles.add(workflow.COOPERATING)
+        if seat.role in FOCAL_ROLES and seat.agency_id == task.lead_agency_id:
+            roles.add(workflow.LEAD)
+    # Co-operating: a focal point of a party agency in the task's body, or an
+    # external user whose body or agency is a party (own part only). The
+    # parts are read only for seats that could act for one (no query for
+    # the body's leaders and secretariat).
+    could_act = any(
+        seat.body_id != task.body_id or (seat.role in FOCAL_ROLES and seat.agency_id)
+        for seat in user_seats(user)
+    )
+    if workflow.LEAD not in roles and could_act and user_parts(user, task):
+        roles.add(workflow.COOPERATING)
     if task.owner_id is not None and task.owner_id == user.pk:
         roles.add(workflow.OWNER)
     return frozenset(roles)
 
 
 def can_view_task(user, task: Task) -> bool:
-    return org_perms.can_see_body(user, task.body_id)
+    """Members of the task's body, admins, leadership; external users only
+    as a party (see the module docstring)."""
+    return org_perms.can_see_body(user, task.body_id) or is_party(user, task)
 
 
 def can_change_task(user, task: Task) -> bool:
@@ -145,7 +212,9 @@ def can_report_progress(user, task: Task) -> bool:
 
 
 def can_report_on_part(user, part: TaskPart) -> bool:
-    return part.agency_id in focal_agency_ids(user, part.task.body_id)
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return _acts_for_part(user_seats(user), part.task, part)
 
 
 def can_create_task_in(user, body_id: int | None) -> bool:
@@ -170,6 +239,20 @@ def can_request_extension(user, task: Task) -> bool:
     )
 
 
+def can_request_part_extension(user, part: TaskPart) -> bool:
+    """A party's request to move its own sub-deadline: the part has one, is
+    not finished, and the task is open (new, in progress, or awaiting an
+    extension of its own deadline)."""
+    task = part.task
+    return (
+        part.deadline is not None
+        and part.progress < 100
+        and task.state
+        in (Task.State.NEW, Task.State.IN_PROGRESS, Task.State.EXTENSION_REQUESTED)
+        and can_report_on_part(user, part)
+    )
+
+
 def can_decide_extension(user, task: Task) -> bool:
     return bool(task_roles(user, task) & workflow.DECIDERS)
 
@@ -187,6 +270,64 @@ def _extension_changeable(user, extension: ExtensionRequest) -> bool:
     return extension.is_pending and extension.requested_by_id == getattr(
         user, "pk", None
     )
+
+
+# --- bulk visibility (notifications) --------------------------------------------
+
+
+def task_visible_pairs(
+    pairs: set[tuple[int, int]], on: datetime.date
+) -> set[tuple[int, int]]:
+    """``can_view_task`` for many ``(user_id, task_id)`` pairs, with
+    memberships valid on ``on``, in four queries: administrators and the
+    city leadership see every task; members of the task's body see it; a
+    user whose seat's body or home agency is a co-operating party sees it."""
+    if not pairs:
+        return set()
+    user_ids = {u for u, _ in pairs}
+    task_ids = {t for _, t in pairs}
+    flags = {
+        pk: superuser or leadership
+        for pk, superuser, leadership in get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True)
+        .order_by()
+        .values_list("pk", "is_superuser", "is_leadership_viewer")
+    }
+    bodies = dict(
+        Task.objects.filter(pk__in=task_ids).order_by().values_list("pk", "body_id")
+    )
+    others = {u for u, sees_all in flags.items() if not sees_all}
+    seats: dict[int, list[tuple[int, int | None]]] = {}
+    for person_id, body_id, agency_id in (
+        Membership.objects.as_of(on)
+        .filter(person_id__in=others)
+        .order_by()
+        .values_list("person_id", "body_id", "agency_id")
+    ):
+        seats.setdefault(person_id, []).append((body_id, agency_id))
+    party_bodies: dict[int, set[int]] = {}
+    party_agencies: dict[int, set[int]] = {}
+    for task_id, body_id, agency_id in (
+        TaskPart.objects.filter(task_id__in=task_ids)
+        .order_by()
+        .values_list("task_id", "body_id", "agency_id")
+    ):
+        if body_id is not None:
+            party_bodies.setdefault(task_id, set()).add(body_id)
+        if agency_id is not None:
+            party_agencies.setdefault(task_id, set()).add(agency_id)
+
+    def sees(u: int, t: int) -> bool:
+        if flags[u]:
+            return True
+        for body_id, agency_id in seats.get(u, ()):
+            if body_id == bodies[t] or body_id in party_bodies.get(t, ()):
+                return True
+            if agency_id is not None and agency_id in party_agencies.get(t, ()):
+                return True
+        return False
+
+    return {(u, t) for u, t in pairs if u in flags and t in bodies and sees(u, t)}
 
 
 # --- rules ------------------------------------------------------------------
@@ -227,7 +368,7 @@ def task_detail_queryset():
         "assigned_by",
         "source_document",
     ).prefetch_related(
-        Prefetch("parts", queryset=TaskPart.objects.select_related("agency")),
+        Prefetch("parts", queryset=TaskPart.objects.select_related("agency", "body")),
         "provinces",
     )
 

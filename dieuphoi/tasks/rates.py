@@ -15,6 +15,10 @@ without the count it is taken over. Public names:
   ``in_progress_within_deadline``, ``overdue``) as keys.
 - ``due_count(counts)``: tasks due (đến hạn) = completed + overdue not
   completed.
+- ``format_count(n)``, ``format_percent(value)``: numbers in the active
+  language's format with thousands grouped (Vietnamese: ``21.914``,
+  ``98,62%``), whatever ``USE_THOUSAND_SEPARATOR`` says; ``Rate.display``,
+  ``Rate.numerator_display``, ``Rate.denominator_display`` use them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 ROUNDING = _(
@@ -39,6 +45,20 @@ def percent(numerator: int, denominator: int) -> Decimal | None:
     return exact.quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
+def format_count(n: int) -> str:
+    """``21914`` → ``21.914`` under Vietnamese, ``21,914`` under English."""
+    return formats.number_format(n, force_grouping=True)
+
+
+def format_percent(value: Decimal | None) -> str:
+    """``Decimal("98.62")`` → ``98,62%`` under Vietnamese; ``—`` for none."""
+    if value is None:
+        return "—"
+    return gettext("%(value)s%%") % {
+        "value": formats.number_format(value, decimal_pos=2, force_grouping=True)
+    }
+
+
 @dataclass(frozen=True)
 class Rate:
     key: str
@@ -46,10 +66,24 @@ class Rate:
     denominator: int
     label: str
     denominator_label: str
+    # ``due``, ``completed`` or ``total``: which count the rate is over.
+    denominator_key: str = ""
 
     @property
     def value(self) -> Decimal | None:
         return percent(self.numerator, self.denominator)
+
+    @property
+    def display(self) -> str:
+        return format_percent(self.value)
+
+    @property
+    def numerator_display(self) -> str:
+        return format_count(self.numerator)
+
+    @property
+    def denominator_display(self) -> str:
+        return format_count(self.denominator)
 
 
 def due_count(counts: dict) -> int:
@@ -76,6 +110,7 @@ def rates_from_counts(counts: dict) -> list[Rate]:
             due,
             _("Completion rate"),
             _("over tasks due"),
+            "due",
         ),
         Rate(
             "on_time",
@@ -83,6 +118,7 @@ def rates_from_counts(counts: dict) -> list[Rate]:
             completed,
             _("On-time rate"),
             _("over tasks completed"),
+            "completed",
         ),
         Rate(
             "overdue_of_due",
@@ -90,6 +126,7 @@ def rates_from_counts(counts: dict) -> list[Rate]:
             due,
             _("Overdue share"),
             _("over tasks due"),
+            "due",
         ),
         Rate(
             "overdue_of_all",
@@ -97,5 +134,6 @@ def rates_from_counts(counts: dict) -> list[Rate]:
             total,
             _("Overdue share"),
             _("over all tasks"),
+            "total",
         ),
     ]

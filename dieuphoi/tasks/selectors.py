@@ -25,8 +25,11 @@ Public names (keep them stable: the pages and the API use them):
 - ``task_summary(*, user, on=None, filters=None) -> dict``: ``{"on",
   "totals": {bucket/warning/"total": n}, "by_agency": [row], "by_sector":
   [row]}``; rows are ``{"id", "code", "name", <bucket>: n, "due_soon",
-  "at_risk", "total"}``; ``by_agency`` sorted by overdue desc. One grouped
-  query plus two small name look-ups.
+  "at_risk", "total", "due", "rates"}`` (``due``: tasks due, ``rates``:
+  ``rates.Rate`` list, each with its denominator; the totals have both
+  too); ``by_agency`` sorted by overdue desc. One grouped query plus two
+  small name look-ups. On a past date the counts come from the history
+  and a task counts under its lead agency of record on that date.
 - ``my_work(*, user, on=None) -> MyWork``: querysets ``to_report``,
   ``to_confirm``, ``overdue``, ``due_soon``, ``cooperating`` and ``counts``
   (one aggregate query); see ``MyWork``.
@@ -68,9 +71,11 @@ from dieuphoi.docs.models import fold
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Agency
 
-from . import buckets
+from . import buckets, lineage
+from . import history as task_history
 from .models import DeadlineChange, ProgressUpdate, Sector, Task, TaskPart
-from .permissions import focal_agency_ids, manager_body_ids, user_seats
+from .permissions import focal_agency_ids, manager_body_ids, party_ids, user_seats
+from .rates import ROUNDING, due_count, rates_from_counts
 
 S = Task.State
 
@@ -110,7 +115,10 @@ class TaskFilters:
     ``deadline_from``/``deadline_to``, ``assigned_from``/``assigned_to``:
     inclusive dates; ``q``: free text over code, title and latest update
     (case and diacritics insensitive); ``sort``: a key of ``SORTS``; ``on``:
-    the "as of" date (``None`` = today).
+    the "as of" date (``None`` = today). ``lead_agency`` and ``province``
+    include their predecessors (``lineage``) unless ``record_only`` is True
+    (the agency or unit of record only); the summary then also keeps
+    predecessors' rows apart from their successor's.
     """
 
     bucket: str | None = None
@@ -127,6 +135,7 @@ class TaskFilters:
     assigned_from: datetime.date | None = None
     assigned_to: datetime.date | None = None
     source_document: int | None = None
+    record_only: bool | None = None
     q: str = ""
     sort: str = DEFAULT_SORT
     on: datetime.date | None = None
@@ -259,6 +268,13 @@ def parse_task_filters(querydict) -> tuple[TaskFilters, dict[str, str]]:
         errors["extended"] = gettext(
             "Use 1 (deadline extended) or 0 (deadline never changed)."
         )
+    record_only = raw("record_only").lower()
+    if record_only in _TRUE:
+        values["record_only"] = True
+    elif record_only and record_only not in _FALSE:
+        errors["record_only"] = gettext(
+            "Use 1 (the agency of record only) or 0 (with its predecessors)."
+        )
     q = raw("q")
     if len(q) > 200:
         errors["q"] = gettext("The search text is too long (at most 200 characters).")
@@ -335,15 +351,46 @@ def _keyset_q(spec, values) -> Q:
 # --- scoping and filtering -----------------------------------------------------------
 
 
+def _party_q(user, exclude_bodies) -> Q | None:
+    """Tasks of other bodies where the user's body or seat agency is a
+    co-operating party (external users; see ``permissions.party_ids``), as a
+    subquery: no extra round trip."""
+    bodies, agencies = party_ids(user)
+    if not bodies and not agencies:
+        return None
+    match = Q(body_id__in=sorted(bodies))
+    if agencies:
+        match |= Q(agency_id__in=sorted(agencies))
+    parts = (
+        TaskPart.objects.filter(match)
+        .exclude(task__body_id__in=sorted(exclude_bodies))
+        .values("task_id")
+    )
+    return Q(pk__in=parts)
+
+
 def _scope(user) -> Q | None:
-    """``None``: every task (admin, leadership); else a ``Q`` over bodies."""
+    """``None``: every task (admin, leadership); else a ``Q`` over bodies,
+    plus the tasks of other bodies the user is a co-operating party to."""
     user_seats(user)  # one query fills both role caches
     visible = org_perms.visible_body_ids(user)
     if visible is None:
         return None
     if len(visible) == 1:
-        return Q(body_id=next(iter(visible)))
-    return Q(body_id__in=sorted(visible))
+        q = Q(body_id=next(iter(visible)))
+    else:
+        q = Q(body_id__in=sorted(visible))
+    party = _party_q(user, visible)
+    return q if party is None else q | party
+
+
+def scope_key(user) -> str:
+    """What ``_scope`` depends on, for cache keys."""
+    visible = org_perms.visible_body_ids(user)
+    if visible is None:
+        return "all"
+    bodies, agencies = party_ids(user)
+    return repr((sorted(visible), sorted(bodies), sorted(agencies)))
 
 
 def _filter_q(filters: TaskFilters, on: datetime.date) -> Q:
@@ -355,14 +402,18 @@ def _filter_q(filters: TaskFilters, on: datetime.date) -> Q:
     if filters.state:
         q &= Q(state=filters.state)
     if filters.lead_agency:
-        q &= Q(lead_agency_id=filters.lead_agency)
+        q &= lineage.lead_lineage_q(
+            filters.lead_agency, on, record_only=bool(filters.record_only)
+        )
     if filters.cooperating_agency:
         # (task, agency) is unique in TaskPart: the join adds no duplicates.
         q &= Q(parts__agency_id=filters.cooperating_agency)
     if filters.sector:
         q &= Q(sector_id=filters.sector)
     if filters.province:
-        q &= Q(provinces__id=filters.province)
+        q &= lineage.province_lineage_q(
+            filters.province, record_only=bool(filters.record_only)
+        )
     if filters.is_key is not None:
         q &= Q(is_key=filters.is_key)
     if filters.extended is not None:
@@ -410,7 +461,9 @@ def _list_queryset(
         qs.select_related(*related)
         .defer("description", "search_text")
         .prefetch_related(
-            Prefetch("parts", queryset=TaskPart.objects.select_related("agency"))
+            Prefetch(
+                "parts", queryset=TaskPart.objects.select_related("agency", "body")
+            )
         )
     )
     return buckets.annotate_buckets(qs, on) if annotate else qs
@@ -448,11 +501,14 @@ def task_list(
     if after:
         qs = qs.filter(_keyset_q(spec, decode_cursor(after, sort)))
     order = [f"-{name}" if desc else name for name, desc in spec]
-    qs = _list_queryset(qs, on, related, annotate=False)
+    # Past dates read the history in SQL; the reference rules read the row.
+    past = buckets.use_history(on)
+    qs = _list_queryset(qs, on, related, annotate=past)
     rows = list(qs.order_by(*order)[: limit + 1])
     more = len(rows) > limit
     items = rows[:limit]
-    _set_buckets(items, on)
+    if not past:
+        _set_buckets(items, on)
     next_cursor = encode_cursor(sort, items[-1]) if more else None
     return TaskPage(items=items, next_cursor=next_cursor, on=on, filters=filters)
 
@@ -483,12 +539,12 @@ def task_get(*, user, pk, on: datetime.date | None = None) -> Task:
         raise Http404
     prefetch_related_objects(
         [task],
-        Prefetch("parts", queryset=TaskPart.objects.select_related("agency")),
+        Prefetch("parts", queryset=TaskPart.objects.select_related("agency", "body")),
         "provinces",
         Prefetch(
             "updates",
             queryset=ProgressUpdate.objects.select_related(
-                "author", "agency", "part__agency"
+                "author", "agency", "part__agency", "part__body"
             ),
         ),
         Prefetch(
@@ -540,13 +596,25 @@ def _add(row: dict, counts: dict) -> None:
     row["total"] += sum(counts[name] for name in buckets.BUCKETS)
 
 
+def _grouped(qs: QuerySet[Task], on: datetime.date):
+    """Counts per (lead agency, sector): the lead of record on ``on`` for a
+    past date (``history.lead_on``), else the current column."""
+    qs = qs.order_by()
+    if buckets.use_history(on):
+        qs = qs.values("sector_id", lead=task_history.lead_on(on))
+    else:
+        qs = qs.values("lead_agency_id", "sector_id")
+    return qs.annotate(**_counts(on))
+
+
 def _rollup(grouped) -> tuple[dict, dict, dict]:
     totals = _empty_row()
     by_agency: dict[int, dict] = {}
     by_sector: dict[int | None, dict] = {}
     for row in grouped:
+        lead = row["lead"] if "lead" in row else row["lead_agency_id"]
         _add(totals, row)
-        _add(by_agency.setdefault(row["lead_agency_id"], _empty_row()), row)
+        _add(by_agency.setdefault(lead, _empty_row()), row)
         _add(by_sector.setdefault(row["sector_id"], _empty_row()), row)
     return totals, by_agency, by_sector
 
@@ -566,27 +634,23 @@ def _summary_counts(user, filters: TaskFilters, on: datetime.date):
     qs = task_queryset(user=user, filters=filters, on=on)
     seconds = int(getattr(settings, "TASK_SUMMARY_CACHE_SECONDS", 60))
     if seconds <= 0:
-        return _rollup(
-            qs.order_by().values("lead_agency_id", "sector_id").annotate(**_counts(on))
-        )
+        return _rollup(_grouped(qs, on))
     stamp = Task.objects.aggregate(m=Max("updated_at"))["m"]
-    visible = org_perms.visible_body_ids(user)
     key_data = repr(
         (
-            sorted(visible) if visible is not None else "all",
+            scope_key(user),
             sorted(filters.replace(on=None).to_params().items()),
             on.isoformat(),
             buckets.due_soon_limit(on).isoformat(),
             buckets.at_risk_gap(),
+            buckets.rule_key(),
             stamp.isoformat() if stamp else None,
         )
     )
     key = "tasks:summary:" + hashlib.sha256(key_data.encode()).hexdigest()
     cached = cache.get(key)
     if cached is None:
-        cached = _rollup(
-            qs.order_by().values("lead_agency_id", "sector_id").annotate(**_counts(on))
-        )
+        cached = _rollup(_grouped(qs, on))
         cache.set(key, cached, seconds)
     return cached
 
@@ -606,9 +670,11 @@ def task_summary(
     agencies = {
         a.pk: a
         for a in Agency.objects.filter(pk__in=[k for k in by_agency if k]).only(
-            "id", "code", "name", "short_name"
+            "id", "code", "name", "short_name", "valid_to"
         )
     }
+    if not filters.record_only:
+        by_agency, agencies = lineage.group_by_successor(by_agency, agencies, on)
     sectors = {s.pk: s for s in Sector.objects.all()}
     agency_rows = [
         {"id": pk, "code": agencies[pk].code, "name": str(agencies[pk])} | counts
@@ -626,12 +692,17 @@ def task_summary(
         sector_rows.append(
             {"id": None, "code": "", "name": gettext("No sector")} | by_sector[None]
         )
+    totals = dict(totals)
+    for row in (totals, *agency_rows, *sector_rows):
+        row["due"] = due_count(row)
+        row["rates"] = rates_from_counts(row)
     return {
         "on": on,
         "filters": filters,
         "totals": totals,
         "by_agency": agency_rows,
         "by_sector": sector_rows,
+        "rounding": ROUNDING,
     }
 
 
@@ -691,6 +762,20 @@ def my_work(*, user, on: datetime.date | None = None) -> MyWork:
         lead_q |= Q(body_id=body_id) & mine
         if body_id not in managed:
             watch_q |= Q(body_id=body_id) & (mine | Q(parts) if agencies else mine)
+    # External users: the parts of other bodies' tasks they report on.
+    if seats:
+        seat_bodies = sorted({s.body_id for s in seats})
+        party = _party_q(user, seat_bodies)
+        if party is not None:
+            bodies, agencies = party_ids(user)
+            match = Q(body_id__in=sorted(bodies))
+            if agencies:
+                match |= Q(agency_id__in=sorted(agencies))
+            unfinished = Exists(
+                TaskPart.objects.filter(match, task_id=OuterRef("pk"), progress__lt=100)
+            )
+            coop_q |= party & Q(unfinished)
+            watch_q |= party
     in_view = buckets.in_view_q(on)
     open_now = Q(state__in=[S.NEW, S.IN_PROGRESS]) & in_view
     defs = {

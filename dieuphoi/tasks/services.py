@@ -44,13 +44,15 @@ from dieuphoi.docs.models import Document
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body, Membership
 
-from . import workflow
+from . import history as task_history
+from . import notices, workflow
 from .models import DeadlineChange, ProgressUpdate, Sector, Task, TaskPart
 from .permissions import (
     can_change_task,
     can_create_task_in,
-    focal_agency_ids,
+    can_report_on_part,
     task_roles,
+    user_parts,
 )
 
 S = Task.State
@@ -117,8 +119,16 @@ def _truncate(text: str, limit: int) -> str:
 # --- validation shared by create and update ----------------------------------
 
 
-def _agency_error(agency: Agency, on: datetime.date) -> str | None:
+def _agency_error(
+    agency: Agency, on: datetime.date, record_ids: Iterable[int] = ()
+) -> str | None:
+    """Why ``agency`` cannot take part in a task assigned on ``on``. An agency
+    that did not exist then is accepted when it succeeded (by a merger,
+    split or renaming) an agency of record of the task (``record_ids``): a
+    2024 task's lead may become the 2025 successor."""
     if not agency.is_valid_on(on):
+        if isinstance(agency, Agency) and _succeeds(agency, record_ids):
+            return None
         return gettext("%(agency)s did not exist on %(date)s.") % {
             "agency": agency,
             "date": _d(on),
@@ -126,20 +136,69 @@ def _agency_error(agency: Agency, on: datetime.date) -> str | None:
     return None
 
 
+def _succeeds(agency: Agency, record_ids: Iterable[int]) -> bool:
+    from dieuphoi.org.selectors import agency_successor_ids
+
+    return any(agency.pk in agency_successor_ids(pk) for pk in set(record_ids))
+
+
 def _normalise_parts(cooperating: Iterable[Any] | None) -> list[dict]:
-    """``[{agency, description, deadline}]`` from dicts (or bare agencies)."""
+    """``[{agency, body, description, deadline}]`` from dicts (or bare
+    agencies and bodies). A party is an agency or a body (another
+    province's coordination team): exactly one of the two is set."""
     parts = []
     for item in cooperating or ():
         if isinstance(item, Agency):
             item = {"agency": item}
+        elif isinstance(item, Body):
+            item = {"body": item}
         parts.append(
             {
-                "agency": item["agency"],
+                "agency": item.get("agency"),
+                "body": item.get("body"),
                 "description": _clean(item.get("description", "")),
                 "deadline": item.get("deadline"),
             }
         )
     return parts
+
+
+def _party(part: dict):
+    return part["agency"] if part.get("agency") is not None else part.get("body")
+
+
+def _party_key(part: dict) -> tuple[str, int]:
+    if part.get("agency") is not None:
+        return ("agency", part["agency"].pk)
+    return ("body", part["body"].pk)
+
+
+# Central agencies: a province's coordination team asks them to co-operate,
+# it cannot make them lead.
+CENTRAL_KINDS = frozenset(
+    {Agency.Kind.MINISTRY, Agency.Kind.GOVERNMENT, Agency.Kind.COUNCIL_OFFICE}
+)
+
+
+def lead_agency_error(body: Body, agency: Agency) -> str | None:
+    """Why ``agency`` cannot lead a task of ``body``, or ``None``.
+
+    A coordination team assigns tasks to its own province's agencies only;
+    another province's agencies and the ministries are asked to co-operate
+    (đề nghị phối hợp). Bodies without a province (the Council) are not
+    restricted."""
+    if body.kind != Body.Kind.TEAM:
+        return None
+    foreign = agency.kind in CENTRAL_KINDS or (
+        body.unit_id is not None and agency.unit_id != body.unit_id
+    )
+    if foreign:
+        return gettext(
+            "%(agency)s is not one of the team's own agencies: the team cannot "
+            "assign it a task. Add it as a co-operating party (request for "
+            "co-operation) and choose one of the team's agencies as the lead."
+        ) % {"agency": agency}
+    return None
 
 
 def _validate_parties(
@@ -154,19 +213,44 @@ def _validate_parties(
     provinces: Sequence[AdministrativeUnit],
     source_document: Document | None,
     actor,
+    record_ids: Iterable[int] = (),
 ) -> None:
     def add(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
 
     if lead_agency is None:
         add("lead_agency", gettext("Choose the lead agency."))
-    elif assigned_on and (msg := _agency_error(lead_agency, assigned_on)):
-        add("lead_agency", msg)
+    else:
+        msg = (assigned_on and _agency_error(lead_agency, assigned_on, record_ids)) or (
+            lead_agency_error(body, lead_agency)
+        )
+        if msg:
+            add("lead_agency", msg)
 
-    seen: set[int] = set()
+    seen: set[tuple[str, int]] = set()
     for part in parts:
-        agency = part["agency"]
-        if lead_agency is not None and agency.pk == lead_agency.pk:
+        agency = _party(part)
+        if agency is None or (
+            part.get("agency") is not None and part.get("body") is not None
+        ):
+            add(
+                "cooperating",
+                gettext("Each co-operating party is either an agency or a team."),
+            )
+            continue
+        if part.get("body") is not None:
+            party_body = part["body"]
+            if party_body.pk == body.pk:
+                add(
+                    "cooperating",
+                    gettext(
+                        "%(body)s assigns the task; it cannot also be a "
+                        "co-operating party."
+                    )
+                    % {"body": party_body},
+                )
+                continue
+        elif lead_agency is not None and agency.pk == lead_agency.pk:
             add(
                 "cooperating",
                 gettext(
@@ -176,14 +260,14 @@ def _validate_parties(
                 % {"agency": agency},
             )
             continue
-        if agency.pk in seen:
+        if _party_key(part) in seen:
             add(
                 "cooperating",
                 gettext("%(agency)s is listed twice.") % {"agency": agency},
             )
             continue
-        seen.add(agency.pk)
-        if assigned_on and (msg := _agency_error(agency, assigned_on)):
+        seen.add(_party_key(part))
+        if assigned_on and (msg := _agency_error(agency, assigned_on, record_ids)):
             add("cooperating", msg)
         sub = part["deadline"]
         if sub and assigned_on and sub < assigned_on:
@@ -266,13 +350,18 @@ def _state(task: Task) -> dict:
 
 
 def _parts_state(parts: Iterable[TaskPart]) -> list[dict]:
+    # Agency parties keep their audit shape; a team party has "body" instead.
     return [
         {
-            "agency": p.agency_id,
+            **(
+                {"agency": p.agency_id}
+                if p.agency_id is not None
+                else {"body": p.body_id}
+            ),
             "description": p.description,
             "deadline": p.deadline.isoformat() if p.deadline else None,
         }
-        for p in sorted(parts, key=lambda p: p.agency_id)
+        for p in sorted(parts, key=lambda p: (p.agency_id or 0, p.body_id or 0))
     ]
 
 
@@ -385,10 +474,14 @@ def task_create(
             except IntegrityError:
                 if attempt == 4:
                     raise
+        task_history.record_state_change(
+            task=task, from_state="", to_state=S.NEW, actor=actor, on=assigned_on
+        )
         part_rows = [
             TaskPart(
                 task=task,
                 agency=p["agency"],
+                body=p["body"],
                 description=p["description"],
                 deadline=p["deadline"],
             )
@@ -413,6 +506,7 @@ def task_create(
                 "after": sorted(u.pk for u in provinces),
             }
         audit_record(actor=actor, action="tasks.create", target=task, changes=changes)
+        notices.task_created(task=task, actor=actor)
     return task
 
 
@@ -469,7 +563,7 @@ def task_update(*, actor, task: Task, version: int, **fields: Any) -> Task:
             raise PermissionDenied(
                 gettext("Only the leader or secretariat may edit tasks.")
             )
-        old_parts = list(current.parts.select_related("agency"))
+        old_parts = list(current.parts.select_related("agency", "body"))
         old_provinces = sorted(current.provinces.values_list("pk", flat=True))
         before = _state(current)
         before_parts = _parts_state(old_parts)
@@ -526,6 +620,7 @@ def task_update(*, actor, task: Task, version: int, **fields: Any) -> Task:
             else [
                 {
                     "agency": p.agency,
+                    "body": p.body,
                     "description": p.description,
                     "deadline": p.deadline,
                 }
@@ -551,32 +646,36 @@ def task_update(*, actor, task: Task, version: int, **fields: Any) -> Task:
             if "source_document" in fields
             else None,
             actor=actor,
+            # The agencies of record: their successors may replace them.
+            record_ids={before["lead_agency"]}
+            | {p.agency_id for p in old_parts if p.agency_id},
         )
         if "cooperating" in fields:
-            keep = {p["agency"].pk for p in parts}
+            keep = {_party_key(p) for p in parts if _party(p) is not None}
             for old in old_parts:
-                if old.agency_id not in keep and old.updates.exists():
+                if old.party_key not in keep and old.updates.exists():
                     errors.setdefault("cooperating", []).append(
                         gettext(
                             "%(agency)s has reported progress on its part; it "
                             "cannot be removed."
                         )
-                        % {"agency": old.agency}
+                        % {"agency": old.party_name}
                     )
         _raise(errors)
 
         after = _state(current)
         changes = diff(before, after)
         if "cooperating" in fields:
-            by_agency = {p.agency_id: p for p in old_parts}
+            by_agency = {p.party_key: p for p in old_parts}
             new_rows = []
             for p in parts:
-                existing = by_agency.pop(p["agency"].pk, None)
+                existing = by_agency.pop(_party_key(p), None)
                 if existing is None:
                     new_rows.append(
                         TaskPart(
                             task=current,
                             agency=p["agency"],
+                            body=p["body"],
                             description=p["description"],
                             deadline=p["deadline"],
                         )
@@ -604,6 +703,12 @@ def task_update(*, actor, task: Task, version: int, **fields: Any) -> Task:
                 changes["provinces"] = {"before": old_provinces, "after": new_ids}
         if not changes:
             return current
+        task_history.record_lead_change(
+            task=current,
+            old_agency=before["lead_agency"],
+            new_agency=current.lead_agency_id,
+            actor=actor,
+        )
         current.version += 1
         current.search_text = current.compute_search_text()
         current.full_clean(validate_constraints=False)
@@ -611,6 +716,7 @@ def task_update(*, actor, task: Task, version: int, **fields: Any) -> Task:
         audit_record(
             actor=actor, action="tasks.update", target=current, changes=changes
         )
+        notices.task_updated(task=current, actor=actor, changes=changes)
     return current
 
 
@@ -671,13 +777,16 @@ def deadline_change_apply(
     reason: str,
     actor,
     field: str = "new_deadline",
+    effective_on: datetime.date | None = None,
 ) -> dict[str, Any]:
     """Move the locked ``task``'s deadline to ``new_deadline`` (not saved).
 
     For callers inside a transaction that holds the task's row lock
     (``task_transition``'s change_deadline, the extension approvals): keeps
     ``original_deadline``, counts the change in ``extension_count`` and writes
-    a ``DeadlineChange`` with ``reason``. Errors are keyed by ``field``.
+    a ``DeadlineChange`` with ``reason``, effective ``effective_on`` (default
+    today; see ``history.deadline_effective_on``, errors on
+    ``effective_on``). Other errors are keyed by ``field``.
     Returns the audit change ``{"deadline": {"before", "after"}}``; the
     caller saves the task and records the event.
     """
@@ -698,10 +807,14 @@ def deadline_change_apply(
         )
     if new_deadline == task.deadline:
         raise ValidationError({field: gettext("This is already the deadline.")})
+    effective_on = task_history.deadline_effective_on(
+        task=task, effective_on=effective_on
+    )
     DeadlineChange.objects.create(
         task=task,
         old_deadline=task.deadline,
         new_deadline=new_deadline,
+        effective_on=effective_on,
         reason=reason,
         changed_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
@@ -725,6 +838,7 @@ def task_transition(
     version: int | None = None,
     new_deadline: datetime.date | None = None,
     reported_on: datetime.date | None = None,
+    effective_on: datetime.date | None = None,
 ) -> Task:
     """Take workflow ``action`` on ``task`` (table in ``workflow``).
 
@@ -733,7 +847,10 @@ def task_transition(
     default today) is the date the work was done; ``confirm`` makes it the
     completion date. ``new_deadline`` is required for change_deadline, which
     keeps ``original_deadline``, counts the change and records a
-    ``DeadlineChange``. ``version``, when given, must be current.
+    ``DeadlineChange`` effective ``effective_on`` (default today; not before
+    the assignment or the previous change, not in the future). Each state
+    change is recorded in the history dated today (``history``).
+    ``version``, when given, must be current.
     """
     reason = _clean_multiline(reason)
     known = workflow.TRANSITIONS.get(action)
@@ -792,7 +909,11 @@ def task_transition(
         elif action == "change_deadline":
             changes.update(
                 deadline_change_apply(
-                    task=current, new_deadline=new_deadline, reason=reason, actor=actor
+                    task=current,
+                    new_deadline=new_deadline,
+                    reason=reason,
+                    actor=actor,
+                    effective_on=effective_on,
                 )
             )
         if t.to_state is not None:
@@ -801,6 +922,14 @@ def task_transition(
             changes["reason"] = reason
         if current.state != before["state"]:
             changes["state"] = {"before": before["state"], "after": current.state}
+            # A confirmation is dated today, not the reported date: until
+            # confirmed the task was open (reported done) on every day.
+            task_history.record_state_change(
+                task=current,
+                from_state=before["state"],
+                to_state=current.state,
+                actor=actor,
+            )
         current.version += 1
         current.search_text = current.compute_search_text()
         current.full_clean(validate_constraints=False)
@@ -808,10 +937,43 @@ def task_transition(
         audit_record(
             actor=actor, action=f"tasks.{action}", target=current, changes=changes
         )
+        notices.task_transitioned(task=current, action=action, actor=actor)
     return current
 
 
 # --- progress -------------------------------------------------------------------
+
+
+def reporting_agency(actor, part: TaskPart) -> Agency:
+    """The agency a party's update or request is recorded under: the part's
+    agency; for a team party, the reporter's home agency in that team (else
+    their own agency, else the team's standing agency today)."""
+    if part.agency_id is not None:
+        return part.agency
+    seat_agency = (
+        Membership.objects.as_of(local_today())
+        .filter(person=actor, body_id=part.body_id, agency__isnull=False)
+        .select_related("agency")
+        .first()
+    )
+    if seat_agency is not None:
+        return seat_agency.agency
+    if getattr(actor, "agency_id", None):
+        return actor.agency
+    from dieuphoi.org.selectors import body_standing_agency
+
+    standing = body_standing_agency(body=part.body, on=local_today())
+    if standing is None:
+        raise ValidationError(
+            {
+                "part": gettext(
+                    "Your membership of %(body)s has no home agency; ask its "
+                    "secretariat to record it."
+                )
+                % {"body": part.body}
+            }
+        )
+    return standing
 
 
 def progress_report(
@@ -847,7 +1009,7 @@ def progress_report(
         if isinstance(part, int):
             part = (
                 TaskPart.objects.filter(task=current, pk=part)
-                .select_related("agency")
+                .select_related("agency", "body")
                 .first()
             )
             if part is None:
@@ -859,11 +1021,7 @@ def progress_report(
                 {"part": gettext("This part is not part of the task.")}
             )
         if part is None and not roles & workflow.REPORTERS:
-            mine = [
-                p
-                for p in current.parts.select_related("agency")
-                if p.agency_id in focal_agency_ids(actor, current.body_id)
-            ]
+            mine = user_parts(actor, current)
             if len(mine) == 1:
                 part = mine[0]
             else:
@@ -872,9 +1030,7 @@ def progress_report(
                         "Only the lead agency's focal point or the owner may report."
                     )
                 )
-        if part is not None and part.agency_id not in focal_agency_ids(
-            actor, current.body_id
-        ):
+        if part is not None and not can_report_on_part(actor, part):
             raise PermissionDenied(
                 gettext(
                     "Only the co-operating agency's focal point may report on its part."
@@ -922,7 +1078,9 @@ def progress_report(
         update = ProgressUpdate(
             task=current,
             part=part,
-            agency=part.agency if part is not None else current.lead_agency,
+            agency=reporting_agency(actor, part)
+            if part is not None
+            else current.lead_agency,
             author=actor,
             reported_on=day,
             percent=percent,
@@ -933,21 +1091,25 @@ def progress_report(
         update.save()
         changes: dict[str, Any] = {"text": _truncate(text, LAST_UPDATE_MAX)}
         if part is not None:
-            changes["part"] = part.agency.code or str(part.agency)
+            changes["part"] = part.party_code
             changes["progress"] = {"before": part.progress, "after": percent}
             part.progress = percent
             part.completed_on = day if percent == 100 else None
             part.full_clean()
             part.save(update_fields=["progress", "completed_on"])
-            _set_last_update(
-                current, day, text, prefix=part.agency.code or str(part.agency)
-            )
+            _set_last_update(current, day, text, prefix=part.party_code)
         else:
             changes["progress"] = {"before": current.progress, "after": percent}
             current.progress = percent
             if current.state == S.NEW:
                 current.state = S.IN_PROGRESS
                 changes["state"] = {"before": S.NEW, "after": S.IN_PROGRESS}
+                task_history.record_state_change(
+                    task=current,
+                    from_state=S.NEW,
+                    to_state=S.IN_PROGRESS,
+                    actor=actor,
+                )
             _set_last_update(current, day, text)
         if reason:
             changes["reason"] = reason
@@ -971,4 +1133,5 @@ def progress_report(
         audit_record(
             actor=actor, action="tasks.progress", target=current, changes=changes
         )
+        notices.progress_reported(task=current, update=update, actor=actor)
     return update

@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.task_list, name="list"),
     path("export.xlsx", views.task_export, name="export"),
     path("summary/", views.task_summary, name="summary"),
+    path(
+        "extension-requests/",
+        extension_views.extension_list,
+        name="extension-list",
+    ),
     path("new/", views.task_create, name="create"),
     path("<int:pk>/", views.task_detail, name="detail"),
     path("<int:pk>/edit/", views.task_edit, name="edit"),
@@ -18,6 +23,11 @@ urlpatterns = [
         "<int:pk>/extension-requests/",
         extension_views.extension_request,
         name="extension-request",
+    ),
+    path(
+        "<int:pk>/part-extension-requests/",
+        extension_views.part_extension_request,
+        name="part-extension-request",
     ),
     path(
         "<int:pk>/extension-requests/<int:rid>/decision/",

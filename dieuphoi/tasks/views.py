@@ -70,6 +70,7 @@ from .permissions import (
     focal_agency_ids,
     manager_body_ids,
     task_roles,
+    user_parts,
     user_seats,
 )
 from .templatetags import task_tags
@@ -132,6 +133,7 @@ ADVANCED_FILTERS = frozenset(
         "state",
         "cooperating_agency",
         "province",
+        "record_only",
         "is_key",
         "extended",
         "deadline_from",
@@ -163,10 +165,15 @@ def _detail_base() -> str:
     return url[: -len("0/")]
 
 
-def _row_display(tasks: list[Task]) -> None:
+def _row_display(tasks: list[Task], on: datetime.date | None = None) -> None:
     """Give each row its display values (``row_*``), so the rows partial only
     looks them up: filters and loops over 50 rows were most of its render."""
+    # Working days to or past each effective deadline (DEADLINE_ON_DAY_OFF,
+    # as the buckets and reminders count): one calendar walk for the page.
+    distances = task_tags.deadline_distances(tasks, on or local_today())
     for task in tasks:
+        task.row_deadline_distance = distances.get(task.pk, "")
+        task.row_urgings = task_tags.urgings_text(task.urge_count)
         task.row_bucket = task_tags.bucket_label(task.bucket)
         task.row_bucket_class = task_tags.bucket_class(task.bucket)
         task.row_warnings = [
@@ -176,7 +183,7 @@ def _row_display(tasks: list[Task]) -> None:
         task.row_progress_class = task_tags.progress_class(task)
         task.row_state = task.get_state_display()
         # Escaped as one string: the same as each name escaped (", " is safe).
-        task.row_parts = ", ".join(str(part.agency) for part in task.parts.all())
+        task.row_parts = ", ".join(part.party_name for part in task.parts.all())
         task.row_deadline = task_tags.dmy(task.deadline)
         task.row_deadline_iso = task_tags.iso(task.deadline)
         task.row_update = task_tags.dmy(task.last_update_on)
@@ -236,7 +243,7 @@ def task_list(request):
     if page and page.next_cursor:
         more_url = _url("tasks:list", {**params, "after": page.next_cursor})
     if page:
-        _row_display(page.items)
+        _row_display(page.items, on)
     context = {
         "tasks": page.items if page else [],
         "errors": errors,
@@ -365,7 +372,7 @@ def _cells_html(cells: list[dict]) -> str:
     over ~1,000 cells was most of the page's render time)."""
     out = []
     for cell in cells:
-        count = escape(formats.localize(cell["count"]))
+        count = escape(formats.number_format(cell["count"], force_grouping=True))
         if cell["count"] and cell["url"]:
             count = f'<a href="{escape(cell["url"])}">{count}</a>'
         out.append(
@@ -438,10 +445,32 @@ def _may_create(user) -> bool:
 SERVICE_FIELD_NAMES = {"recurrence": "deadline_kind", "cooperating": None}
 
 
+def _party(p: dict):
+    """The co-operating party of a parts row (an agency or a team)."""
+    return p.get("party") or p.get("agency") or p.get("body")
+
+
 def _parts_key(parts) -> list[tuple]:
     return sorted(
-        (p["agency"].pk, p["description"].strip(), p["deadline"]) for p in parts
+        (
+            (type(_party(p)).__name__, _party(p).pk),
+            p["description"].strip(),
+            p["deadline"],
+        )
+        for p in parts
     )
+
+
+def _posted_date(request, name: str) -> datetime.date | None:
+    """A date the user posted (dd/mm/yyyy or ISO), for the pickers; ``None``
+    when absent or malformed (the form reports it)."""
+    raw = (request.POST.get(name) or "").strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(raw, fmt).date()  # noqa: DTZ007
+        except ValueError:
+            continue
+    return None
 
 
 @login_required
@@ -450,7 +479,7 @@ def task_create(request):
     bodies = _creatable_bodies(request.user)
     if not bodies:
         raise PermissionDenied
-    choices = Choices(bodies=bodies)
+    choices = Choices(bodies=bodies, on=_posted_date(request, "assigned_on"))
     form = TaskForm(
         request.POST or None,
         choices=choices,
@@ -510,8 +539,14 @@ def _edit_initial(task: Task) -> tuple[dict, list[dict]]:
         "recurrence": task.recurrence,
         "version": task.version,
     }
+    # The picker's field is named "agency" and takes either kind of party.
     parts = [
-        {"agency": p.agency, "description": p.description, "deadline": p.deadline}
+        {
+            "agency": p.party,
+            "party": p.party,
+            "description": p.description,
+            "deadline": p.deadline,
+        }
         for p in task.parts.all()
     ]
     return initial, parts
@@ -533,8 +568,8 @@ def _show(value) -> str:
 
 def _parts_display(parts: list[dict]) -> str:
     out = []
-    for p in sorted(parts, key=lambda p: str(p["agency"])):
-        text = str(p["agency"])
+    for p in sorted(parts, key=lambda p: str(_party(p))):
+        text = str(_party(p))
         if p.get("description"):
             text += f": {p['description']}"
         if p.get("deadline"):
@@ -605,6 +640,8 @@ def task_edit(request, pk: int):
         bodies=[task.body],
         extra_document=task.source_document,
         extra_owner=task.owner,
+        on=task.assigned_on,
+        extra_parties=[task.lead_agency, *(p.party for p in task.parts.all())],
     )
     initial, initial_parts = _edit_initial(task)
     form = TaskEditForm(request.POST or None, initial=initial, choices=choices)
@@ -684,8 +721,7 @@ def _reporting(user, task: Task) -> dict:
     or ``None`` when they may not report now."""
     if task.state not in REPORTABLE_STATES or not can_report_progress(user, task):
         return None
-    mine = focal_agency_ids(user, task.body_id)
-    parts = [p for p in task.parts.all() if p.agency_id in mine]
+    parts = user_parts(user, task)
     task_level = bool(task_roles(user, task) & workflow.REPORTERS)
     if not parts and not task_level:
         return None

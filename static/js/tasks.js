@@ -37,6 +37,9 @@
     if (window.dieuphoi && window.dieuphoi.initTomSelect) {
       window.dieuphoi.initTomSelect(row);
     }
+    if (window.dieuphoi && window.dieuphoi.dates) {
+      window.dieuphoi.dates.init(row); // the sub-deadline's calendar
+    }
     var first = row.querySelector("select, input");
     if (first && first.tomselect) {
       first.tomselect.focus();

@@ -43,8 +43,12 @@ class FakeProcess:
 
 
 @pytest.fixture
-def quick(monkeypatch):
+def quick(monkeypatch, tmp_path):
     monkeypatch.setattr(run_all, "POLL_SECONDS", 0)
+    # The children's environment is set in os.environ: keep it to the test.
+    monkeypatch.setattr(
+        run_all.os, "environ", {"EMAIL_FILE_PATH": str(tmp_path / "mail")}
+    )
     calls = []
     monkeypatch.setattr(run_all, "call_command", lambda *a, **kw: calls.append((a, kw)))
     return calls
@@ -153,3 +157,58 @@ def test_extra_processes_are_started_only_when_installed(quick, settings, monkey
         _, err, _ = run([web, scheduler], no_seed=True)
     assert scheduler.argv == ["run_scheduler"]
     assert "other: command not_installed not installed" in err
+
+
+def test_run_all_prints_the_logins_once_and_where_to_go(quick, settings, tmp_path):
+    settings.DEBUG = True
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}
+    }
+    fake_seed = types.ModuleType("dieuphoi.org.seed")
+    fake_seed.DEMO_LOGINS = [("thuky", "demo-pass-1", "Secretariat")]
+    commands = {"migrate": "x", "seed_demo": "org"}
+    with (
+        mock.patch.dict(sys.modules, {"dieuphoi.org.seed": fake_seed}),
+        mock.patch.object(run_all, "get_commands", return_value=commands),
+    ):
+        out, _, _ = run([FakeProcess([], polls_left=0)], port=8123, host="0.0.0.0")  # noqa: S104
+    assert out.count("demo-pass-1") == 1
+    # the seed's own report, with its copy of the logins, is not shown
+    seed_call = next(c for c in quick if c[0] == ("seed_demo",))
+    assert "stdout" in seed_call[1]
+    assert "http://127.0.0.1:8123/" in out
+    assert str(tmp_path / "mail") in out
+    # migrate quietly
+    assert next(c for c in quick if c[0] == ("migrate",))[1]["verbosity"] == 0
+
+
+def test_children_write_mail_to_files_and_link_to_their_port(tmp_path):
+    environ = {"EMAIL_FILE_PATH": str(tmp_path / "mail")}
+    lines = run_all.Command().configure_children(environ, "127.0.0.1", 8123)
+    assert environ["SITE_URL"] == "http://127.0.0.1:8123"
+    assert environ["EMAIL_BACKEND"].endswith("filebased.EmailBackend")
+    assert (tmp_path / "mail").is_dir()
+    assert any(str(tmp_path / "mail") in line for line in lines)
+
+
+def test_children_keep_what_the_environment_already_says(tmp_path):
+    environ = {
+        "SITE_URL": "https://dieuphoi.example.vn",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    }
+    lines = run_all.Command().configure_children(environ, "0.0.0.0", 9000)  # noqa: S104
+    assert environ["SITE_URL"] == "https://dieuphoi.example.vn"
+    assert "EMAIL_FILE_PATH" not in environ
+    assert "smtp.EmailBackend" in " ".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("0.0.0.0", "http://127.0.0.1:8000"),  # noqa: S104
+        ("localhost", "http://localhost:8000"),
+        ("::1", "http://[::1]:8000"),
+    ],
+)
+def test_site_url_for_the_address_it_listens_on(host, url):
+    assert run_all.Command.site_url(host, 8000) == url

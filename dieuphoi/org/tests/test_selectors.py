@@ -140,15 +140,55 @@ def test_agency_predecessors_and_successors_are_prefetched(
 
 def test_agency_search_matches_name_short_name_and_code(seeded):
     found = {a.code for a in selectors.agency_list(on=D(2025, 8, 1), search="Xây dựng")}
-    assert found == {"SXD", "BXD"}
+    provinces = {f"SXD-{u.key.upper()}" for u in seeded.units.new.values()}
+    assert found == {"SXD", "BXD"} | provinces
+    hanoi = seeded.units.hanoi
     assert {
-        a.code for a in selectors.agency_list(on=D(2025, 8, 1), search="snnmt")
+        a.code
+        for a in selectors.agency_list(on=D(2025, 8, 1), search="snnmt", unit=hanoi)
     } == {"SNNMT"}
+
+
+def test_agency_search_ignores_accents_and_case(seeded):
+    """As the task search: "xay dung" finds "Sở Xây dựng"; typed with
+    accents, it matches only the accented text."""
+    on = D(2025, 8, 1)
+    plain = {a.code for a in selectors.agency_list(on=on, search="xay dung")}
+    accented = {a.code for a in selectors.agency_list(on=on, search="XÂY DỰNG")}
+    assert {"SXD", "BXD"} <= plain
+    assert plain == accented
+    assert not selectors.agency_list(on=on, search="xây dùng").exists()
 
 
 def test_agency_filter_by_kind_and_unit(seeded):
     ministries = selectors.agency_list(on=D(2024, 1, 1), kind="ministry")
-    assert {a.code for a in ministries} == {"BKHĐT", "BTC", "BXD"}
+    # The 22 structure of NQ 08/2021/QH15 that the region's work involves.
+    assert {a.code for a in ministries} == {
+        "BKHĐT",
+        "BTC",
+        "BXD",
+        "BGTVT",
+        "BKHCN",
+        "BTTTT",
+        "BNV",
+        "BLĐTBXH",
+        "BNNPTNT",
+        "BTNMT",
+        "BCA",
+        "BQP",
+        "BNG",
+        "BTP",
+        "BCT",
+        "BYT",
+        "BGDĐT",
+        "BVHTTDL",
+        "VPCP",
+    }
+    after = selectors.agency_list(on=D(2025, 3, 1), kind="ministry")
+    assert {"BNNMT", "BTC", "BXD", "BKHCN", "BNV"} <= {a.code for a in after}
+    assert not {"BKHĐT", "BGTVT", "BTTTT", "BLĐTBXH", "BNNPTNT", "BTNMT"} & {
+        a.code for a in after
+    }
     hanoi = selectors.agency_list(on=D(2025, 8, 1), unit=seeded.units.hanoi)
     assert "STC" in {a.code for a in hanoi}
     assert "STC-BAC-NINH" not in {a.code for a in hanoi}

@@ -7,9 +7,10 @@ amber due soon, red overdue, grey late or cancelled.
 import datetime
 
 from django import template
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 
 from dieuphoi.tasks import buckets, workflow
+from dieuphoi.tasks.models import Task
 
 register = template.Library()
 
@@ -103,3 +104,78 @@ def progress_class(task) -> str:
     if getattr(task, "is_at_risk", False) or getattr(task, "is_due_soon", False):
         return "is-warning"
     return "is-open"
+
+
+# --- working days to or past the deadline -----------------------------------
+
+# Buckets in which the deadline still matters: the task is open on the day.
+_DEADLINE_BUCKETS = (buckets.OVERDUE, buckets.IN_PROGRESS_WITHIN_DEADLINE)
+
+
+def deadline_distance_text(days: int | None, *, overdue: bool) -> str:
+    """Overdue by N working days, N working days left, or due today
+    (``days`` from ``ladder.working_days_from``: negative past the
+    effective deadline). Empty for ``None``."""
+    if days is None:
+        return ""
+    if overdue:
+        n = max(0, -days)
+        return ngettext(
+            "overdue by %(n)s working day", "overdue by %(n)s working days", n
+        ) % {"n": n}
+    if days <= 0:
+        return gettext("due today")
+    text = ngettext("%(n)s working day left", "%(n)s working days left", days)
+    return text % {"n": days}
+
+
+def urgings_text(count: int) -> str:
+    """Urged N times: the task's urging count (notices and letters), as
+    its page, its e-mails and the letters number them; empty for 0."""
+    if not count:
+        return ""
+    text = ngettext("urged %(n)s time", "urged %(n)s times", count)
+    return text % {"n": count}
+
+
+def deadline_distances(tasks, on: datetime.date) -> dict[int, str]:
+    """``{task pk: text}`` for the open tasks with a deadline among
+    ``tasks`` (annotated with ``bucket`` when they come from a list, else
+    judged by their state), from one walk over the working-day calendar for
+    the whole page; no query per row."""
+    from dieuphoi.reminders.ladder import working_days_from
+
+    shown = []
+    for task in tasks:
+        if task.deadline is None:
+            continue
+        bucket = getattr(task, "bucket", "") or ""
+        if bucket:
+            if bucket not in _DEADLINE_BUCKETS:
+                continue
+        elif task.state not in Task.OPEN_STATES:
+            continue
+        shown.append(task)
+    from dieuphoi.workdays.calendar import overdue_cutoff
+
+    # Counted from the effective deadline (settings.DEADLINE_ON_DAY_OFF), as
+    # the buckets and the reminders count it.
+    days = working_days_from(on, [task.deadline for task in shown])
+    cutoff = overdue_cutoff(on) if shown else on
+    return {
+        task.pk: deadline_distance_text(
+            days[task.deadline], overdue=task.deadline < cutoff
+        )
+        for task in shown
+    }
+
+
+@register.simple_tag
+def deadline_distance(task, on=None) -> str:
+    """``{% deadline_distance task %}``: "overdue by 3 working days", "2
+    working days left" or "due today" for an open task with a deadline (on
+    ``on``, default today); empty otherwise."""
+    from dieuphoi.core.models import local_today
+
+    on = on if isinstance(on, datetime.date) else local_today()
+    return deadline_distances([task], on).get(task.pk, "")

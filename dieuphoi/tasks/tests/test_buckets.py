@@ -54,8 +54,10 @@ class TestBoundaries:
         assert_bucket(task, D, buckets.IN_PROGRESS_WITHIN_DEADLINE)
 
     def test_deadline_yesterday_is_overdue(self):
-        task = TaskFactory(assigned_on=D - 30 * DAY, deadline=D - DAY)
-        assert_bucket(task, D, buckets.OVERDUE)
+        # Tuesday 1 July: Monday's deadline has passed (see TestDeadlineOnADayOff
+        # for a deadline on a day off).
+        task = TaskFactory(assigned_on=D - 30 * DAY, deadline=D)
+        assert_bucket(task, D + DAY, buckets.OVERDUE)
 
     def test_completed_on_the_deadline_is_on_time(self):
         task = TaskFactory(
@@ -132,7 +134,7 @@ class TestBoundaries:
     def test_reported_done_but_not_confirmed_is_still_open(self):
         task = TaskFactory(
             assigned_on=D - 60 * DAY,
-            deadline=D - DAY,
+            deadline=D - 3 * DAY,  # Friday
             state=S.REPORTED_DONE,
             reported_done_on=D - 2 * DAY,
             progress=100,
@@ -235,7 +237,9 @@ class TestWarnings:
         assert self.warnings(task, D) == [buckets.AT_RISK]
 
     def test_overdue_and_no_deadline_tasks_are_not_at_risk(self):
-        overdue = TaskFactory(assigned_on=D - 80 * DAY, deadline=D - DAY, progress=0)
+        overdue = TaskFactory(
+            assigned_on=D - 80 * DAY, deadline=D - 3 * DAY, progress=0
+        )
         no_deadline = TaskFactory(assigned_on=D - 80 * DAY, deadline=None, progress=0)
         assert self.warnings(overdue, D) == []
         assert self.warnings(no_deadline, D) == []
@@ -300,17 +304,20 @@ def test_sql_buckets_and_warnings_match_the_reference(
         for i, row in enumerate(rows)
     )
     by_id = dict(zip((t.pk for t in tasks), rows, strict=True))
-    annotated = buckets.annotate_buckets(
-        Task.objects.filter(buckets.in_view_q(on)), on
-    ).values("pk", "bucket", "is_due_soon", "is_at_risk")
-    seen = set()
-    for row in annotated:
-        ref = by_id[row["pk"]]
-        seen.add(row["pk"])
-        assert row["bucket"] == buckets.bucket_of(ref, on)
-        assert row["is_due_soon"] == buckets.is_due_soon(ref, on)
-        assert row["is_at_risk"] == buckets.is_at_risk(ref, on)
-    assert seen == {pk for pk, ref in by_id.items() if ref["assigned_on"] <= on}
+    # Rows written without history: the history form (forced, or for a past
+    # date) falls back to the dated columns and agrees with the reference.
+    for history in (None, True):
+        annotated = buckets.annotate_buckets(
+            Task.objects.filter(buckets.in_view_q(on)), on, history=history
+        ).values("pk", "bucket", "is_due_soon", "is_at_risk")
+        seen = set()
+        for row in annotated:
+            ref = by_id[row["pk"]]
+            seen.add(row["pk"])
+            assert row["bucket"] == buckets.bucket_of(ref, on)
+            assert row["is_due_soon"] == buckets.is_due_soon(ref, on)
+            assert row["is_at_risk"] == buckets.is_at_risk(ref, on)
+        assert seen == {pk for pk, ref in by_id.items() if ref["assigned_on"] <= on}
 
     in_view = [r for r in rows if r["assigned_on"] <= on]
     for indexed in (True, False):
@@ -342,12 +349,14 @@ def test_bucket_counts_are_the_same_on_every_database(hanoi_team, member_agency)
         (-40, 0, S.IN_PROGRESS, None),  # within (deadline today)
         (-40, 5, S.NEW, None),  # within
         (-40, None, S.IN_PROGRESS, None),  # within (no deadline)
-        (-40, -1, S.IN_PROGRESS, None),  # overdue
+        (-40, -3, S.IN_PROGRESS, None),  # overdue (Friday)
+        (-40, -1, S.IN_PROGRESS, None),  # within (Sunday: due Monday)
         (-40, -10, S.REPORTED_DONE, None),  # overdue
         (-40, -5, S.COMPLETED, 2),  # overdue (completed after D)
         (-40, 0, S.COMPLETED, 0),  # on time
         (-40, None, S.COMPLETED, -3),  # on time
-        (-40, -2, S.COMPLETED, -1),  # late
+        (-40, -3, S.COMPLETED, -1),  # late (Friday's deadline, done Sunday)
+        (-40, -2, S.COMPLETED, 0),  # on time (Saturday's deadline, done Monday)
         (-40, -2, S.CANCELLED, -1),  # not counted
         (5, 10, S.NEW, None),  # not in view (assigned after D)
     ]
@@ -366,9 +375,9 @@ def test_bucket_counts_are_the_same_on_every_database(hanoi_team, member_agency)
         **{n: Count("id", filter=buckets.bucket_q(n, on)) for n in buckets.BUCKETS}
     )
     assert counts == {
-        "completed_on_time": 2,
+        "completed_on_time": 3,
         "completed_late": 1,
-        "in_progress_within_deadline": 3,
+        "in_progress_within_deadline": 4,
         "overdue": 3,
     }
 
@@ -379,3 +388,164 @@ def test_labels_are_the_domain_labels():
         "Đã hoàn thành đúng hạn",
     )
     assert set(buckets.BUCKET_LABELS) == set(buckets.BUCKETS)
+
+
+# --- deadlines on a day off (settings.DEADLINE_ON_DAY_OFF) --------------------------
+
+SAT = datetime.date(2025, 6, 28)  # Monday 30 June is a working day
+NEXT = "next_working_day"
+WRITTEN = "as_written"
+
+
+def every_form(task, on):
+    """The bucket and warnings of ``task`` on ``on`` by the reference, and
+    check every SQL form agrees: the current columns and the history, each
+    as an annotation and as indexed and unindexed filters."""
+    expected = buckets.bucket_of(task, on)
+    warnings = buckets.warnings_of(task, on)
+    for history in (False, True):
+        row = buckets.annotate_buckets(
+            Task.objects.filter(pk=task.pk), on, history=history
+        ).get()
+        assert row.bucket == expected, history
+        assert buckets.task_warnings(row) == warnings, history
+        for indexed in (True, False):
+            matched = [
+                name
+                for name in buckets.BUCKETS
+                if Task.objects.filter(
+                    buckets.bucket_q(name, on, indexed=indexed, history=history),
+                    pk=task.pk,
+                ).exists()
+            ]
+            assert matched == ([expected] if expected else []), (history, indexed)
+            matched = [
+                name
+                for name in buckets.WARNINGS
+                if Task.objects.filter(
+                    buckets.warning_q(name, on, indexed=indexed, history=history),
+                    pk=task.pk,
+                ).exists()
+            ]
+            assert matched == warnings, (history, indexed)
+    return expected
+
+
+@pytest.mark.django_db
+class TestDeadlineOnADayOff:
+    @override_settings(DEADLINE_ON_DAY_OFF=NEXT)
+    def test_saturday_deadline_is_overdue_from_tuesday(self):
+        task = TaskFactory(assigned_on=SAT - 30 * DAY, deadline=SAT)
+        for on in (SAT, SAT + DAY, SAT + 2 * DAY):  # Saturday, Sunday, Monday
+            assert every_form(task, on) == buckets.IN_PROGRESS_WITHIN_DEADLINE, on
+        assert every_form(task, SAT + 3 * DAY) == buckets.OVERDUE
+
+    @override_settings(DEADLINE_ON_DAY_OFF=WRITTEN)
+    def test_saturday_deadline_as_written_is_overdue_from_sunday(self):
+        task = TaskFactory(assigned_on=SAT - 30 * DAY, deadline=SAT)
+        assert every_form(task, SAT) == buckets.IN_PROGRESS_WITHIN_DEADLINE
+        assert every_form(task, SAT + DAY) == buckets.OVERDUE
+
+    @pytest.mark.parametrize(
+        ("rule", "expected"),
+        [(NEXT, buckets.COMPLETED_ON_TIME), (WRITTEN, buckets.COMPLETED_LATE)],
+    )
+    def test_completed_the_monday_after_a_saturday_deadline(self, rule, expected):
+        monday = SAT + 2 * DAY
+        with override_settings(DEADLINE_ON_DAY_OFF=rule):
+            task = TaskFactory(
+                assigned_on=SAT - 30 * DAY,
+                deadline=SAT,
+                state=S.COMPLETED,
+                completed_on=monday,
+            )
+            assert every_form(task, monday) == expected
+            assert every_form(task, monday + 30 * DAY) == expected
+            tuesday = TaskFactory(
+                assigned_on=SAT - 30 * DAY,
+                deadline=SAT,
+                state=S.COMPLETED,
+                completed_on=monday + DAY,
+            )
+            assert every_form(tuesday, monday + DAY) == buckets.COMPLETED_LATE
+
+    @override_settings(DEADLINE_ON_DAY_OFF=NEXT)
+    def test_tet_moves_the_deadline_to_the_first_working_day_after(self):
+        # Tết 2026: Saturday 14 to Sunday 22 February off; Monday 23 worked.
+        deadline = datetime.date(2026, 2, 17)
+        first_day_back = datetime.date(2026, 2, 23)
+        task = TaskFactory(assigned_on=deadline - 60 * DAY, deadline=deadline)
+        for on in (deadline, deadline + DAY, first_day_back):
+            assert every_form(task, on) == buckets.IN_PROGRESS_WITHIN_DEADLINE
+        assert every_form(task, first_day_back + DAY) == buckets.OVERDUE
+        done = TaskFactory(
+            assigned_on=deadline - 60 * DAY,
+            deadline=deadline,
+            state=S.COMPLETED,
+            completed_on=first_day_back,
+        )
+        assert every_form(done, first_day_back) == buckets.COMPLETED_ON_TIME
+        with override_settings(DEADLINE_ON_DAY_OFF=WRITTEN):
+            assert every_form(task, deadline + DAY) == buckets.OVERDUE
+            assert every_form(done, first_day_back) == buckets.COMPLETED_LATE
+
+    @override_settings(DEADLINE_ON_DAY_OFF=NEXT)
+    def test_an_announced_day_off_moves_the_deadline(self):
+        from dieuphoi.workdays.models import CalendarDay
+
+        friday = datetime.date(2025, 7, 4)
+        task = TaskFactory(assigned_on=friday - 30 * DAY, deadline=friday)
+        done = TaskFactory(
+            assigned_on=friday - 30 * DAY,
+            deadline=friday,
+            state=S.COMPLETED,
+            completed_on=friday + 3 * DAY,  # Monday
+        )
+        assert every_form(task, friday + 3 * DAY) == buckets.OVERDUE
+        assert every_form(done, friday + 3 * DAY) == buckets.COMPLETED_LATE
+        # The table changes the answer at once (the cache follows the table).
+        CalendarDay.objects.create(date=friday, kind="day_off")
+        assert every_form(task, friday + 3 * DAY) == buckets.IN_PROGRESS_WITHIN_DEADLINE
+        assert every_form(task, friday + 4 * DAY) == buckets.OVERDUE
+        assert every_form(done, friday + 3 * DAY) == buckets.COMPLETED_ON_TIME
+
+    @override_settings(DEADLINE_ON_DAY_OFF=NEXT, DUE_SOON_WORKING_DAYS=2)
+    def test_warnings_follow_the_moved_deadline(self):
+        monday = SAT + 2 * DAY
+        # Monday: Saturday's deadline is still ahead (due that day).
+        task = TaskFactory(assigned_on=SAT - 10 * DAY, deadline=SAT, progress=0)
+        assert every_form(task, monday) == buckets.IN_PROGRESS_WITHIN_DEADLINE
+        assert buckets.warnings_of(task, monday) == [buckets.DUE_SOON]
+        # Sunday: 11 of 10 days elapsed, progress 0: at risk, not overdue.
+        assert buckets.warnings_of(task, SAT + DAY) == [
+            buckets.DUE_SOON,
+            buckets.AT_RISK,
+        ]
+        every_form(task, SAT + DAY)
+        # Monday is the last day: no longer "ahead", so not at risk.
+        assert buckets.AT_RISK not in buckets.warnings_of(task, monday)
+        with override_settings(DEADLINE_ON_DAY_OFF=WRITTEN):
+            assert buckets.warnings_of(task, SAT + DAY) == []
+            every_form(task, SAT + DAY)
+
+    @override_settings(DEADLINE_ON_DAY_OFF=NEXT)
+    def test_why_at_risk_with_a_deadline_on_the_assignment_day(self):
+        task = TaskFactory(assigned_on=SAT, deadline=SAT, progress=0)
+        assert buckets.is_at_risk(task, SAT + DAY)
+        with translation.override("en"):
+            assert "100%" in buckets.why_at_risk(task, SAT + DAY)
+
+
+@override_settings(DEADLINE_ON_DAY_OFF=NEXT)
+def test_days_off_table_matches_the_calendar():
+    """The per-day table behind ``late_condition`` is ``x - overdue_cutoff(x)``."""
+    end = datetime.date(2026, 12, 31)
+    table = buckets.days_off_table(end)
+    assert len(table) == (end - buckets.TABLE_START).days + 1
+    day = datetime.date(2024, 12, 1)
+    while day <= end:
+        i = (day - buckets.TABLE_START).days
+        assert table[i] - 48 == (day - buckets.overdue_cutoff(day)).days, day
+        day += DAY
+    # Monday 23 February 2026 follows Tết (14-22 February): nine days off.
+    assert table[(datetime.date(2026, 2, 23) - buckets.TABLE_START).days] - 48 == 9

@@ -151,6 +151,8 @@ class TestPartFormSet:
         assert formset.parts() == [
             {
                 "agency": coop_agency,
+                "body": None,
+                "party": coop_agency,
                 "description": "Phần việc",
                 "deadline": datetime.date(2025, 6, 1),
             }

@@ -2,6 +2,11 @@
 
 Ctrl-C (SIGINT) or SIGTERM is forwarded to every child; when any child exits,
 the others are stopped and the command exits with that child's status.
+
+What it prints is what a user needs: the demo logins (once), the address to
+open and where the e-mails go. Unless the environment says otherwise, the
+children write e-mails as files under ``var/mail`` (nothing is sent) and put
+links in them to the address and port they run on (``SITE_URL``).
 """
 
 import os
@@ -10,6 +15,7 @@ import subprocess
 import sys
 import time
 from importlib import import_module
+from io import StringIO
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
@@ -47,10 +53,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        call_command("migrate", interactive=False, verbosity=1)
+        self.stdout.write("Preparing the database…")
+        call_command("migrate", interactive=False, verbosity=0)
         if not options["no_seed"]:
             self.seed(force=options["seed"])
         self.print_logins()
+        for line in self.configure_children(
+            os.environ, options["host"], options["port"]
+        ):
+            self.stdout.write(line)
         specs = self.process_specs(options["host"], options["port"])
         return_code = self.supervise(specs)
         if return_code:
@@ -69,7 +80,40 @@ class Command(BaseCommand):
                 self.style.WARNING("seed_demo is not installed: no demo data loaded.")
             )
             return
-        call_command("seed_demo")
+        # The seed's own report (and its copy of the logins) stays quiet: the
+        # logins are printed once, below.
+        call_command("seed_demo", stdout=StringIO())
+        self.stdout.write("Demo data loaded.")
+
+    @staticmethod
+    def site_url(host: str, port: int) -> str:
+        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return f"http://{shown}:{port}"
+
+    def configure_children(self, environ, host: str, port: int) -> list[str]:
+        """Set the children's e-mail and link settings in ``environ`` (unless
+        already set) and return the lines telling the user about them."""
+        url = self.site_url(host, port)
+        environ.setdefault("SITE_URL", url)
+        # Failed jobs still show; the start and end of each one do not.
+        environ.setdefault("JOBS_LOG_LEVEL", "WARNING")
+        lines = [f"Open {environ['SITE_URL']}/ in a browser (Ctrl-C stops everything)."]
+        environ.setdefault(
+            "EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+        )
+        if environ["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+            mail_dir = environ.setdefault(
+                "EMAIL_FILE_PATH", str(settings.BASE_DIR / "var" / "mail")
+            )
+            os.makedirs(mail_dir, exist_ok=True)
+            lines.append(
+                f"E-mails are not sent: each is written to a file in {mail_dir}"
+            )
+        else:
+            lines.append(f"E-mails go through {environ['EMAIL_BACKEND']}.")
+        return lines
 
     def print_logins(self) -> None:
         try:

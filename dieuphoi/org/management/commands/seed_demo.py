@@ -34,6 +34,16 @@ def app_seeders():
     return seeders
 
 
+def _handover_demo() -> list[str]:
+    """Demo tasks of the agencies merged on 01/03/2025, handed over to their
+    successors like ``manage.py handover_successions`` (idempotent)."""
+    from dieuphoi.tasks.handover import handover_all, seed_handover_demo
+
+    seed_handover_demo()
+    codes = [t.code for r in handover_all() for t in r.tasks]
+    return list(dict.fromkeys(codes))
+
+
 class Command(BaseCommand):
     help = "Load the Capital Region registry and the demo data (idempotent)."
 
@@ -44,6 +54,9 @@ class Command(BaseCommand):
             for label, seed in app_seeders():
                 seed()
                 others.append(label)
+            # After the tasks' demo data: their open work of the agencies
+            # merged in 2025 goes to the successors.
+            handed = _handover_demo() if "tasks" in others else []
         units = len(result.units.old) + len(result.units.new)
         self.stdout.write(
             self.style.SUCCESS(
@@ -53,6 +66,10 @@ class Command(BaseCommand):
         )
         if others:
             self.stdout.write(f"Demo data also loaded for: {', '.join(others)}.")
+        if handed:
+            self.stdout.write(
+                f"Handed over to the 2025 successors: {', '.join(handed)}."
+            )
         self.print_logins(result.logins)
 
     def print_logins(self, logins) -> None:
