@@ -49,7 +49,8 @@ User = get_user_model()
 user = User.objects.get(username="thuky")
 s = SessionStore()
 s[SESSION_KEY] = str(user.pk)
-s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+# The project's own login backend (it loads the menu flags with the user).
+s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
 s[HASH_SESSION_KEY] = user.get_session_auth_hash()
 s.create()
 _, token = account_services.api_token_create(user=user, name="bench")

@@ -90,11 +90,11 @@ from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.audit.services import audit_record, audit_record_many
 from dieuphoi.notifications.services import NotificationSpec, chunks, notify_many
-from dieuphoi.org.models import Agency, Membership
+from dieuphoi.org.models import Agency, Body, Membership
 from dieuphoi.org.permissions import LEADER_ROLES
 from dieuphoi.tasks.extension_selectors import pending_requests_q
 from dieuphoi.tasks.models import ExtensionRequest, Task, TaskPart
-from dieuphoi.tasks.permissions import FOCAL_ROLES
+from dieuphoi.tasks.notices import PartySeats
 from dieuphoi.workdays import calendar
 
 from . import ladder
@@ -168,7 +168,9 @@ class Planned:
     title: str
     body_id: int
     owner_id: int | None
-    agency_id: int  # the lead agency, or the part's agency
+    agency_id: int | None  # the lead agency, or the part's agency
+    # A part whose party is another province's team (``TaskPart.body``).
+    party_body_id: int | None = None
 
     @property
     def key(self) -> tuple:
@@ -390,6 +392,7 @@ PART_FIELDS = (
     "task__title",
     "task__body_id",
     "task__owner_id",
+    "body_id",
 )
 
 
@@ -418,7 +421,7 @@ def _plan_parts(day: datetime.date, settings_: ladder.LadderSettings) -> list[Pl
     plan: list[Planned] = []
 
     def planned(kind, seq, row):
-        pk, task_id, agency_id, deadline, code, title, body_id, owner_id = row
+        pk, task_id, agency_id, deadline, code, title, body_id, owner_id, team = row
         return Planned(
             task_id=task_id,
             part_id=pk,
@@ -430,6 +433,7 @@ def _plan_parts(day: datetime.date, settings_: ladder.LadderSettings) -> list[Pl
             body_id=body_id,
             owner_id=owner_id,
             agency_id=agency_id,
+            party_body_id=team,
         )
 
     prungs = ladder.part_rungs(day, settings_)
@@ -484,37 +488,40 @@ def _plan_parts(day: datetime.date, settings_: ladder.LadderSettings) -> list[Pl
 
 @dataclass
 class _People:
-    focal: dict[tuple[int, int], set[int]]
-    escalate_to: dict[int, set[int]]
-    secretariat: dict[int, set[int]] = field(default_factory=dict)
+    """Who is told of each planned reminder (one query for the run): a
+    task's lead agency's focal points and owner; a part's party as the task
+    notices tell it (``PartySeats``: focal points in the body, else an
+    outside agency's people's seats elsewhere, or all members of another
+    province's team); escalations the body's leaders and secretariat;
+    confirmations its secretariat."""
+
+    seats: PartySeats
 
     @classmethod
-    def load(cls, day: datetime.date, body_ids: set[int]) -> _People:
-        focal: dict[tuple[int, int], set[int]] = defaultdict(set)
-        escalate_to: dict[int, set[int]] = defaultdict(set)
-        secretariat: dict[int, set[int]] = defaultdict(set)
-        for person, body, agency, role in (
-            Membership.objects.as_of(day)
-            .filter(body_id__in=body_ids, person__is_active=True)
-            .order_by()
-            .values_list("person_id", "body_id", "agency_id", "role")
-        ):
-            if role in FOCAL_ROLES and agency:
-                focal[(body, agency)].add(person)
-            if role in (Role.LEADER, Role.SECRETARIAT):
-                escalate_to[body].add(person)
-            if role == Role.SECRETARIAT:
-                secretariat[body].add(person)
-        return cls(focal=focal, escalate_to=escalate_to, secretariat=secretariat)
+    def load(cls, day: datetime.date, plan: list[Planned]) -> _People:
+        parts = [p for p in plan if p.part_id]
+        return cls(
+            PartySeats.load(
+                day,
+                bodies={p.body_id for p in plan},
+                party_bodies={p.party_body_id for p in parts},
+                party_agencies={p.agency_id for p in parts},
+            )
+        )
 
     def recipients(self, p: Planned) -> set[int]:
+        seats = self.seats
         if p.kind == K.ESCALATION:
-            return set(self.escalate_to.get(p.body_id, ()))
+            return seats.role(p.body_id, Role.LEADER) | seats.role(
+                p.body_id, Role.SECRETARIAT
+            )
         if p.kind == K.CONFIRMATION_PENDING:
             # The secretariat confirms; the agency already did its part.
-            return set(self.secretariat.get(p.body_id, ()))
-        people = set(self.focal.get((p.body_id, p.agency_id), ()))
-        if p.owner_id and p.part_id is None:
+            return seats.role(p.body_id, Role.SECRETARIAT)
+        if p.part_id is not None:
+            return seats.party(p.body_id, p.agency_id, p.party_body_id)
+        people = set(seats.focal.get((p.body_id, p.agency_id), ()))
+        if p.owner_id:
             people.add(p.owner_id)
         return people
 
@@ -664,12 +671,18 @@ class _RunContext:
     day: datetime.date
     people: _People
     agency_names: dict[int, str]
+    team_names: dict[int, str]
     task_type: ContentType
     url_template: str
     reason_language: str
     settings: ladder.LadderSettings = field(
         default_factory=ladder.LadderSettings.from_settings
     )
+
+    def party_name(self, p: Planned) -> str:
+        if p.party_body_id:
+            return self.team_names.get(p.party_body_id, "")
+        return self.agency_names.get(p.agency_id, "")
 
     @classmethod
     def load(
@@ -678,17 +691,26 @@ class _RunContext:
         plan: list[Planned],
         settings_: ladder.LadderSettings | None = None,
     ) -> _RunContext:
-        part_agencies = {p.agency_id for p in plan if p.part_id}
+        part_agencies = {p.agency_id for p in plan if p.part_id and p.agency_id}
+        teams = {p.party_body_id for p in plan if p.party_body_id}
         marker = 987654321
         return cls(
             day=day,
-            people=_People.load(day, {p.body_id for p in plan}),
+            people=_People.load(day, plan),
             agency_names=dict(
                 Agency.objects.filter(pk__in=part_agencies).values_list(
                     "pk", "short_name"
                 )
             )
             if part_agencies
+            else {},
+            team_names={
+                pk: short or name
+                for pk, short, name in Body.objects.filter(pk__in=teams).values_list(
+                    "pk", "short_name", "name"
+                )
+            }
+            if teams
             else {},
             task_type=ContentType.objects.get_for_model(Task),
             url_template=reverse("tasks:detail", args=[marker]).replace(
@@ -806,14 +828,10 @@ def _run_batch(batch: list[Planned], ctx: _RunContext, result: RunResult) -> Non
         elif p.kind == K.ESCALATION:
             changes = {"deadline": p.deadline, "urge_count": p.seq}
         elif p.kind == K.PART_BEFORE_DEADLINE:
-            changes = {
-                "cooperating": f"{ctx.agency_names.get(p.agency_id, '')} "
-                f"({_d(p.deadline)})"
-            }
+            changes = {"cooperating": f"{ctx.party_name(p)} ({_d(p.deadline)})"}
         elif p.kind == K.PART_URGING:
             changes = {
-                "cooperating": f"{ctx.agency_names.get(p.agency_id, '')} "
-                f"({_d(p.deadline)})",
+                "cooperating": f"{ctx.party_name(p)} ({_d(p.deadline)})",
                 "urge_count": p.seq,
             }
         elif p.kind == K.CONFIRMATION_PENDING:

@@ -511,6 +511,21 @@ def _detail_out(request, pk: int) -> dict[str, Any]:
             for c in task.deadline_changes.all()
         ],
     )
+    if getattr(task, "party_only", False):
+        # Seen only as a co-operating party (``selectors.task_get`` keeps
+        # parts, updates and deadline changes to theirs): no Hanoi people or
+        # documents, and the latest update among those they see (the task's
+        # own may be another party's).
+        updates = list(task.updates.all())
+        latest = max(updates, key=lambda u: (u.reported_on, u.pk), default=None)
+        data.update(
+            owner=None,
+            source_document=None,
+            source_text="",
+            latest_update={"on": latest.reported_on, "text": latest.text}
+            if latest
+            else None,
+        )
     return data
 
 

@@ -64,7 +64,12 @@ def _columns() -> list[tuple[str, int]]:
     ]
 
 
-def _row(task) -> list:
+def _row(task, own_parts=None) -> list:
+    parts = task.parts.all()
+    if getattr(task, "party_only", False) and own_parts is not None:
+        # A party sees its own part, not the others' (as on the task page).
+        bodies, agencies = own_parts
+        parts = [p for p in parts if p.body_id in bodies or p.agency_id in agencies]
     if task.source_document_id:
         source = task.source_document.reference
     else:
@@ -75,7 +80,7 @@ def _row(task) -> list:
         str(task.body),
         source,
         task.lead_agency.name,
-        "; ".join(p.party_full_name for p in task.parts.all()),
+        "; ".join(p.party_full_name for p in parts),
         str(task.owner) if task.owner_id else "",
         task.sector.name if task.sector_id else "",
         gettext("Yes") if task.is_key else "",
@@ -207,12 +212,17 @@ def tasks_xlsx(
     written = 0
     truncated = False
     rows = export_queryset(user=user, filters=filters, on=on)[: MAX_ROWS + 1]
+    own_parts = None
     for task in rows.iterator(chunk_size=CHUNK):
         if written == MAX_ROWS:
             truncated = True
             break
+        selectors.redact_party_rows(user, [task])
+        if getattr(task, "party_only", False) and own_parts is None:
+            bodies, agencies = selectors.party_ids(user)
+            own_parts = (bodies, agencies)
         out = []
-        for value in _row(task):
+        for value in _row(task, own_parts):
             if isinstance(value, datetime.date):
                 cell = WriteOnlyCell(ws, value=value)
                 cell.number_format = DATE_FORMAT

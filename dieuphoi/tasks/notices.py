@@ -18,8 +18,10 @@ Focal points are the members and specialists of the task's body whose home
 agency is the agency (``permissions.FOCAL_ROLES``); the secretariat is the
 body's secretariat role. A party outside the body (another province's team)
 is told through all its members (any of them may act on the team's part); an agency with no focal
-point in the body, through its people's seats elsewhere. Memberships are read once per event (one query),
-and ``notify_many`` is set-based. The actor is never told of their own
+point in the body, through its people's seats elsewhere. The rule lives in
+``PartySeats``, which the reminders (``dieuphoi.reminders.services``) share.
+Memberships are read once per event (one query), and ``notify_many`` is
+set-based. The actor is never told of their own
 action. Keys name the event (task, event, version or row id) and the person,
 so running the same event again inserts nothing twice.
 """
@@ -55,19 +57,104 @@ AGENCY_ACTIONS = {
 
 
 @dataclass
-class BodyPeople:
-    """Who acts for what on one task today (one query): the focal points of
-    each agency in the task's body, its secretariat, and the people of the
-    co-operating parties outside it (another province's team: every member
-    of that team, since any of them may report the team's part; an agency
-    outside the body: its people's seats elsewhere)."""
+class PartySeats:
+    """The memberships on one day that say who acts for a task's body and its
+    co-operating parties, for any number of tasks (one query). The one rule
+    of who acts for a party, shared by the notices here and the reminders
+    (``dieuphoi.reminders.services``):
 
-    focal: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
-    secretariat: set[int] = field(default_factory=set)
-    outside_agency: dict[int, set[int]] = field(
+    - an agency with focal points in the task's body: those focal points
+      (``permissions.FOCAL_ROLES``);
+    - an agency with none there (an outside agency or a ministry): its
+      people's seats in other bodies;
+    - another province's team: every member of that team (any of them may
+      report the team's part).
+    """
+
+    focal: dict[tuple[int, int], set[int]] = field(
         default_factory=lambda: defaultdict(set)
     )
-    party_body: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    roles: dict[tuple[int, str], set[int]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+    members: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    agency_seats: dict[int, dict[int, set[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
+
+    @classmethod
+    def load(
+        cls,
+        day,
+        *,
+        bodies: Iterable[int],
+        party_bodies: Iterable[int] = (),
+        party_agencies: Iterable[int | None] = (),
+    ) -> PartySeats:
+        """``bodies``: the tasks' bodies (focal points and roles);
+        ``party_bodies``/``party_agencies``: the parties to resolve."""
+        seats = cls()
+        bodies = {b for b in bodies if b}
+        teams = {b for b in party_bodies if b}
+        agencies = {a for a in party_agencies if a}
+        where = Q(body_id__in=bodies)
+        if teams:
+            where |= Q(body_id__in=teams)
+        if agencies:
+            where |= Q(agency_id__in=agencies)
+        for person, body, agency, role in (
+            Membership.objects.as_of(day)
+            .filter(where, person__is_active=True)
+            .order_by()
+            .values_list("person_id", "body_id", "agency_id", "role")
+        ):
+            if body in bodies:
+                seats.roles[(body, role)].add(person)
+                if role in FOCAL_ROLES and agency:
+                    seats.focal[(body, agency)].add(person)
+            if body in teams:
+                seats.members[body].add(person)
+            if agency in agencies:
+                seats.agency_seats[agency][body].add(person)
+        return seats
+
+    def role(self, body_id: int, role: str) -> set[int]:
+        return set(self.roles.get((body_id, role), ()))
+
+    def agency(self, body_id: int, agency_id: int | None) -> set[int]:
+        """Who acts for ``agency_id`` on a task of ``body_id``."""
+        if not agency_id:
+            return set()
+        inside = self.focal.get((body_id, agency_id))
+        if inside:
+            return set(inside)
+        return {
+            person
+            for body, people in self.agency_seats.get(agency_id, {}).items()
+            if body != body_id
+            for person in people
+        }
+
+    def party(
+        self, body_id: int, agency_id: int | None, party_body_id: int | None
+    ) -> set[int]:
+        """Who acts for the party ``(agency_id, party_body_id)`` (one of the
+        two set) on a task of ``body_id``."""
+        if party_body_id:
+            if party_body_id == body_id:
+                return set()
+            return set(self.members.get(party_body_id, ()))
+        return self.agency(body_id, agency_id)
+
+
+@dataclass
+class BodyPeople:
+    """Who acts for what on one task today (one query, ``PartySeats``): the
+    focal points of each agency in the task's body, its secretariat, and the
+    people of the co-operating parties outside it."""
+
+    body_id: int
+    seats: PartySeats
 
     @classmethod
     def load(
@@ -77,27 +164,15 @@ class BodyPeople:
         party_bodies: Iterable[int] = (),
         party_agencies: Iterable[int] = (),
     ) -> BodyPeople:
-        people = cls()
-        bodies = set(party_bodies) - {body_id}
-        agencies = {a for a in party_agencies if a}
-        where = Q(body_id=body_id) | Q(body_id__in=bodies) | Q(agency_id__in=agencies)
-        for person, body, agency, role in (
-            Membership.objects.as_of(local_today())
-            .filter(where, person__is_active=True)
-            .order_by()
-            .values_list("person_id", "body_id", "agency_id", "role")
-        ):
-            if body == body_id:
-                if role in FOCAL_ROLES and agency:
-                    people.focal[agency].add(person)
-                if role == Role.SECRETARIAT:
-                    people.secretariat.add(person)
-                continue
-            if body in bodies:
-                people.party_body[body].add(person)
-            if agency in agencies:
-                people.outside_agency[agency].add(person)
-        return people
+        return cls(
+            body_id,
+            PartySeats.load(
+                local_today(),
+                bodies=[body_id],
+                party_bodies=party_bodies,
+                party_agencies=party_agencies,
+            ),
+        )
 
     @classmethod
     def for_task(
@@ -112,22 +187,22 @@ class BodyPeople:
         )
         return people, parties
 
+    @property
+    def secretariat(self) -> set[int]:
+        return self.seats.role(self.body_id, Role.SECRETARIAT)
+
     def focal_of(self, agency_ids: Iterable[int | None]) -> set[int]:
         """Focal points of the agencies in the task's body (or, for an
         agency that has none there, its people's seats elsewhere)."""
         found: set[int] = set()
         for agency in agency_ids:
-            if not agency:
-                continue
-            inside = self.focal.get(agency, set())
-            found |= inside or self.outside_agency.get(agency, set())
+            found |= self.seats.agency(self.body_id, agency)
         return found
 
     def of_parties(self, parties: Iterable[tuple[int | None, int | None]]) -> set[int]:
-        found = self.focal_of(a for a, _b in parties)
-        for _agency, body in parties:
-            if body:
-                found |= self.party_body.get(body, set())
+        found: set[int] = set()
+        for agency, body in parties:
+            found |= self.seats.party(self.body_id, agency, body)
         return found
 
 

@@ -44,12 +44,12 @@ from typing import NamedTuple
 import rules
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 
 from dieuphoi.core.models import local_today
 from dieuphoi.org import permissions as org_perms
-from dieuphoi.org.models import Membership
+from dieuphoi.org.models import Body, Membership
 
 from . import workflow
 from .models import ExtensionRequest, Task, TaskPart
@@ -63,6 +63,10 @@ class Seat(NamedTuple):
     body_id: int
     role: str
     agency_id: int | None
+    # The seat's body or agency is a co-operating party to some task of
+    # another body: only then do task lists need the (index-defeating)
+    # "or a party to it" clause.
+    outside_parts: bool = False
 
 
 def user_seats(user) -> tuple[Seat, ...]:
@@ -72,11 +76,19 @@ def user_seats(user) -> tuple[Seat, ...]:
     cached = getattr(user, _SEATS_ATTR, None)
     if cached is not None:
         return cached
+    # Driven from the tasks of the other bodies (few or none), never from
+    # the seat agency's parts (thousands): a few index probes per request.
+    other_bodies = Body.objects.exclude(pk=OuterRef(OuterRef("body_id"))).values("pk")
+    outside = Task.objects.filter(body_id__in=other_bodies).filter(
+        Q(parts__body_id=OuterRef("body_id"))
+        | Q(parts__agency_id=OuterRef("agency_id"))
+    )
     seats = tuple(
         Seat(*row)
         for row in Membership.objects.as_of(local_today())
         .filter(person=user)
-        .values_list("body_id", "role", "agency_id")
+        .annotate(outside_parts=Exists(outside))
+        .values_list("body_id", "role", "agency_id", "outside_parts")
     )
     setattr(user, _SEATS_ATTR, seats)
     # Same rows as org.permissions.body_roles: fill its cache so checks made
@@ -391,7 +403,14 @@ def access_task(*, user, pk, perm: str = "tasks.view_task") -> Task:
 
 
 def _update_viewable(user, update) -> bool:
-    return can_view_task(user, update.task)
+    """A progress update's files: whoever sees the task as a member; a
+    party-only viewer, the files of their own parts' updates only."""
+    task = update.task
+    if org_perms.can_see_body(user, task.body_id):
+        return True
+    return update.part_id is not None and any(
+        p.pk == update.part_id for p in user_parts(user, task)
+    )
 
 
 def _update_changeable(user, update) -> bool:

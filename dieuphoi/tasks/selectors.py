@@ -21,7 +21,9 @@ Public names (keep them stable: the pages and the API use them):
 - ``task_get(*, user, pk, on=None) -> Task``: one task for the detail page
   (404/403 via ``permissions.access_task``), annotated like list items,
   with ``parts``, ``provinces``, ``updates`` (author, agency, part) and
-  ``deadline_changes`` prefetched.
+  ``deadline_changes`` prefetched. ``task.party_only``: the user sees it
+  only as a co-operating party; then the prefetched parts and updates are
+  theirs (and the lead's task-level updates) and no deadline changes.
 - ``task_summary(*, user, on=None, filters=None) -> dict``: ``{"on",
   "totals": {bucket/warning/"total": n}, "by_agency": [row], "by_sector":
   [row]}``; rows are ``{"id", "code", "name", <bucket>: n, "due_soon",
@@ -355,6 +357,10 @@ def _party_q(user, exclude_bodies) -> Q | None:
     """Tasks of other bodies where the user's body or seat agency is a
     co-operating party (external users; see ``permissions.party_ids``), as a
     subquery: no extra round trip."""
+    if not any(seat.outside_parts for seat in user_seats(user)):
+        # The common case (Hanoi's own people): the body clause alone keeps
+        # the lists on their covering indexes.
+        return None
     bodies, agencies = party_ids(user)
     if not bodies and not agencies:
         return None
@@ -469,6 +475,25 @@ def _list_queryset(
     return buckets.annotate_buckets(qs, on) if annotate else qs
 
 
+def redact_party_rows(user, tasks) -> None:
+    """Rows ``user`` sees only as a co-operating party (a task of another
+    body) lose what belongs to the assigning body and the other parties, as
+    the task page does: the latest update (it may be another party's), the
+    owner and the source. Display copies only: never saved. No query."""
+    visible = org_perms.visible_body_ids(user)
+    if visible is None:
+        return
+    for task in tasks:
+        if task.body_id in visible:
+            continue
+        task.party_only = True
+        task.last_update_text = ""
+        task.last_update_on = None
+        task.owner = None
+        task.source_document = None
+        task.source_text = ""
+
+
 def _set_buckets(tasks: list[Task], on: datetime.date) -> None:
     """What ``annotate_buckets`` gives, by the reference rules (tested equal
     to the SQL): for one page of rows this is cheaper than compiling the
@@ -507,6 +532,7 @@ def task_list(
     rows = list(qs.order_by(*order)[: limit + 1])
     more = len(rows) > limit
     items = rows[:limit]
+    redact_party_rows(user, items)
     if not past:
         _set_buckets(items, on)
     next_cursor = encode_cursor(sort, items[-1]) if more else None
@@ -537,22 +563,53 @@ def task_get(*, user, pk, on: datetime.date | None = None) -> Task:
     )
     if task is None or not can_view_task(user, task):
         raise Http404
+    parts = TaskPart.objects.select_related("agency", "body")
+    updates = ProgressUpdate.objects.select_related(
+        "author", "agency", "part__agency", "part__body"
+    )
+    changes = DeadlineChange.objects.select_related("changed_by")
+    # Seen only as a co-operating party (another province's team, an outside
+    # agency): the task's heading, their own part(s), the progress of their
+    # parts and the lead's task-level updates; no other party's part or
+    # update, no deadline-change log (it names Hanoi's people). Filtering the
+    # prefetched rows keeps every consumer (page, threads, API) to them.
+    task.party_only = not org_perms.can_see_body(user, task.body_id)
+    if task.party_only:
+        own = own_parts_q(user)
+        parts = parts.filter(own)
+        updates = updates.filter(
+            Q(part__isnull=True) | Q(part__in=TaskPart.objects.filter(own))
+        )
+        changes = changes.none()
     prefetch_related_objects(
         [task],
-        Prefetch("parts", queryset=TaskPart.objects.select_related("agency", "body")),
+        Prefetch("parts", queryset=parts),
         "provinces",
-        Prefetch(
-            "updates",
-            queryset=ProgressUpdate.objects.select_related(
-                "author", "agency", "part__agency", "part__body"
-            ),
-        ),
-        Prefetch(
-            "deadline_changes",
-            queryset=DeadlineChange.objects.select_related("changed_by"),
-        ),
+        Prefetch("updates", queryset=updates),
+        Prefetch("deadline_changes", queryset=changes),
     )
     return task
+
+
+def party_people_ids(user) -> set[int]:
+    """The people of ``user``'s parties today (their seats' bodies and home
+    agencies): whose files on a task a party-only viewer sees. One query."""
+    from dieuphoi.org.models import Membership
+
+    bodies, agencies = party_ids(user)
+    return {getattr(user, "pk", None)} - {None} | set(
+        Membership.objects.as_of(local_today())
+        .filter(Q(body_id__in=sorted(bodies)) | Q(agency_id__in=sorted(agencies)))
+        .values_list("person_id", flat=True)
+    )
+
+
+def own_parts_q(user) -> Q:
+    """The parts an external user acts for: their seats' bodies or home
+    agencies are the party (``permissions._acts_for_part`` for seats outside
+    the task's body; only for a task the user does not see as a member)."""
+    bodies, agencies = party_ids(user)
+    return Q(body_id__in=sorted(bodies)) | Q(agency_id__in=sorted(agencies))
 
 
 def sector_choices() -> list[Sector]:

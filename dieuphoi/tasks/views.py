@@ -40,6 +40,7 @@ from dieuphoi.audit.selectors import audit_timeline
 from dieuphoi.core.forms import add_service_errors
 from dieuphoi.core.htmx import render_page
 from dieuphoi.core.models import local_today
+from dieuphoi.core.sections import SectionRegistry
 from dieuphoi.docs import selectors as docs_selectors
 from dieuphoi.docs import services as docs_services
 from dieuphoi.docs.forms import AttachmentForm
@@ -49,7 +50,15 @@ from dieuphoi.docs.views import attachment_changed_response, attachments_context
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Body
 
-from . import buckets, exports, extension_views, selectors, services, workflow
+from . import (
+    buckets,
+    discussion,
+    exports,
+    extension_views,
+    selectors,
+    services,
+    workflow,
+)
 from .forms import (
     PARTS_PREFIX,
     Choices,
@@ -768,8 +777,14 @@ def _detail_context(
 ) -> dict:
     user = request.user
     today = local_today()
+    # ``task_get`` already keeps a party-only viewer (another province's
+    # team, an outside agency) to their own parts and their updates; here
+    # they also get no audit timeline (it names Hanoi's people and actions)
+    # and only their own parts' extension requests.
+    party_only = getattr(task, "party_only", False)
     updates = list(task.updates.all())
-    files = _update_files(updates)
+    # A party sees the files of its own parts' updates, not the lead's.
+    files = _update_files([u for u in updates if u.part_id or not party_only])
     for update in updates:
         update.files = files.get(update.pk, [])
     reporting = _reporting(user, task)
@@ -784,8 +799,20 @@ def _detail_context(
         # The action is no longer offered (the state changed): say why.
         errors = [e for errs in failed_action.errors.values() for e in errs]
         notice = notice or " ".join(errors)
+    extension = extension_views.detail_context(
+        user,
+        task,
+        extension_form=extension_form,
+        failed_decision=failed_decision,
+    )
+    if party_only:
+        own = {p.pk for p in task.parts.all()}
+        for key in ("extension_history", "part_extension_pending"):
+            extension[key] = [e for e in extension[key] if e.part_id in own]
+        extension["extension_pending"] = None
     return {
         "task": task,
+        "party_only": party_only,
         "today": today,
         "warnings": buckets.task_warnings(task),
         "why_at_risk": buckets.why_at_risk(task, today),
@@ -795,27 +822,43 @@ def _detail_context(
         "progress_form": progress_form if reporting else None,
         "updates": updates,
         "deadline_changes": list(task.deadline_changes.all()),
-        "events": audit_timeline(target=task),
-        "panels": task_panels.render(request, task),
+        "events": None if party_only else audit_timeline(target=task),
+        "panels": _panels(request, task, party_only),
         "notice": notice,
         **_task_attachments_context(request, task, upload_form),
-        **extension_views.detail_context(
-            user,
-            task,
-            extension_form=extension_form,
-            failed_decision=failed_decision,
-        ),
+        **extension,
     }
 
 
+def _panels(request, task: Task, party_only: bool) -> list:
+    """Other apps' sections of the task page; a party-only viewer gets the
+    discussion alone (its threads scoped to their parts): the reminders,
+    escalations and urging letters are Hanoi's own records."""
+    if not party_only:
+        return task_panels.render(request, task)
+    only = SectionRegistry()
+    only.register(discussion.task_panel)
+    return only.render(request, task)
+
+
 def _task_attachments_context(request, task: Task, upload_form=None) -> dict:
-    return attachments_context(
+    context = attachments_context(
         request,
         target=task,
         upload_url=reverse("tasks:attachment-upload", args=[task.pk]),
         can_upload=can_change_attachments(request.user, task),
         form=upload_form,
     )
+    party_only = getattr(task, "party_only", None)
+    if party_only is None:  # the task came from ``access_task``
+        party_only = not org_perms.can_see_body(request.user, task.body_id)
+    if party_only and context["attachments"]:
+        # A party sees the task's files its own people attached, no others.
+        people = selectors.party_people_ids(request.user)
+        context["attachments"] = [
+            a for a in context["attachments"] if a.uploaded_by_id in people
+        ]
+    return context
 
 
 @login_required

@@ -8,22 +8,37 @@ and gets 404 for anything else of Hanoi's, 403 for an action.
 
 import datetime
 import json
+import uuid
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
 from dieuphoi.accounts.services import api_token_create
 from dieuphoi.audit.models import AuditEvent
+from dieuphoi.audit.services import audit_record
+from dieuphoi.docs.models import Attachment
 from dieuphoi.org.models import Agency
 from dieuphoi.org.tests.factories import AgencyFactory, BodyFactory, UnitFactory
+from dieuphoi.reminders.models import Reminder
 from dieuphoi.tasks import extensions, permissions, selectors, services
-from dieuphoi.tasks.models import ExtensionRequest, ProgressUpdate, Task, TaskPart
-from dieuphoi.tasks.tests.factories import TaskPartFactory
+from dieuphoi.tasks.models import (
+    DeadlineChange,
+    ExtensionRequest,
+    ProgressUpdate,
+    Task,
+    TaskPart,
+)
+from dieuphoi.tasks.tests.factories import ProgressUpdateFactory, TaskPartFactory
 
 DAY = datetime.timedelta(days=1)
+# The task page for a party-only viewer (pinned; independent of the number
+# of parts and updates).
+EXTERNAL_PAGE_QUERIES = 12
 URL = "/api/v1/tasks"
 
 
@@ -482,8 +497,8 @@ def test_api_detail_404_for_a_hanoi_task(api, external, outsider, tasks):
     assert api(external).get(f"/{tasks['hanoi'].pk}").status_code == 404
     assert api(outsider).get(f"/{tasks['team'].pk}").status_code == 404
     data = api(external).get(f"/{tasks['team'].pk}").json()
-    kinds = {p["party_kind"] for p in data["cooperating"]}
-    assert kinds == {"agency", "body"}
+    # Only their own part (see test_api_detail_for_external_shows_only_their_part).
+    assert [p["party_kind"] for p in data["cooperating"]] == ["body"]
 
 
 def test_api_external_reports_own_part_and_403_on_another(api, external, tasks):
@@ -670,3 +685,161 @@ def test_sub_deadline_request_page_rules(login, external, outsider, member, task
     # The lead's focal point reports on no part of it: 403.
     assert login(member).post(url, data).status_code == 403
     assert not ExtensionRequest.objects.exists()
+
+
+# --- what a party sees of the task ----------------------------------------------------
+
+
+@pytest.fixture
+def reported(tasks, coop_agency, member, external, today):
+    """The team task with three updates: the lead's (task-level), the Hanoi
+    co-operating agency's part and the Bắc Ninh team's part; a deadline
+    change and an audit event naming Hanoi's people."""
+    task = tasks["team"]
+    other = task.parts.exclude(pk=tasks["team_part"].pk).get()
+    lead = ProgressUpdateFactory(
+        task=task, author=member, text="Báo cáo của cơ quan chủ trì", percent=40
+    )
+    hidden = ProgressUpdateFactory(
+        task=task,
+        part=other,
+        agency=coop_agency,
+        text="Phần việc riêng của Sở Nông nghiệp",
+        percent=30,
+    )
+    own = ProgressUpdateFactory(
+        task=task,
+        part=tasks["team_part"],
+        agency=external.memberships.get().agency,
+        author=external,
+        text="Phần việc của Bắc Ninh",
+        percent=20,
+    )
+    DeadlineChange.objects.create(
+        task=task,
+        old_deadline=today,
+        new_deadline=task.deadline,
+        reason="Lý do nội bộ của Hà Nội",
+        changed_by=member,
+        effective_on=task.assigned_on,
+    )
+    audit_record(
+        actor=member, action="tasks.update", target=task, changes={"title": "x"}
+    )
+    Reminder.objects.create(
+        task=task,
+        part=other,
+        kind=Reminder.Kind.PART_URGING,
+        deadline=today,
+        seq=1,
+        sent_on=today,
+        run=uuid.uuid4(),
+    )
+    return {"task": task, "other": other, "lead": lead, "hidden": hidden, "own": own}
+
+
+def _page(client, task):
+    response = client.get(reverse("tasks:detail", args=[task.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_external_page_shows_only_their_part_and_the_leads_updates(
+    login, external, tasks, reported
+):
+    body = _page(login(external), reported["task"])
+    assert f'id="task-part-{tasks["team_part"].pk}"' in body
+    assert f'id="task-part-{reported["other"].pk}"' not in body
+    assert reported["own"].text in body
+    assert reported["lead"].text in body
+    assert reported["hidden"].text not in body
+    assert f'id="task-update-{reported["hidden"].pk}"' not in body
+    # No audit timeline, no deadline-change log, no Hanoi-only heading rows.
+    assert 'id="timeline"' not in body
+    assert "Lý do nội bộ của Hà Nội" not in body
+    assert 'id="task-reminders"' not in body  # Hanoi's reminders panel
+    assert reported["task"].title in body
+    assert reported["task"].lead_agency.name in body
+
+
+def test_hanoi_member_still_sees_every_part_update_and_the_timeline(
+    login, member, tasks, reported
+):
+    body = _page(login(member), reported["task"])
+    assert f'id="task-part-{tasks["team_part"].pk}"' in body
+    assert f'id="task-part-{reported["other"].pk}"' in body
+    for key in ("own", "lead", "hidden"):
+        assert reported[key].text in body
+    assert 'id="timeline"' in body
+    assert "Lý do nội bộ của Hà Nội" in body
+    assert 'id="task-reminders"' in body
+
+
+def test_external_page_keeps_a_fixed_number_of_queries(
+    login, external, tasks, reported, coop_agency, django_assert_num_queries
+):
+    client = login(external)
+    _page(client, reported["task"])
+    # More parties, their updates, more of the lead's: the same queries.
+    with django_assert_num_queries(EXTERNAL_PAGE_QUERIES):
+        _page(client, reported["task"])
+    for _ in range(3):
+        part = TaskPartFactory(task=reported["task"])
+        ProgressUpdateFactory(task=reported["task"], part=part, agency=part.agency)
+        ProgressUpdateFactory(task=reported["task"])
+    with django_assert_num_queries(EXTERNAL_PAGE_QUERIES):
+        _page(client, reported["task"])
+
+
+def test_api_detail_for_external_shows_only_their_part(
+    api, external, member, tasks, reported
+):
+    task = reported["task"]
+    data = api(external).get(f"/{task.pk}").json()
+    assert [p["id"] for p in data["cooperating"]] == [tasks["team_part"].pk]
+    assert {u["id"] for u in data["updates"]} == {
+        reported["lead"].pk,
+        reported["own"].pk,
+    }
+    assert data["deadline_changes"] == []
+    assert data["owner"] is None
+    assert data["latest_update"]["text"] in {
+        reported["lead"].text,
+        reported["own"].text,
+    }
+    full = api(member).get(f"/{task.pk}").json()
+    assert len(full["cooperating"]) == 2
+    assert len(full["updates"]) == 3
+    assert len(full["deadline_changes"]) == 1
+
+
+def test_external_cannot_download_another_partys_update_file(
+    login, external, member, reported, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    ct = ContentType.objects.get_for_model(ProgressUpdate)
+    files = {
+        key: Attachment.objects.create(
+            target_type=ct,
+            target_id=reported[key].pk,
+            file=SimpleUploadedFile(f"{key}.pdf", b"%PDF-1.4 x"),
+            original_name=f"{key}.pdf",
+            size=10,
+            sha256="0" * 64,
+            content_type="application/pdf",
+            uploaded_by=member,
+        )
+        for key in ("own", "hidden")
+    }
+    client = login(external)
+    url = "docs:attachment-download"
+    assert client.get(reverse(url, args=[files["own"].pk])).status_code == 200
+    assert client.get(reverse(url, args=[files["hidden"].pk])).status_code in (
+        403,
+        404,
+    )
+    body = _page(client, reported["task"])
+    assert "own.pdf" in body
+    assert "hidden.pdf" not in body
+    member_client = login(member)
+    assert member_client.get(reverse(url, args=[files["hidden"].pk])).status_code == 200
