@@ -73,21 +73,31 @@ Check = Callable[[object, models.Model], bool]
 class AttachmentTarget:
     view_check: Check
     change_check: Check
+    # Optional ``(user, target, attachment) -> bool``: some files of a
+    # visible target may still be hidden from some viewers.
+    file_check: Callable[..., bool] | None = None
 
 
 _TARGETS: dict[str, AttachmentTarget] = {}
 
 
 def register_attachment_target(
-    model: type[models.Model], view_check: Check, change_check: Check
+    model: type[models.Model],
+    view_check: Check,
+    change_check: Check,
+    file_check: Callable[..., bool] | None = None,
 ) -> None:
     """Allow attachments on ``model``.
 
     ``view_check(user, obj)`` decides who may list and download its files,
-    ``change_check(user, obj)`` who may add and remove them. Call it from the
-    app's ``AppConfig.ready()``; registering a model twice replaces its checks.
+    ``change_check(user, obj)`` who may add and remove them, and the optional
+    ``file_check(user, obj, attachment)`` hides single files from a viewer
+    (404 on download). Call it from the app's ``AppConfig.ready()``;
+    registering a model twice replaces its checks.
     """
-    _TARGETS[model._meta.label_lower] = AttachmentTarget(view_check, change_check)
+    _TARGETS[model._meta.label_lower] = AttachmentTarget(
+        view_check, change_check, file_check
+    )
 
 
 def _target_entry(model: type[models.Model] | None) -> AttachmentTarget | None:
@@ -134,6 +144,8 @@ def access_attachment(*, user, pk: int, for_change: bool = False) -> Attachment:
         raise Http404
     target = model._default_manager.filter(pk=attachment.target_id).first()
     if target is None or not entry.view_check(user, target):
+        raise Http404
+    if entry.file_check is not None and not entry.file_check(user, target, attachment):
         raise Http404
     if for_change and not entry.change_check(user, target):
         raise PermissionDenied

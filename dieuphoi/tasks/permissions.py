@@ -420,6 +420,17 @@ def _update_changeable(user, update) -> bool:
     )
 
 
+def _task_file_viewable(user, task: Task, attachment) -> bool:
+    """A co-operating party from another body sees the task's files its own
+    people attached, not the assigning body's or the other parties' (as on
+    the task page); everyone who sees the body sees them all."""
+    if org_perms.can_see_body(user, task.body_id):
+        return True
+    from .selectors import party_people_ids
+
+    return attachment.uploaded_by_id in party_people_ids(user)
+
+
 def register_attachment_targets() -> None:
     """Tasks and their progress updates carry files (``docs`` attachments).
 
@@ -439,6 +450,7 @@ def register_attachment_targets() -> None:
         lambda user, task: (
             can_change_task(user, task) or can_report_progress(user, task)
         ),
+        _task_file_viewable,
     )
     register_attachment_target(ProgressUpdate, _update_viewable, _update_changeable)
     register_attachment_target(

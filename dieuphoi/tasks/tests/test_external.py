@@ -843,3 +843,33 @@ def test_external_cannot_download_another_partys_update_file(
     assert "hidden.pdf" not in body
     member_client = login(member)
     assert member_client.get(reverse(url, args=[files["hidden"].pk])).status_code == 200
+
+
+def test_external_downloads_only_their_own_peoples_task_files(
+    login, external, member, reported, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    task = reported["task"]
+    ct = ContentType.objects.get_for_model(Task)
+
+    def attach(name, by):
+        return Attachment.objects.create(
+            target_type=ct,
+            target_id=task.pk,
+            file=SimpleUploadedFile(name, b"%PDF-1.4 x"),
+            original_name=name,
+            size=10,
+            sha256="0" * 64,
+            content_type="application/pdf",
+            uploaded_by=by,
+        )
+
+    hanoi_file = attach("hanoi.pdf", member)
+    own_file = attach("ours.pdf", external)
+    url = "docs:attachment-download"
+    client = login(external)
+    assert client.get(reverse(url, args=[own_file.pk])).status_code == 200
+    assert client.get(reverse(url, args=[hanoi_file.pk])).status_code == 404
+    member_client = login(member)
+    assert member_client.get(reverse(url, args=[hanoi_file.pk])).status_code == 200
+    assert member_client.get(reverse(url, args=[own_file.pk])).status_code == 200
