@@ -62,6 +62,12 @@ def _clear_audit_events_sqlite() -> None:
 
 @pytest.fixture(scope="session")
 def browser():
+    from playwright.sync_api import expect
+
+    # The same patience for assertions as for actions (set_default_timeout
+    # below): under a loaded CI machine a POST that notifies and audits can
+    # take longer than expect()'s own 5 s. No check is loosened, only waited for.
+    expect.set_options(timeout=15_000)
     # Playwright's sync API runs an event loop in this thread; Django's ORM
     # calls from the same thread (fixtures) are still synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
