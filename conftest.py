@@ -55,6 +55,55 @@ def _job_workers_inside_tests(monkeypatch):
 
 
 @pytest.fixture
+def thread_db(transactional_db, tmp_path):
+    """Concurrency tests with threads on both databases. Once the data is
+    set up, ``bind = thread_db()``; then call ``bind()`` first thing in each
+    thread (and read the results in a thread that called it too).
+
+    PostgreSQL: each thread has its own connection to the test database
+    already. SQLite: the test database lives in memory in shared-cache mode,
+    where a second writer gets "database table is locked" at once instead of
+    waiting; so ``thread_db()`` copies the committed data to a file and each
+    thread connects to that file with the production options (WAL,
+    IMMEDIATE transactions, busy timeout), as the real server does.
+    """
+    from django.db import connection, connections
+
+    def prepare():
+        if connection.vendor != "sqlite":
+            return lambda: None
+        import sqlite3
+
+        path = str(tmp_path / "threads.sqlite3")
+        connection.ensure_connection()
+        target = sqlite3.connect(path)
+        connection.connection.backup(target)
+        target.close()
+
+        def bind() -> None:
+            conn = connections["default"]
+            conn.close()
+            conn.settings_dict = {**conn.settings_dict, "NAME": path}
+
+        return bind
+
+    yield prepare
+    if connection.vendor == "sqlite":
+        # The flush after a transactional test DELETEs every row, which the
+        # audit trail's append-only trigger refuses: clear it without them.
+        from importlib import import_module
+
+        triggers = import_module("dieuphoi.audit.migrations.0002_append_only_triggers")
+
+        with connection.cursor() as cursor:
+            for sql in triggers.SQLITE_BACKWARD:
+                cursor.execute(sql)
+            cursor.execute("DELETE FROM audit_auditevent")
+            for sql in triggers.SQLITE_FORWARD:
+                cursor.execute(sql)
+
+
+@pytest.fixture
 def hanoi_team(db):
     return BodyFactory(
         key="to-dieu-phoi-ha-noi",

@@ -1,10 +1,13 @@
 """Time to lay out an urging letter of 500 rows, as DOCX and as PDF.
 
 Issue #4 target: a 500-row letter under 5 s as DOCX. The letter is built
-from the same content the service builds from the database (``LetterContent``),
-so this measures the layout itself; the database part of a real letter (one
-query for the tasks, one insert per task for its timeline) is timed
-separately with ``--service``.
+from the same content the service builds from the database (``LetterContent``
+turned into the documents engine's blocks, ``letter_blocks``) and laid out
+by the engine's renderers (``dieuphoi.paperwork``), so this measures the
+layout itself. ``--service`` also times a real letter on a throw-away
+database: drafted (``urging_letter_generate``), submitted and approved, then
+issued (``paperwork.services.paper_issue``: number, both files, register
+entry, one more urging and a timeline event per task); the issue is timed.
 
     .venv/bin/python bench/letters_bench.py            # 500 rows, 5 runs
     .venv/bin/python bench/letters_bench.py --rows 2000 --runs 3
@@ -31,13 +34,34 @@ sys.path.insert(0, str(ROOT))
 TARGET_DOCX_SECONDS = 5.0
 
 
+def setup_django() -> Path:
+    """Django on a throw-away SQLite database (the letter's blocks come from
+    ``dieuphoi.letters.services``, which needs the app registry)."""
+    tmp = Path(tempfile.mkdtemp(prefix="letters-bench-"))
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="dieuphoi.settings",
+        DIEUPHOI_TESTING="1",
+        SQLITE_PATH=str(tmp / "bench.sqlite3"),
+        MEDIA_ROOT=str(tmp / "media"),
+        LOG_LEVEL="WARNING",
+    )
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    return tmp
+
+
 def sample_content(rows: int, on: datetime.date):
+    """The engine's content of a letter of ``rows`` tasks, as issued."""
     from dieuphoi.letters.content import (
+        SUBJECT,
         LetterGroup,
         LetterRow,
         build_content,
-        document_number,
     )
+    from dieuphoi.letters.services import letter_blocks
+    from dieuphoi.paperwork import content as paper
 
     items = [
         LetterRow(
@@ -62,20 +86,36 @@ def sample_content(rows: int, on: datetime.date):
         )
         for i in range(rows)
     ]
-    return build_content(
+    letter = build_content(
         governing_body="UBND THÀNH PHỐ HÀ NỘI",
         issuer_line="TỔ ĐIỀU PHỐI VÙNG THỦ ĐÔ",
         issuer_short_name="Tổ điều phối",
-        reference=f"{document_number(12)}/TĐP",
+        reference="",
         place="Hà Nội",
         on=on,
         reply_by=on + datetime.timedelta(days=7),
         groups=[LetterGroup("Sở Xây dựng", items)],
-        other_recipients=["Lãnh đạo Tổ điều phối"],
-        archive_line="Lưu: VT, TĐP",
-        signer_authority="TM. TỔ ĐIỀU PHỐI",
-        signer_title="TỔ TRƯỞNG",
-        signer_name="Trần Minh Đức",
+        other_recipients=[],
+        archive_line="",
+        signer_authority="",
+        signer_title="",
+        signer_name="",
+    )
+    return paper.PaperContent(
+        layout="letter",
+        governing_body="UBND THÀNH PHỐ HÀ NỘI",
+        issuer_lines=["TỔ ĐIỀU PHỐI VÙNG THỦ ĐÔ"],
+        reference="Số: 12/TĐP",
+        place_date=paper.place_date_line("Hà Nội", on),
+        subject=SUBJECT.removeprefix("V/v ").strip(),
+        addressees=["Sở Xây dựng"],
+        blocks=letter_blocks(letter),
+        recipients=paper.recipient_lines(
+            [paper.AS_ADDRESSED, "Lãnh đạo Tổ điều phối", "Lưu: VT, TĐP"]
+        ),
+        signature=paper.Signature(
+            authority="TM. TỔ ĐIỀU PHỐI", title="TỔ TRƯỞNG", name="Trần Minh Đức"
+        ),
     )
 
 
@@ -93,8 +133,9 @@ def timed(func, runs: int) -> tuple[float, list[float], float, bytes]:
 
 
 def bench_layout(rows: int, runs: int) -> bool:
-    from dieuphoi.letters.render_docx import render_docx
-    from dieuphoi.letters.render_pdf import register_fonts, render_pdf
+    from dieuphoi.paperwork.layout import register_fonts
+    from dieuphoi.paperwork.render_docx import render_docx
+    from dieuphoi.paperwork.render_pdf import render_pdf
 
     on = datetime.date(2026, 3, 5)
     content = sample_content(rows, on)
@@ -121,29 +162,20 @@ def bench_layout(rows: int, runs: int) -> bool:
 
 
 def bench_service(rows: int, runs: int) -> None:
-    """The whole service on a throw-away SQLite database: query, number,
-    DOCX, PDF, register entry, both attachments, one timeline event per task."""
-    tmp = tempfile.mkdtemp(prefix="letters-bench-")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="dieuphoi.settings",
-        DIEUPHOI_TESTING="1",
-        SQLITE_PATH=str(Path(tmp) / "bench.sqlite3"),
-        MEDIA_ROOT=str(Path(tmp) / "media"),
-        LOG_LEVEL="WARNING",
-    )
-    os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
+    """A real letter on the throw-away database: drafted, submitted,
+    approved, then issued through the engine; the issue (number, DOCX, PDF,
+    register entry, both attachments, one more urging and a timeline event
+    per task) is timed, and the drafting beside it."""
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from dieuphoi.accounts.models import User
     from dieuphoi.core.models import local_today
     from dieuphoi.docs.seed import seed_document_types
     from dieuphoi.letters import services
-    from dieuphoi.letters.models import IssuingProfile
-    from dieuphoi.letters.seed import HANOI_PROFILE
-    from dieuphoi.org.models import Agency, Body, BodyAgency
+    from dieuphoi.org.models import Agency, Body, BodyAgency, Membership
+    from dieuphoi.paperwork import services as paperwork
+    from dieuphoi.paperwork.seed import seed_all as seed_paperwork
     from dieuphoi.tasks.models import Task
 
     seed_document_types()
@@ -164,11 +196,21 @@ def bench_service(rows: int, runs: int) -> None:
     BodyAgency.objects.create(
         body=body, agency=standing, role=BodyAgency.Role.STANDING, valid_from=start
     )
-    IssuingProfile.objects.create(
-        body=body, **{**HANOI_PROFILE, "signer_name": "Trần Minh Đức"}
-    )
+    people = {}
+    for username, name, role in (
+        ("truongto", "Trần Minh Đức", Membership.Role.LEADER),
+        ("thuky", "Nguyễn Thị Thư", Membership.Role.SECRETARIAT),
+    ):
+        person = User.objects.create_user(username=username, full_name=name)
+        Membership.objects.create(
+            person=person, body=body, role=role, agency=standing, valid_from=start
+        )
+        people[role] = person
+    leader = people[Membership.Role.LEADER]
+    clerk = people[Membership.Role.SECRETARIAT]
+    seed_paperwork()
     today = local_today()
-    times = []
+    drafting, issuing = [], []
     for run in range(runs):
         Task.objects.bulk_create(
             [
@@ -190,19 +232,31 @@ def bench_service(rows: int, runs: int) -> None:
         )
         started = time.perf_counter()
         letter = services.urging_letter_generate(
-            actor=None, body=body, on=today, agency=lead
+            actor=clerk, body=body, on=today, agency=lead
         )
-        times.append(time.perf_counter() - started)
+        drafting.append(time.perf_counter() - started)
+        paper = paperwork.paper_submit(
+            actor=clerk, paper=letter.paper, version=letter.paper.version
+        )
+        paper = paperwork.paper_approve(
+            actor=leader, paper=paper, version=paper.version
+        )
+        started = time.perf_counter()
+        paperwork.paper_issue(actor=clerk, paper_id=paper.pk, on=today)
+        issuing.append(time.perf_counter() - started)
+        letter.refresh_from_db()
+        assert letter.status == letter.Status.DONE
         assert letter.links.count() == rows
         # The next run urges a fresh set of the same size.
         Task.objects.filter(pk__in=letter.links.values("task_id")).update(
             state=Task.State.COMPLETED, completed_on=today
         )
-    each = ", ".join(f"{t:.3f}" for t in times)
-    print(
-        f"Whole service (SQLite, {rows} tasks): median "
-        f"{statistics.median(times):.3f} s over {runs} runs ({each})"
-    )
+    for label, times in (("Drafting", drafting), ("Issuing ", issuing)):
+        each = ", ".join(f"{t:.3f}" for t in times)
+        print(
+            f"{label} (SQLite, {rows} tasks): median "
+            f"{statistics.median(times):.3f} s over {runs} runs ({each})"
+        )
 
 
 def main() -> None:
@@ -213,6 +267,7 @@ def main() -> None:
         "--service", action="store_true", help="also time the whole service"
     )
     args = parser.parse_args()
+    setup_django()
     ok = bench_layout(args.rows, args.runs)
     if args.service:
         bench_service(args.rows, args.runs)

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "dieuphoi.jobs",
     "dieuphoi.docs",
     "dieuphoi.tasks",
+    "dieuphoi.paperwork",
     "dieuphoi.letters",
     "dieuphoi.notifications",
     "dieuphoi.discussions",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("working-days/", include("dieuphoi.workdays.urls")),
     path("jobs/", include("dieuphoi.jobs.urls")),
     path("letters/", include("dieuphoi.letters.urls")),
+    path("papers/", include("dieuphoi.paperwork.urls")),
     path("notifications/", include("dieuphoi.notifications.urls")),
     path("discussions/", include("dieuphoi.discussions.urls")),
     path("reminders/", include("dieuphoi.reminders.urls")),

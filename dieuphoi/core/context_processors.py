@@ -104,6 +104,13 @@ NAV_PAGES = [
     ("docs:list", "docs:list", _("Document register"), "file-earmark-text", _everyone),
     (
         "docs:list",
+        "paperwork:list",
+        _("Official documents"),
+        "file-earmark-richtext",
+        _sees_some_body,
+    ),
+    (
+        "docs:list",
         "letters:list",
         _("Urging letters"),
         "envelope-paper",

@@ -33,6 +33,24 @@ class DateField(forms.DateField):
     }
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of files in one input; ``cleaned_data`` is a list (empty
+    when none). Size and type are checked by the service that stores them
+    (``docs.services.attachment_add``)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
 class LimitedCharField(forms.CharField):
     """Text with a length limit that is checked, never enforced by cutting.
 

@@ -17,13 +17,13 @@ answer 422 with the field; a stale ``version`` answers 409.
 from __future__ import annotations
 
 import datetime
-import json
 
-import pydantic
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
+
+from dieuphoi.api.payloads import json_or_multipart, request_payload
 
 from . import permissions, selectors, services
 
@@ -135,57 +135,11 @@ def list_comments(request, task_id: int, query: Query[ThreadQuery]):
     }
 
 
-def _payload(request, schema):
-    files = []
-    if request.content_type == "multipart/form-data":
-        raw = {k: v for k, v in request.POST.items() if k != "mentions"}
-        raw["mentions"] = request.POST.getlist("mentions")
-        files = request.FILES.getlist("files")
-    else:
-        try:
-            raw = json.loads(request.body or b"{}")
-        except ValueError:
-            raise ValidationError(
-                {"__all__": [gettext("The body is not valid JSON.")]}
-            ) from None
-        if not isinstance(raw, dict):
-            raise ValidationError({"__all__": [gettext("Send a JSON object.")]})
-    try:
-        return schema.model_validate(raw), files
-    except pydantic.ValidationError as exc:
-        raise ValidationError(
-            {
-                ".".join(str(p) for p in err["loc"]) or "__all__": [err["msg"]]
-                for err in exc.errors()
-            }
-        ) from None
-
-
 @router.post(
     "/{int:task_id}/comments",
     response={201: CommentOut},
     summary="Comment on a task",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/json": {"schema": CommentIn.json_schema()},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            **CommentIn.json_schema()["properties"],
-                            "files": {
-                                "type": "array",
-                                "items": {"type": "string", "format": "binary"},
-                            },
-                        },
-                        "required": ["text"],
-                    }
-                },
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=json_or_multipart(CommentIn, required=["text"]),
 )
 def create_comment(request, task_id: int):
     """JSON, or multipart/form-data with the same fields and ``files``."""
@@ -193,7 +147,8 @@ def create_comment(request, task_id: int):
     entry, item = permissions.access_target(
         user=request.user, key=TARGET, pk=task_id, thread=None
     )
-    payload, files = _payload(request, CommentIn)
+    payload = request_payload(request, CommentIn, lists=("mentions",), keep_empty=True)
+    files = request.FILES.getlist("files") if request.FILES else []
     if payload.thread not in {k for k, _label in entry.threads(item)}:
         raise ValidationError({"thread": gettext("This thread does not exist here.")})
     _entry, item = permissions.access_target(

@@ -46,7 +46,24 @@ def is_register_manager(user, body: Body | None) -> bool:
 
 rules.add_perm("docs.view_document", is_document_viewer)
 rules.add_perm("docs.add_document", is_register_manager)
-rules.add_perm("docs.change_document", is_document_manager)
+# Register entries that another app keeps unchangeable (an issued official
+# document, ``dieuphoi.paperwork``): each check returns True when locked.
+_DOCUMENT_LOCKS: list[Callable[[Document], bool]] = []
+
+
+def register_document_lock(check: Callable[[Document], bool]) -> None:
+    """``check(document) -> bool``: True when the entry may not be changed
+    (its fields or files) through the register's pages or API."""
+    if check not in _DOCUMENT_LOCKS:
+        _DOCUMENT_LOCKS.append(check)
+
+
+@rules.predicate
+def is_document_locked(user, document: Document | None) -> bool:
+    return document is not None and any(check(document) for check in _DOCUMENT_LOCKS)
+
+
+rules.add_perm("docs.change_document", is_document_manager & ~is_document_locked)
 
 
 def document_queryset() -> models.QuerySet[Document]:

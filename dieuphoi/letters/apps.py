@@ -13,13 +13,26 @@ class LettersConfig(AppConfig):
             register_action_labels,
             register_change_labels,
         )
+        from dieuphoi.paperwork.producers import register_producer
         from dieuphoi.tasks.panels import task_panels
 
         # Registers the rules perms.
         from . import permissions  # noqa: F401
-        from .services import ACTION_LABELS, CHANGE_LABELS
+        from .services import (
+            ACTION_LABELS,
+            CHANGE_LABELS,
+            PRODUCER,
+            letter_after_issue,
+            letter_before_issue,
+        )
         from .views import task_panel
 
         task_panels.register(task_panel, order=40)
         register_action_labels(ACTION_LABELS)
         register_change_labels(CHANGE_LABELS)
+        register_producer(
+            PRODUCER,
+            label=_("Urging letter"),
+            before_issue=letter_before_issue,
+            after_issue=letter_after_issue,
+        )

@@ -1,7 +1,8 @@
 """What an urging letter says, independent of the file format.
 
-``LetterContent`` holds every line of the letter; ``dieuphoi.letters.docx``
-and ``dieuphoi.letters.pdf`` lay the same content out in the Decree
+``LetterContent`` holds the letter's own text (the opening, the table of
+tasks, the closing); ``services.letter_blocks`` turns it into the blocks of an
+official document, which ``dieuphoi.paperwork`` lays out in the Decree
 30/2020/NĐ-CP form, so the two files never disagree.
 
 The wording is Vietnamese and is not translated: an official document of a
@@ -15,6 +16,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+# The date, number and recipient formats of Decree 30/2020, kept once by the
+# documents engine.
+from dieuphoi.paperwork.content import (  # noqa: F401 (re-exported)
+    dmy,
+    document_number,
+    place_date_line,
+    recipient_lines,
+)
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -40,36 +50,6 @@ COLUMN_WIDTHS_MM = (9, 25, 39, 22, 20, 11, 11, 28)
 # leadership's next meeting (domain.md §3); the letter states the threshold
 # the system applies (``ESCALATE_AFTER_URGINGS``), this by default.
 ESCALATION_URGINGS = 3
-
-
-def dmy(day: datetime.date) -> str:
-    """``05/03/2026``: the date format of tables (dd/mm/yyyy)."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
-
-
-def document_number(number: int) -> str:
-    """``05``: numbers below 10 take a leading zero (Decree 30/2020, App. I)."""
-    return f"{number:02d}"
-
-
-def place_date_line(place: str, day: datetime.date) -> str:
-    """``Hà Nội, ngày 05 tháng 3 năm 2026``.
-
-    Decree 30/2020: a zero before days 1-9 and before months 1 and 2 only
-    (``tháng 01``, ``tháng 02``, ``tháng 3`` ... ``tháng 12``).
-    """
-    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
-def recipient_lines(items: Iterable[str]) -> list[str]:
-    """``["- Như trên;", ..., "- Lưu: VT, TĐP."]``: a dash each, ``;`` then ``.``."""
-    cleaned = [item.strip().lstrip("-").strip().rstrip(";.").strip() for item in items]
-    cleaned = [item for item in cleaned if item]
-    return [
-        f"- {item}{'.' if i == len(cleaned) - 1 else ';'}"
-        for i, item in enumerate(cleaned)
-    ]
 
 
 @dataclass(frozen=True)

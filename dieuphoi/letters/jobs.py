@@ -2,7 +2,7 @@
 
 Idempotent: the letter row carries its reserved number and its status, so a
 second run (a retry, a re-queue after the worker died) finishes the same
-letter or returns at once when it is done.
+letter or returns at once when it is drafted.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def urging_letter_job(*, progress_id: str, letter_id: int, _attempt: int = 1) ->
             progress_id, failed=True, message=gettext("The letter no longer exists.")
         )
         return
-    if letter.status == UrgingLetter.Status.DONE:
+    if letter.status in (UrgingLetter.Status.DRAFTED, UrgingLetter.Status.DONE):
         job_progress_finish(progress_id, result_url=_result_url(letter))
         return
     try:
@@ -79,5 +79,5 @@ def urging_letter_job(*, progress_id: str, letter_id: int, _attempt: int = 1) ->
     job_progress_finish(
         progress_id,
         result_url=_result_url(letter),
-        message=gettext("The letter is ready."),
+        message=gettext("The draft letter is ready for review."),
     )

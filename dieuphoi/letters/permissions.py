@@ -58,7 +58,13 @@ def access_letter(*, user, pk) -> UrgingLetter:
         raise Http404 from None
     letter = (
         UrgingLetter.objects.select_related(
-            "body", "agency", "document", "document__doc_type", "progress", "created_by"
+            "body",
+            "agency",
+            "document",
+            "document__doc_type",
+            "progress",
+            "created_by",
+            "paper",
         )
         .filter(pk=pk)
         .first()

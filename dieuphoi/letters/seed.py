@@ -1,41 +1,54 @@
-"""The Hanoi team's issuing profile (``manage.py seed_demo`` calls ``seed_all``).
+"""One demo urging letter, drafted and waiting for the leader's approval
+(``manage.py seed_demo`` calls ``seed_all`` after the tasks' seed).
 
-Idempotent: an existing profile is left as administrators edited it. The
-signer's name is left empty, so letters print the team's leader on their
-date (Trần Minh Đức in the demo registry).
+It is drafted from the demo tasks (plainly fictional) by the demo
+secretariat, so a newcomer finds the review and issue of an official
+document ready to try. Idempotent: nothing is drafted once a letter exists.
 """
 
 from __future__ import annotations
 
-from dieuphoi.org.models import Body
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Count
 
-from .models import IssuingProfile
+from dieuphoi.core.models import local_today
+from dieuphoi.org.models import Agency, Body
+from dieuphoi.paperwork.services import paper_submit
+
+from . import selectors, services
+from .models import UrgingLetter
 
 HANOI_TEAM_KEY = "to-dieu-phoi-ha-noi"
-
-HANOI_PROFILE = {
-    "governing_body_line": "UBND THÀNH PHỐ HÀ NỘI",
-    "issuer_line": "TỔ ĐIỀU PHỐI VÙNG THỦ ĐÔ",
-    "issuer_short_name": "Tổ điều phối",
-    "symbol": "TĐP",
-    "place": "Hà Nội",
-    "signer_authority": "TM. TỔ ĐIỀU PHỐI",
-    "signer_title": "TỔ TRƯỞNG",
-    "signer_name": "",
-    "recipients": "Lãnh đạo Tổ điều phối",
-    "archive_line": "Lưu: VT, TĐP",
-}
+DEMO_CLERK = "thuky"
 
 
-def seed_issuing_profiles() -> list[IssuingProfile]:
+def seed_demo_letter() -> UrgingLetter | None:
     body = Body.objects.filter(key=HANOI_TEAM_KEY).first()
-    if body is None:
-        return []
-    profile, _created = IssuingProfile.objects.get_or_create(
-        body=body, defaults=HANOI_PROFILE
+    clerk = get_user_model().objects.filter(username=DEMO_CLERK).first()
+    if body is None or clerk is None or UrgingLetter.objects.exists():
+        return None
+    today = local_today()
+    busiest = (
+        selectors.overdue_tasks(body=body, on=today)
+        .values("lead_agency")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "lead_agency")
+        .first()
     )
-    return [profile]
+    if busiest is None:
+        return None
+    agency = Agency.objects.get(pk=busiest["lead_agency"])
+    try:
+        letter = services.urging_letter_generate(
+            actor=clerk, body=body, on=today, agency=agency
+        )
+    except ValidationError:
+        return None  # no profile, issuer or leader in this registry
+    paper_submit(actor=clerk, paper=letter.paper, version=letter.paper.version)
+    return letter
 
 
-def seed_all() -> list[IssuingProfile]:
-    return seed_issuing_profiles()
+def seed_all() -> list[UrgingLetter]:
+    letter = seed_demo_letter()
+    return [letter] if letter else []

@@ -23,10 +23,11 @@ from django.db.models import (
 
 from dieuphoi.org.models import Agency, Body
 from dieuphoi.org.selectors import body_standing_agency
+from dieuphoi.paperwork.models import IssuingProfile
 from dieuphoi.tasks import buckets
 from dieuphoi.tasks.models import Task
 
-from .models import IssuingProfile, LetterTask, UrgingLetter
+from .models import LetterTask, UrgingLetter
 
 
 def clean_task_ids(values: Iterable) -> list[int]:
@@ -365,7 +366,7 @@ def letter_list(
         letter.files = (
             list(letter.document.attachments.all()) if letter.document_id else []
         )
-        if letter.status == UrgingLetter.Status.DONE:
+        if letter.status in (UrgingLetter.Status.DRAFTED, UrgingLetter.Status.DONE):
             letter.task_count = letter.link_count or 0
         else:
             # Not generated: the selection, or unknown until the job runs.

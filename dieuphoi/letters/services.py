@@ -1,23 +1,24 @@
-"""Writes for outgoing letters: document numbers and urging letters.
+"""Writes for urging letters, produced through the documents engine.
 
 Public names:
 
-- ``document_number_allocate(*, body, doc_type, year, symbol) -> int``: the
-  next number of the body's register for that type and year.
 - ``urging_letter_request(*, actor, body, on=None, task_ids=None,
   agency=None) -> UrgingLetter``: checks the selection and enqueues the
   generation job with a progress bar (what the page calls).
 - ``urging_letter_generate(*, actor, body, on, task_ids=None, agency=None,
-  letter=None, progress_id=None) -> UrgingLetter``: makes the letter now
-  (what the job calls; tests and scripts may call it directly).
+  letter=None, progress_id=None) -> UrgingLetter``: drafts the letter now
+  as an official document (``dieuphoi.paperwork``; what the job calls).
 - ``urging_letter_retry(*, actor, letter) -> UrgingLetter``: a failed
-  letter's job again, with the number it had reserved.
+  letter's job again.
+- ``letter_before_issue`` / ``letter_after_issue``: the engine's hooks
+  (``paperwork.producers``), run in the issuing transaction.
 - ``urging_letter_fail(*, letter, message)``.
 
 Every one raises ``ValidationError`` keyed by field on bad input, before
 anything is written.
 
-A letter is an urging. When it is issued, each task it lists gets one more
+A letter is an urging once it is issued (the draft, in review, urges
+nobody). When it is issued, each task it lists gets one more
 urging: ``Task.urge_count`` goes up by one and ``LetterTask.urge_number``
 records the count after it, the number the letter prints in its "Số lần đôn
 đốc" column (the preview shows the same). Notices of the daily run
@@ -44,29 +45,28 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.audit.services import audit_record
 from dieuphoi.core.models import local_today
-from dieuphoi.docs.models import Document, DocumentType
-from dieuphoi.docs.services import attachment_add, document_register
 from dieuphoi.jobs.progress import enqueue_with_progress, job_progress_update
 from dieuphoi.org.models import Agency, Body, Membership
+from dieuphoi.paperwork import content as paper
+from dieuphoi.paperwork import seed as paperwork_seed
+from dieuphoi.paperwork.models import IssuingProfile, Paper, PaperKind
+from dieuphoi.paperwork.services import RecipientInput, paper_create
 from dieuphoi.tasks.models import Task
 from dieuphoi.workdays import calendar
 
 from . import content as wording
 from . import selectors
-from .models import DocumentCounter, IssuingProfile, LetterTask, UrgingLetter
+from .models import LetterTask, UrgingLetter
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,8 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 ACTION_LABELS = {
     "letters.request": _("Requested an urging letter"),
-    "letters.generate": _("Generated the urging letter"),
+    "letters.generate": _("Drafted the urging letter"),
+    "letters.issue": _("Issued the urging letter"),
     "letters.fail": _("The urging letter could not be generated"),
     "letters.retry": _("Asked again for the urging letter"),
     "letters.urging_sent": _("Urged by an official letter"),
@@ -92,60 +93,6 @@ CHANGE_LABELS = {
 def reply_working_days() -> int:
     """Working days the agency has to answer (the date printed in the letter)."""
     return int(getattr(settings, "URGING_LETTER_REPLY_WORKING_DAYS", 5))
-
-
-class UrgeCountChanged(RuntimeError):
-    """A task's urging count moved between laying out and issuing the
-    letter; the job retries (and lays it out with the new numbers)."""
-
-
-# --- numbering ------------------------------------------------------------------
-
-
-def _used_numbers(*, body: Body, symbol: str, year: int) -> set[int]:
-    """Numbers already in the register with this symbol and year (typed by hand)."""
-    numbers = Document.objects.filter(
-        body=body, symbol=symbol, issued_on__year=year
-    ).values_list("number", flat=True)
-    return {int(n) for n in numbers if n.isdigit()}
-
-
-def document_number_allocate(
-    *, body: Body, doc_type: DocumentType, year: int, symbol: str
-) -> int:
-    """The next number of ``body``'s outgoing ``doc_type`` in ``year``.
-
-    Concurrency: the counter row is incremented by an UPDATE, which holds its
-    row lock until the caller's transaction ends (PostgreSQL), so two
-    allocations never read the same value; on SQLite the IMMEDIATE
-    transaction already holds the database's write lock. The first number
-    of a year inserts the row; a racing insert loses on the unique constraint
-    and increments instead. Numbers already in the register under the same
-    symbol (entered by hand) are skipped. Call it inside the transaction
-    that uses the number: if that rolls back, so does the allocation.
-    """
-    with transaction.atomic():
-        key = {"body": body, "year": year, "doc_type": doc_type}
-        updated = DocumentCounter.objects.filter(**key).update(
-            last_number=F("last_number") + 1
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    DocumentCounter.objects.create(**key, last_number=1)
-            except IntegrityError:
-                DocumentCounter.objects.filter(**key).update(
-                    last_number=F("last_number") + 1
-                )
-        counter = DocumentCounter.objects.select_for_update().get(**key)
-        used = _used_numbers(body=body, symbol=symbol, year=year)
-        number = counter.last_number
-        while number in used:
-            number += 1
-        if number != counter.last_number:
-            counter.last_number = number
-            counter.save(update_fields=["last_number"])
-    return number
 
 
 # --- checks ---------------------------------------------------------------------
@@ -225,26 +172,32 @@ def _issuer(body: Body, on: datetime.date, profile: IssuingProfile) -> Agency:
     return issuer
 
 
-def _signer_name(body: Body, on: datetime.date, profile: IssuingProfile) -> str:
-    if profile.signer_name:
-        return profile.signer_name
+def _signer(body: Body, on: datetime.date):
+    """The body's leader on ``on``: a letter is signed TM. the body."""
     leader = (
         Membership.objects.as_of(on)
-        .filter(body=body, role=Membership.Role.LEADER)
+        .filter(body=body, role=Membership.Role.LEADER, person__is_active=True)
         .select_related("person")
         .order_by("-valid_from")
         .first()
     )
-    return leader.person.full_name if leader else ""
+    if leader is None:
+        raise ValidationError(
+            {
+                "body": [
+                    gettext("%(body)s has no leader on %(date)s to sign the letter.")
+                    % {"body": body, "date": wording.dmy(on)}
+                ]
+            }
+        )
+    return leader.person
 
 
-def _cong_van() -> DocumentType:
-    # Reference data seeded by dieuphoi.docs.seed; created here if missing so a
-    # fresh register can still number its letters.
-    doc_type, _created = DocumentType.objects.get_or_create(
-        key=CONG_VAN, defaults={"name": "Công văn", "abbreviation": ""}
-    )
-    return doc_type
+def _cong_van() -> PaperKind:
+    kind = PaperKind.objects.select_related("doc_type").filter(key=CONG_VAN).first()
+    if kind is None:
+        kind = paperwork_seed.seed_kinds()[0]
+    return kind
 
 
 # --- request ----------------------------------------------------------------------
@@ -292,12 +245,11 @@ def urging_letter_request(
         )
         letter.full_clean()
         letter.save()
-        # Two units of work per row (the DOCX row, the PDF), plus saving.
         letter.progress = enqueue_with_progress(
             urging_letter_job,
             owner=actor,
             label=gettext("Urging letter"),
-            total=2 * len(ids) + 1,
+            total=3,
             kwargs={"letter_id": letter.pk},
         )
         letter.save(update_fields=["progress"])
@@ -412,55 +364,34 @@ def letter_groups(tasks: list[Task], on: datetime.date) -> list[wording.LetterGr
     return [wording.LetterGroup(name, rows) for name, rows in groups.values()]
 
 
-def _reporter(progress_id: str | None, offset: int, total: int) -> Callable:
-    def report(done: int) -> None:
-        if progress_id:
-            job_progress_update(progress_id, offset + done, total)
-
-    return report
-
-
-def _file_name(reference: str, extension: str) -> str:
-    # "/" would read as a folder; the register shows the reference anyway.
-    return (
-        f"Công văn {reference.replace('/', '-')} đôn đốc nhiệm vụ quá hạn.{extension}"
+def letter_blocks(content: wording.LetterContent) -> list:
+    """The letter's body as document blocks: the opening, the table of
+    tasks (a heading row per lead agency when there are several), the
+    closing."""
+    rows: list[paper.TableRow] = []
+    for group in content.groups:
+        if content.grouped:
+            rows.append(paper.TableRow(cells=(group.agency_name,), group=True))
+        rows.extend(paper.TableRow(cells=row.cells()) for row in group.rows)
+    table = paper.Table(
+        columns=content.columns,
+        rows=tuple(rows),
+        widths=tuple(float(w) for w in content.column_widths_mm),
+        center=CENTRED_COLUMNS,
+        font_size=TABLE_FONT_SIZE,
     )
+    return [
+        *(paper.Paragraph(text=text) for text in content.opening),
+        table,
+        *(paper.Paragraph(text=text) for text in content.closing),
+    ]
 
 
-def _reserve_number(
-    *,
-    actor,
-    body: Body,
-    on: datetime.date,
-    task_ids: list[int] | None,
-    agency: Agency | None,
-    letter: UrgingLetter | None,
-    symbol: str,
-    doc_type: DocumentType,
-) -> UrgingLetter:
-    """The letter row with its number: created, or locked and completed."""
-    with transaction.atomic():
-        if letter is None:
-            letter = UrgingLetter(
-                body=body,
-                agency=agency,
-                task_ids=task_ids or [],
-                on=on,
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            )
-            letter.full_clean()
-            letter.save()
-        else:
-            letter = UrgingLetter.objects.select_for_update().get(pk=letter.pk)
-            if letter.status == UrgingLetter.Status.DONE:
-                return letter
-        if letter.number is None:
-            letter.symbol = symbol
-            letter.number = document_number_allocate(
-                body=body, doc_type=doc_type, year=on.year, symbol=symbol
-            )
-            letter.save(update_fields=["number", "symbol"])
-    return letter
+# The table's columns (``wording.COLUMNS``): STT, code, ..., days overdue,
+# urging number.
+STT_COLUMN, CODE_COLUMN, DAYS_COLUMN, URGE_COLUMN = 0, 1, 5, 6
+CENTRED_COLUMNS = (0, 4, 5, 6)
+TABLE_FONT_SIZE = 10.5
 
 
 def urging_letter_generate(
@@ -474,38 +405,28 @@ def urging_letter_generate(
     progress_id: str | None = None,
     keep_ids: list[int] | None = None,
 ) -> UrgingLetter:
-    """Make the urging letter for the overdue tasks of ``agency`` (or among
-    ``task_ids``) on ``on``, in ``body``'s name.
+    """Draft the urging letter for the overdue tasks of ``agency`` (or among
+    ``task_ids``) on ``on``, in ``body``'s name, as an official document
+    (``dieuphoi.paperwork``): a Công văn addressed to the lead agencies,
+    signed TM. the body by its leader, with the table of tasks.
 
-    Steps: check (no overdue task, date after today, missing issuing profile
-    or issuer: ``ValidationError``, nothing written); reserve the next
-    number of the register on the letter (one transaction; a retried job
-    finds it and keeps it); lay out the DOCX and the PDF from the same
-    content, outside any transaction so the progress bar moves; then, in one
-    transaction, enter the Công văn in the register (outgoing, issuer = the
-    profile's agency or the standing agency on ``on``), attach both files,
-    link every task (``LetterTask``) and record ``letters.urging_sent`` on
-    each task's timeline and ``letters.generate`` on the letter.
+    The draft takes no number and urges nobody: the leader reviews it, the
+    secretariat issues it, and only then is it numbered and does every task
+    it lists get one more urging (``letter_after_issue``). ``LetterTask``
+    rows record the tasks with the figures the draft shows.
 
-    The last transaction locks the tasks' rows: if a task's urging count
-    moved since the files were laid out (a notice went out meanwhile), it
-    raises ``UrgeCountChanged`` and the job's retry lays the letter out
-    again with the right numbers; otherwise each task's count goes up by
-    one and ``LetterTask.urge_number`` records it (see the module
-    docstring).
-
-    Idempotent: a letter already generated is returned as it is. Files
-    stored by a failed last step are deleted.
+    Checks first (no overdue task, date after today, missing issuing
+    profile, issuer or leader: ``ValidationError``, nothing written).
+    Idempotent: a letter already drafted is returned as it is.
     """
     task_ids, agency = _selection(task_ids, agency)
     _check_date(on)
     profile = _profile(body)
-    issuer = _issuer(body, on, profile)
-    symbol = profile.effective_symbol
-    doc_type = _cong_van()
-    if letter is not None and letter.status == UrgingLetter.Status.DONE:
+    _issuer(body, on, profile)
+    signer = _signer(body, on)
+    kind = _cong_van()
+    if letter is not None and letter.status != UrgingLetter.Status.PENDING:
         return letter
-
     if keep_ids is None and letter is not None:
         keep_ids = letter.kept_ids
     tasks = list(
@@ -519,136 +440,237 @@ def urging_letter_generate(
     )
     if not tasks:
         raise _no_overdue_error(agency)
-    letter = _reserve_number(
-        actor=actor,
-        body=body,
-        on=on,
-        task_ids=task_ids,
-        agency=agency,
-        letter=letter,
-        symbol=symbol,
-        doc_type=doc_type,
-    )
-    if letter.status == UrgingLetter.Status.DONE:
-        return letter
-
-    total = 2 * len(tasks) + 1
+    if progress_id:
+        job_progress_update(progress_id, 1, 3)
     groups = letter_groups(tasks, on)
     overdue = working_days_overdue(tasks, on)
-    signer = _signer_name(body, on, profile)
     content = wording.build_content(
         governing_body=profile.governing_body_line,
         issuer_line=profile.issuer_line,
         issuer_short_name=profile.issuer_short_name,
-        reference=letter.reference,
+        reference="",
         place=profile.place,
         on=on,
         reply_by=calendar.add_working_days(on, reply_working_days()),
         groups=groups,
-        other_recipients=profile.recipients.splitlines(),
-        archive_line=profile.archive_line,
-        signer_authority=profile.signer_authority,
-        signer_title=profile.signer_title,
-        signer_name=signer,
+        other_recipients=[],
+        archive_line="",
+        signer_authority="",
+        signer_title="",
+        signer_name="",
         escalate_after=int(getattr(settings, "ESCALATE_AFTER_URGINGS", 3)),
     )
-    from .render_docx import render_docx
-    from .render_pdf import render_pdf
-
-    docx_bytes = render_docx(content, on_row=_reporter(progress_id, 0, total))
-    pdf_bytes = render_pdf(content, on_row=_reporter(progress_id, len(tasks), total))
-
-    stored: list[Any] = []
-    try:
-        with transaction.atomic():
-            current = UrgingLetter.objects.select_for_update().get(pk=letter.pk)
-            if current.status == UrgingLetter.Status.DONE:
-                return current
-            ids = sorted(task.pk for task in tasks)
-            locked = dict(
-                Task.objects.filter(pk__in=ids)
-                .select_for_update()
-                .order_by("pk")
-                .values_list("pk", "urge_count")
-            )
-            if any(locked.get(task.pk) != task.urge_count for task in tasks):
-                raise UrgeCountChanged(
-                    "A task's urging count changed while the letter was laid out."
-                )
-            Task.objects.filter(pk__in=ids).update(urge_count=F("urge_count") + 1)
-            names = [group.agency_name for group in groups]
-            summary = f"{wording.DOCUMENT_SUMMARY} ({'; '.join(names)})"
-            document = document_register(
-                actor=actor,
+    agencies: dict[int, Agency] = {}
+    for task in tasks:
+        agencies.setdefault(task.lead_agency_id, task.lead_agency)
+    with transaction.atomic():
+        if letter is None:
+            letter = UrgingLetter(
                 body=body,
-                doc_type=doc_type,
-                number=wording.document_number(current.number),
-                symbol=current.symbol,
-                issuer=issuer,
-                signer=signer,
-                issued_on=on,
-                summary=summary[:1000],
-                direction=Document.Direction.OUTGOING,
+                agency=agency,
+                task_ids=task_ids or [],
+                kept_ids=sorted(
+                    set(selectors.clean_task_ids(keep_ids or []))
+                    & {task.pk for task in tasks}
+                ),
+                on=on,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
-            for data, extension, mime in (
-                (docx_bytes, "docx", DOCX_MIME),
-                (pdf_bytes, "pdf", "application/pdf"),
-            ):
-                upload = SimpleUploadedFile(
-                    _file_name(current.reference, extension), data, mime
+            letter.full_clean()
+            letter.save()
+        else:
+            letter = UrgingLetter.objects.select_for_update().get(pk=letter.pk)
+            if letter.status != UrgingLetter.Status.PENDING:
+                return letter
+        draft = paper_create(
+            actor=actor,
+            body=body,
+            kind=kind,
+            subject=wording.SUBJECT.removeprefix("V/v ").strip(),
+            blocks=letter_blocks(content),
+            recipients=[
+                RecipientInput(agency=item, text=item.name)
+                for item in agencies.values()
+            ],
+            authority=Paper.Authority.TM,
+            signer=signer,
+            producer=PRODUCER,
+            source=letter,
+        )
+        letter.paper = draft
+        letter.status = UrgingLetter.Status.DRAFTED
+        letter.error = ""
+        letter.save(update_fields=["paper", "status", "error"])
+        LetterTask.objects.bulk_create(
+            [
+                LetterTask(
+                    letter=letter,
+                    task=task,
+                    position=i,
+                    deadline=task.deadline,
+                    days_overdue=overdue[task.pk],
+                    urge_number=task.urge_count + 1,
                 )
-                attachment = attachment_add(
-                    actor=actor, target=document, uploaded_file=upload
-                )
-                stored.append(attachment.file)
-            current.document = document
-            current.status = UrgingLetter.Status.DONE
-            current.error = ""
-            current.save(update_fields=["document", "status", "error"])
-            LetterTask.objects.bulk_create(
-                [
-                    LetterTask(
-                        letter=current,
-                        task=task,
-                        position=i,
-                        deadline=task.deadline,
-                        days_overdue=overdue[task.pk],
-                        urge_number=task.urge_count + 1,
-                    )
-                    for i, task in enumerate(tasks, 1)
-                ]
-            )
-            for task in tasks:
-                audit_record(
-                    actor=actor,
-                    action="letters.urging_sent",
-                    target=task,
-                    changes={
-                        "urging_letter": {
-                            "id": document.pk,
-                            "repr": document.reference,
-                        },
-                        "letter_date": on,
-                        "days_overdue": overdue[task.pk],
-                        "urge_number": task.urge_count + 1,
-                    },
-                )
-            audit_record(
-                actor=actor,
-                action="letters.generate",
-                target=current,
-                changes={
-                    "document": document,
-                    "tasks": len(tasks),
-                },
-            )
-    except BaseException:
-        for field_file in stored:
-            try:
-                field_file.storage.delete(field_file.name)
-            except OSError:  # pragma: no cover - already gone
-                logger.warning("Could not delete %s", field_file.name)
-        raise
+                for i, task in enumerate(tasks, 1)
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="letters.generate",
+            target=letter,
+            changes={"paper": draft.pk, "tasks": len(tasks)},
+        )
     if progress_id:
-        job_progress_update(progress_id, total, total)
-    return current
+        job_progress_update(progress_id, 3, 3)
+    return letter
+
+
+# --- issue (hooks of the documents engine) -------------------------------------------
+
+PRODUCER = "letters"
+
+
+def _letter_of(paper_obj: Paper) -> UrgingLetter:
+    return UrgingLetter.objects.select_for_update().get(paper=paper_obj)
+
+
+def _table(blocks: list) -> tuple[int, paper.Table] | tuple[None, None]:
+    for index, block in enumerate(blocks):
+        if isinstance(block, paper.Table) and block.columns[:2] == wording.COLUMNS[:2]:
+            return index, block
+    return None, None
+
+
+def _listed(letter: UrgingLetter, table: paper.Table | None) -> list[LetterTask]:
+    """The letter's tasks still in its table (a row deleted in the editor
+    drops its task from the letter)."""
+    links = list(letter.links.select_related("task").order_by("position"))
+    if table is None:
+        return links
+    codes = {row.cells[CODE_COLUMN] for row in table.rows if not row.group}
+    return [link for link in links if link.task.code in codes]
+
+
+def letter_before_issue(paper_obj: Paper, version, on: datetime.date):
+    """Lock the letter's tasks; refuse when one may no longer be urged;
+    bring the days overdue and urging numbers to the date of issue."""
+    from dieuphoi.reminders.services import URGEABLE_STATES
+
+    letter = _letter_of(paper_obj)
+    blocks = paper.blocks_from_json(version.blocks)
+    index, table = _table(blocks)
+    links = _listed(letter, table)
+    ids = sorted(link.task_id for link in links)
+    tasks = {
+        task.pk: task
+        for task in Task.objects.filter(pk__in=ids).select_for_update().order_by("pk")
+    }
+    if not tasks:
+        raise ValidationError(
+            {"state": [gettext("The letter lists no task: there is nobody to urge.")]}
+        )
+    overdue = working_days_overdue(list(tasks.values()), on)
+    # A task whose extension request awaits a decision is urged only when
+    # the secretariat kept it in the letter (``kept_ids``).
+    kept = set(letter.kept_ids or [])
+
+    def urgeable(task: Task) -> bool:
+        return task.state in URGEABLE_STATES or (
+            task.state == Task.State.EXTENSION_REQUESTED and task.pk in kept
+        )
+
+    stale = sorted(
+        task.code
+        for task in tasks.values()
+        if not urgeable(task) or not overdue.get(task.pk)
+    )
+    if stale:
+        raise ValidationError(
+            {
+                "state": [
+                    gettext(
+                        "These tasks may no longer be urged (done, reported done, "
+                        "cancelled or no longer overdue): %(codes)s. Return the "
+                        "letter and remove their rows, or draft a new letter."
+                    )
+                    % {"codes": ", ".join(stale)}
+                ]
+            }
+        )
+    if table is None:
+        return None
+    by_code = {task.code: task for task in tasks.values()}
+    rows = []
+    position = 0
+    for row in table.rows:
+        task = None if row.group else by_code.get(row.cells[CODE_COLUMN])
+        if task is None:
+            rows.append(row)
+            continue
+        # Rows deleted in the draft: number the rest from 1 again, as the
+        # links are (``letter_after_issue``).
+        position += 1
+        cells = list(row.cells)
+        cells[STT_COLUMN] = str(position)
+        cells[DAYS_COLUMN] = str(overdue[task.pk])
+        cells[URGE_COLUMN] = str(task.urge_count + 1)
+        rows.append(paper.TableRow(cells=tuple(cells)))
+    if tuple(rows) == table.rows:
+        return None
+    blocks[index] = paper.Table(
+        columns=table.columns,
+        rows=tuple(rows),
+        widths=table.widths,
+        center=table.center,
+        font_size=table.font_size,
+        caption=table.caption,
+    )
+    return blocks
+
+
+def letter_after_issue(paper_obj: Paper, actor) -> None:
+    """The issued letter is an urging: one more on each task it lists."""
+    letter = _letter_of(paper_obj)
+    on = paper_obj.issued_on
+    _index, table = _table(paper.blocks_from_json(paper_obj.current.blocks))
+    links = _listed(letter, table)
+    tasks = {link.task_id: link.task for link in links}
+    Task.objects.filter(pk__in=list(tasks)).update(urge_count=F("urge_count") + 1)
+    fresh = dict(
+        Task.objects.filter(pk__in=list(tasks)).values_list("pk", "urge_count")
+    )
+    overdue = working_days_overdue(list(tasks.values()), on)
+    letter.links.exclude(pk__in=[link.pk for link in links]).delete()
+    for position, link in enumerate(links, 1):
+        link.position = position
+        link.days_overdue = overdue[link.task_id]
+        link.urge_number = fresh[link.task_id]
+        link.deadline = link.task.deadline
+    LetterTask.objects.bulk_update(
+        links, ["position", "days_overdue", "urge_number", "deadline"]
+    )
+    document = paper_obj.document
+    for link in links:
+        audit_record(
+            actor=actor,
+            action="letters.urging_sent",
+            target=link.task,
+            changes={
+                "urging_letter": {"id": document.pk, "repr": document.reference},
+                "letter_date": on,
+                "days_overdue": link.days_overdue,
+                "urge_number": link.urge_number,
+            },
+        )
+    letter.status = UrgingLetter.Status.DONE
+    letter.on = on
+    letter.number = paper_obj.number
+    letter.symbol = paper_obj.symbol
+    letter.document = document
+    letter.save(update_fields=["status", "on", "number", "symbol", "document"])
+    audit_record(
+        actor=actor,
+        action="letters.issue",
+        target=letter,
+        changes={"document": document, "tasks": len(links)},
+    )

@@ -190,6 +190,7 @@ def _letter_context(request, letter) -> dict:
     }
     if letter.document_id:
         context["files"] = list(letter.document.attachments.order_by("original_name"))
+    if letter.status in (letter.Status.DRAFTED, letter.Status.DONE):
         context["links"] = list(selectors.letter_tasks(letter=letter))
     return context
 

@@ -236,6 +236,9 @@ def send_outgoing(ids: list[int]) -> SendResult:
     except Exception as exc:  # the server refused us: every row fails
         open_error = f"{type(exc).__name__}: {exc}"
     _render_missing(rows)
+    notes = Notification.objects.in_bulk(
+        [e.notification_id for e in rows if e.notification_id]
+    )
     for email in rows:
         error = open_error
         if not error:
@@ -247,7 +250,13 @@ def send_outgoing(ids: list[int]) -> SendResult:
                 connection=connection,
             )
             message.attach_alternative(email.body_html, "text/html")
+            note = notes.get(email.notification_id)
             try:
+                if note is not None:
+                    for name, data, mime in registry.email_attachments(
+                        note.target_type_id, note.target_id, note.kind
+                    ):
+                        message.attach(name, data, mime)
                 message.send()
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"

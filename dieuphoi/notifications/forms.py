@@ -8,6 +8,69 @@ from .services import KIND_FIELD
 
 Mode = KindPreference.Mode
 
+# What "Default" means for a kind whose default is not the general setting.
+DEFAULT_LABELS = {
+    EmailMode.DIGEST: _("default: daily digest"),
+    EmailMode.IMMEDIATE: _("default: an e-mail each time"),
+}
+
+# The areas of the preferences table, in order, and the kinds of each (a
+# kind an app adds without an area here is listed under "Other").
+AREAS = [
+    ("tasks", _("Tasks")),
+    ("extensions", _("Deadline extensions")),
+    ("reminders", _("Reminders and urging")),
+    ("documents", _("Official documents")),
+    ("comments", _("Comments")),
+    ("system", _("System")),
+    ("other", _("Other")),
+]
+AREA_OF_KIND = {
+    **dict.fromkeys(
+        [
+            "task_assigned",
+            "part_assigned",
+            "progress_reported",
+            "task_reported_done",
+            "task_confirmed",
+            "task_returned",
+            "task_cancelled",
+            "deadline_changed",
+            "task_handed_over",
+        ],
+        "tasks",
+    ),
+    **dict.fromkeys(
+        ["extension_requested", "extension_pending", "extension_decided"],
+        "extensions",
+    ),
+    **dict.fromkeys(
+        [
+            "before_deadline",
+            "on_deadline",
+            "urging",
+            "escalation",
+            "progress_request",
+            "part_before_deadline",
+            "part_urging",
+            "confirmation_pending",
+        ],
+        "reminders",
+    ),
+    "comment_mention": "comments",
+    "email_failed": "system",
+}
+AREA_PREFIXES = {"paper_": "documents", "letter_": "documents"}
+
+
+def kind_area(key: str) -> str:
+    if key in AREA_OF_KIND:
+        return AREA_OF_KIND[key]
+    for prefix, area in AREA_PREFIXES.items():
+        if key.startswith(prefix):
+            return area
+    return "other"
+
 
 class PreferenceForm(forms.Form):
     """The general e-mail mode and language, then one setting per kind of
@@ -28,33 +91,65 @@ class PreferenceForm(forms.Form):
         required=False,
     )
 
+    # The page's table (``kind_table``): one column per choice, in this
+    # order; "" is the kind's default.
+    COLUMNS = [
+        ("", _("Default")),
+        (Mode.IMMEDIATE, _("E-mail each time")),
+        (Mode.DIGEST, _("Daily digest")),
+        (Mode.OFF, _("In the app only")),
+        (Mode.MUTED, _("Off")),
+    ]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        default_labels = {
-            None: _("Default (as the e-mail setting above)"),
-            EmailMode.DIGEST: _("Default (in the daily digest)"),
-            EmailMode.IMMEDIATE: _("Default (an e-mail each time)"),
-        }
         self.kind_names = []
+        self.kinds = {}
         for kind in all_kinds():
             name = KIND_FIELD.format(kind.key)
             field = forms.ChoiceField(
                 label=kind.label,
                 # Every mode validates, so switching off a must-act kind gets
                 # the service's clear message rather than "invalid choice".
-                choices=[
-                    ("", default_labels.get(kind.default_mode, default_labels[None])),
-                    *Mode.choices,
-                ],
+                choices=[("", _("Default")), *Mode.choices],
                 required=False,
-                help_text=_("You have to act on these: they cannot be switched off.")
-                if kind.must_act
-                else "",
+                widget=forms.RadioSelect,
             )
             if kind.must_act:
+                # It cannot be switched off (no "Off" column); how it is
+                # e-mailed stays the person's choice.
                 field.widget.choices = [c for c in field.choices if c[0] != Mode.MUTED]
             self.fields[name] = field
             self.kind_names.append(name)
+            self.kinds[name] = kind
+
+    def kind_table(self) -> list[dict]:
+        """The kinds by area, each ``{"label", "rows"}``; a row is ``{"field",
+        "kind", "must_act", "default_label", "cells"}`` with one cell per
+        column of ``COLUMNS``: ``{"column", "widget"}`` (``None`` where the
+        kind offers no such choice: "off" for a must-act kind)."""
+        areas: dict[str, list[dict]] = {}
+        for name in self.kind_names:
+            kind = self.kinds[name]
+            bound = self[name]
+            widgets = {w.data["value"]: w for w in bound.subwidgets}
+            areas.setdefault(kind_area(kind.key), []).append(
+                {
+                    "field": bound,
+                    "kind": kind,
+                    "must_act": kind.must_act,
+                    "default_label": DEFAULT_LABELS.get(kind.default_mode, ""),
+                    "cells": [
+                        {"column": label, "widget": widgets.get(value)}
+                        for value, label in self.COLUMNS
+                    ],
+                }
+            )
+        return [
+            {"key": key, "label": label, "rows": areas[key]}
+            for key, label in AREAS
+            if key in areas
+        ]
 
     def kind_fields(self):
         return [self[name] for name in self.kind_names]

@@ -20,6 +20,9 @@ An app registers each model it sends notifications about, from its
 - ``describe(target_ids, on) -> {target_id: dict}``: what an e-mail shows of
   each item: ``code``, ``title``, ``deadline`` (a date or None), ``bucket``
   (a label), all optional.
+- ``attachments(target_id, kind) -> [(file name, bytes, mime type)]``:
+  files an e-mail about the item carries (a sent document's signed PDF);
+  optional.
 
 A notification about an unregistered model is not sent: an item nobody said
 how to protect is treated as invisible. A notification without a target
@@ -39,6 +42,7 @@ from django.db import models
 ViewCheck = Callable[..., bool]
 PairsCheck = Callable[[set[tuple[int, int]], datetime.date], set[tuple[int, int]]]
 Describe = Callable[[Iterable[int], datetime.date], dict[int, dict]]
+Attachments = Callable[[int, str], list[tuple[str, bytes, str]]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class NotificationTarget:
     can_view: ViewCheck
     visible_pairs: PairsCheck | None = None
     describe: Describe | None = None
+    attachments: Attachments | None = None
 
 
 _TARGETS: dict[str, NotificationTarget] = {}
@@ -58,6 +63,7 @@ def register_notification_target(
     can_view: ViewCheck,
     visible_pairs: PairsCheck | None = None,
     describe: Describe | None = None,
+    attachments: Attachments | None = None,
 ) -> None:
     """Allow notifications about ``model`` (registering again replaces it)."""
     _TARGETS[model._meta.concrete_model._meta.label_lower] = NotificationTarget(
@@ -65,6 +71,7 @@ def register_notification_target(
         can_view=can_view,
         visible_pairs=visible_pairs,
         describe=describe,
+        attachments=attachments,
     )
 
 
@@ -117,3 +124,13 @@ def describe(type_id: int | None, target_ids: Iterable[int], on: datetime.date):
     if entry is None or entry.describe is None or not ids:
         return {}
     return entry.describe(ids, on)
+
+
+def email_attachments(
+    type_id: int | None, target_id: int | None, kind: str
+) -> list[tuple[str, bytes, str]]:
+    """The files an e-mail about ``target_id`` carries (none by default)."""
+    entry = target_for_type_id(type_id)
+    if entry is None or entry.attachments is None or target_id is None:
+        return []
+    return list(entry.attachments(target_id, kind))

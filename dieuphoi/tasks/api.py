@@ -19,16 +19,15 @@ no longer pending answers 409.
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Any
 
-import pydantic
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 
 from dieuphoi.api.errors import ErrorOut
+from dieuphoi.api.payloads import json_or_multipart, request_payload
 from dieuphoi.core.models import local_today
 from dieuphoi.docs.models import Document
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body
@@ -776,27 +775,7 @@ def update_task(request, task_id: int, payload: TaskPatch):
     "/{int:task_id}/progress",
     response={201: ProgressOut, **E401, **E403, **E404, **E409, **E422},
     summary="Report progress",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/json": {"schema": ProgressIn.json_schema()},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            **ProgressIn.json_schema()["properties"],
-                            "files": {
-                                "type": "array",
-                                "items": {"type": "string", "format": "binary"},
-                            },
-                        },
-                        "required": ["percent", "text"],
-                    }
-                },
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=json_or_multipart(ProgressIn, required=["percent", "text"]),
 )
 def report_progress(request, task_id: int):
     """JSON, or multipart/form-data with the same fields and ``files``.
@@ -805,28 +784,8 @@ def report_progress(request, task_id: int):
     co-operating agency's focal point on its own part (``part_id``).
     """
     task = access_task(user=request.user, pk=task_id)
-    files = []
-    if request.content_type == "multipart/form-data":
-        raw = {k: v for k, v in request.POST.items() if v != ""}
-        files = request.FILES.getlist("files")
-    else:
-        try:
-            raw = json.loads(request.body or b"{}")
-        except ValueError:
-            raise ValidationError(
-                {"__all__": [gettext("The body is not valid JSON.")]}
-            ) from None
-        if not isinstance(raw, dict):
-            raise ValidationError({"__all__": [gettext("Send a JSON object.")]})
-    try:
-        payload = ProgressIn.model_validate(raw)
-    except pydantic.ValidationError as exc:
-        raise ValidationError(
-            {
-                ".".join(str(p) for p in err["loc"]) or "__all__": [err["msg"]]
-                for err in exc.errors()
-            }
-        ) from None
+    payload = request_payload(request, ProgressIn)
+    files = request.FILES.getlist("files") if request.FILES else []
     try:
         update = services.progress_report(
             actor=request.user,
@@ -984,30 +943,6 @@ def _extension_result(request, task_id: int, extension_id: int) -> dict[str, Any
     return {"request": _extension_out(extension), "task": _task_out(task)}
 
 
-def _payload(request, schema):
-    """``schema`` from a JSON body, or from multipart form fields."""
-    if request.content_type == "multipart/form-data":
-        raw = {k: v for k, v in request.POST.items() if v != ""}
-    else:
-        try:
-            raw = json.loads(request.body or b"{}")
-        except ValueError:
-            raise ValidationError(
-                {"__all__": [gettext("The body is not valid JSON.")]}
-            ) from None
-        if not isinstance(raw, dict):
-            raise ValidationError({"__all__": [gettext("Send a JSON object.")]})
-    try:
-        return schema.model_validate(raw)
-    except pydantic.ValidationError as exc:
-        raise ValidationError(
-            {
-                ".".join(str(p) for p in err["loc"]) or "__all__": [err["msg"]]
-                for err in exc.errors()
-            }
-        ) from None
-
-
 @router.get(
     "/{int:task_id}/extension-requests",
     response={200: ExtensionRequestListOut, **E401, **E404},
@@ -1029,24 +964,12 @@ def list_extension_requests(request, task_id: int):
     "/{int:task_id}/extension-requests",
     response={201: ExtensionResultOut, **E401, **E403, **E404, **E409, **E422},
     summary="Request an extension",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/json": {"schema": ExtensionRequestIn.json_schema()},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            **ExtensionRequestIn.json_schema()["properties"],
-                            "file": {"type": "string", "format": "binary"},
-                        },
-                        "required": ["requested_deadline", "reason"],
-                    }
-                },
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=json_or_multipart(
+        ExtensionRequestIn,
+        required=["requested_deadline", "reason"],
+        files="file",
+        many=False,
+    ),
 )
 def create_extension_request(request, task_id: int):
     """The lead agency's focal point or the task's owner asks for a new
@@ -1058,7 +981,7 @@ def create_extension_request(request, task_id: int):
     progress); 409 on a stale ``version``.
     """
     task = access_task(user=request.user, pk=task_id)
-    payload = _payload(request, ExtensionRequestIn)
+    payload = request_payload(request, ExtensionRequestIn)
     upload = request.FILES.get("file") if request.FILES else None
     try:
         if payload.part_id is not None:

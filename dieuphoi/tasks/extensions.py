@@ -175,6 +175,82 @@ def _notify(*, recipients, kind: str, task: Task, key: str, title: Any, actor) -
     )
 
 
+def _reason_errors(
+    reason: str, errors: dict[str, list[str]], *, required: str = ""
+) -> None:
+    """Add the ``reason`` errors to ``errors``: ``required`` (a message) when
+    it must be given and is empty, and the length limit."""
+    if not reason and required:
+        errors["reason"] = [required]
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = [
+            gettext("The reason is too long (at most %(max)s characters).")
+            % {"max": REASON_MAX}
+        ]
+
+
+def _request_save(
+    *,
+    actor,
+    task: Task,
+    requested_deadline: datetime.date,
+    reason: str,
+    file,
+    taken: str,
+    **party,
+) -> tuple[ExtensionRequest, dict[str, Any]]:
+    """Save a new request by ``actor`` on the locked ``task`` (``party``: the
+    requesting ``agency``/``agency_id``, the ``part`` and its
+    ``current_deadline``) and attach ``file``. ``taken``: the message when
+    another request is pending after all. Returns the request and the audit
+    change for the file (``{}`` without one)."""
+    extension = ExtensionRequest(
+        task=task,
+        requested_by=actor,
+        requested_deadline=requested_deadline,
+        reason=reason,
+        previous_state=task.state,
+        **party,
+    )
+    extension.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            extension.save()
+    except IntegrityError:
+        # Another request slipped in (the task lock makes this rare).
+        raise ValidationError({"action": taken}) from None
+    if not file:
+        return extension, {}
+    from dieuphoi.docs.services import attachment_add
+
+    attachment = attachment_add(actor=actor, target=extension, uploaded_file=file)
+    return extension, {"files": [attachment.original_name]}
+
+
+def _close(
+    extension: ExtensionRequest, *, state: str, actor, reason: str | None = None
+) -> None:
+    """Mark ``extension`` decided or withdrawn today by ``actor`` (not
+    saved); ``reason`` (when given) is the decision's reason."""
+    extension.state = state
+    extension.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    extension.decided_on = local_today()
+    if reason is not None:
+        extension.decision_reason = reason
+
+
+def _notify_requested(*, actor, task: Task, extension: ExtensionRequest, title):
+    """The body's leaders: a request waits for their decision."""
+    _notify(
+        recipients=_leader_ids(task),
+        kind="extension_requested",
+        task=task,
+        key=f"extension:{extension.pk}:requested",
+        title=title,
+        actor=actor,
+    )
+
+
 # --- request ---------------------------------------------------------------------
 
 
@@ -251,34 +327,22 @@ def extension_request_create(
                 )
                 % {"deadline": _d(current.deadline)}
             ]
-        if not reason:
-            errors["reason"] = [gettext("Give the reason for the extension.")]
-        elif len(reason) > REASON_MAX:
-            errors["reason"] = [
-                gettext("The reason is too long (at most %(max)s characters).")
-                % {"max": REASON_MAX}
-            ]
+        _reason_errors(
+            reason, errors, required=gettext("Give the reason for the extension.")
+        )
         services._raise(errors)
 
-        extension = ExtensionRequest(
+        extension, files = _request_save(
+            actor=actor,
             task=current,
-            requested_by=actor,
+            requested_deadline=requested_deadline,
+            reason=reason,
+            file=file,
+            taken=gettext("An extension request is already pending."),
             # The lead agency asks, through its focal point or the owner.
             agency_id=current.lead_agency_id,
             current_deadline=current.deadline,
-            requested_deadline=requested_deadline,
-            reason=reason,
-            previous_state=current.state,
         )
-        extension.full_clean(validate_constraints=False)
-        try:
-            with transaction.atomic():
-                extension.save()
-        except IntegrityError:
-            # Another request slipped in (the task lock makes this rare).
-            raise ValidationError(
-                {"action": gettext("An extension request is already pending.")}
-            ) from None
         changes: dict[str, Any] = {
             "state": {"before": current.state, "after": S.EXTENSION_REQUESTED},
             "requested_deadline": {
@@ -287,14 +351,8 @@ def extension_request_create(
             },
             "reason": reason,
             "extension_request": extension.pk,
+            **files,
         }
-        if file:
-            from dieuphoi.docs.services import attachment_add
-
-            attachment = attachment_add(
-                actor=actor, target=extension, uploaded_file=file
-            )
-            changes["files"] = [attachment.original_name]
         task_history.record_state_change(
             task=current,
             from_state=current.state,
@@ -310,18 +368,16 @@ def extension_request_create(
             changes=changes,
         )
         code, date = current.code, requested_deadline.strftime("%d/%m/%Y")
-        _notify(
-            recipients=_leader_ids(current),
-            kind="extension_requested",
+        _notify_requested(
+            actor=actor,
             task=current,
-            key=f"extension:{extension.pk}:requested",
+            extension=extension,
             title=lambda: (
                 gettext(
                     "%(code)s: extension to %(date)s requested, awaiting your decision"
                 )
                 % {"code": code, "date": date}
             ),
-            actor=actor,
         )
     return extension
 
@@ -381,11 +437,7 @@ def extension_request_decide(
         workflow.check_transition(actor, current, action)
         today = local_today()
         errors: dict[str, list[str]] = {}
-        if len(reason) > REASON_MAX:
-            errors["reason"] = [
-                gettext("The reason is too long (at most %(max)s characters).")
-                % {"max": REASON_MAX}
-            ]
+        _reason_errors(reason, errors)
         new_deadline = None
         if decision == "approve":
             new_deadline = extension.requested_deadline
@@ -445,12 +497,7 @@ def extension_request_decide(
         )
         if reason:
             changes["decision_reason"] = reason
-        extension.state = _DECISION_STATE[decision]
-        extension.decided_by = (
-            actor if getattr(actor, "is_authenticated", False) else None
-        )
-        extension.decided_on = today
-        extension.decision_reason = reason
+        _close(extension, state=_DECISION_STATE[decision], actor=actor, reason=reason)
         extension.full_clean(validate_constraints=False)
         extension.save()
         _save_task(current)
@@ -506,9 +553,7 @@ def extension_request_withdraw(
         task_history.record_state_change(
             task=current, from_state=before_state, to_state=current.state, actor=actor
         )
-        extension.state = R.WITHDRAWN
-        extension.decided_by = actor
-        extension.decided_on = local_today()
+        _close(extension, state=R.WITHDRAWN, actor=actor)
         extension.full_clean(validate_constraints=False)
         extension.save()
         _save_task(current)
@@ -532,12 +577,7 @@ def extension_close_on_cancel(*, task: Task, actor, reason: str) -> int | None:
     for part_request in ExtensionRequest.objects.select_for_update().filter(
         task=task, state=R.PENDING, part__isnull=False
     ):
-        part_request.state = R.WITHDRAWN
-        part_request.decided_by = (
-            actor if getattr(actor, "is_authenticated", False) else None
-        )
-        part_request.decided_on = local_today()
-        part_request.decision_reason = reason
+        _close(part_request, state=R.WITHDRAWN, actor=actor, reason=reason)
         part_request.save(
             update_fields=["state", "decided_by", "decided_on", "decision_reason"]
         )
@@ -548,10 +588,7 @@ def extension_close_on_cancel(*, task: Task, actor, reason: str) -> int | None:
     )
     if extension is None:
         return None
-    extension.state = R.WITHDRAWN
-    extension.decided_by = actor if getattr(actor, "is_authenticated", False) else None
-    extension.decided_on = local_today()
-    extension.decision_reason = reason
+    _close(extension, state=R.WITHDRAWN, actor=actor, reason=reason)
     extension.save(
         update_fields=["state", "decided_by", "decided_on", "decision_reason"]
     )
@@ -672,32 +709,21 @@ def part_extension_request_create(
             field="requested_deadline",
         ):
             errors["requested_deadline"] = date_errors
-        if not reason:
-            errors["reason"] = [gettext("Give the reason for the extension.")]
-        elif len(reason) > REASON_MAX:
-            errors["reason"] = [
-                gettext("The reason is too long (at most %(max)s characters).")
-                % {"max": REASON_MAX}
-            ]
+        _reason_errors(
+            reason, errors, required=gettext("Give the reason for the extension.")
+        )
         services._raise(errors)
-        extension = ExtensionRequest(
+        extension, files = _request_save(
+            actor=actor,
             task=current,
-            part=locked,
-            requested_by=actor,
-            agency=services.reporting_agency(actor, locked),
-            current_deadline=locked.deadline,
             requested_deadline=requested_deadline,
             reason=reason,
-            previous_state=current.state,
+            file=file,
+            taken=gettext("A request for this part is already pending."),
+            part=locked,
+            agency=services.reporting_agency(actor, locked),
+            current_deadline=locked.deadline,
         )
-        extension.full_clean(validate_constraints=False)
-        try:
-            with transaction.atomic():
-                extension.save()
-        except IntegrityError:
-            raise ValidationError(
-                {"action": gettext("A request for this part is already pending.")}
-            ) from None
         changes: dict[str, Any] = {
             "part": locked.party_code,
             "part_deadline": {
@@ -706,14 +732,8 @@ def part_extension_request_create(
             },
             "reason": reason,
             "extension_request": extension.pk,
+            **files,
         }
-        if file:
-            from dieuphoi.docs.services import attachment_add
-
-            attachment = attachment_add(
-                actor=actor, target=extension, uploaded_file=file
-            )
-            changes["files"] = [attachment.original_name]
         audit_record(
             actor=actor,
             action="tasks.request_part_extension",
@@ -722,16 +742,14 @@ def part_extension_request_create(
         )
         code, party = current.code, locked.party_name
         date = requested_deadline.strftime("%d/%m/%Y")
-        _notify(
-            recipients=_leader_ids(current),
-            kind="extension_requested",
+        _notify_requested(
+            actor=actor,
             task=current,
-            key=f"extension:{extension.pk}:requested",
+            extension=extension,
             title=lambda: (
                 gettext("%(code)s: %(party)s asks to move its sub-deadline to %(date)s")
                 % {"code": code, "party": party, "date": date}
             ),
-            actor=actor,
         )
     return extension
 
@@ -760,11 +778,7 @@ def _part_decide(
     )
     part = part.get(pk=extension.part_id)
     errors: dict[str, list[str]] = {}
-    if len(reason) > REASON_MAX:
-        errors["reason"] = [
-            gettext("The reason is too long (at most %(max)s characters).")
-            % {"max": REASON_MAX}
-        ]
+    _reason_errors(reason, errors)
     new_deadline = None
     if decision == "approve":
         new_deadline = extension.requested_deadline
@@ -781,7 +795,6 @@ def _part_decide(
     elif not reason:
         errors["reason"] = [gettext("Give the reason for refusing.")]
     services._raise(errors)
-    today = local_today()
     changes: dict[str, Any] = {
         "extension_request": extension.pk,
         "part": part.party_code,
@@ -797,10 +810,7 @@ def _part_decide(
         extension.approved_deadline = new_deadline
     if reason:
         changes["decision_reason"] = reason
-    extension.state = _DECISION_STATE[decision]
-    extension.decided_by = actor if getattr(actor, "is_authenticated", False) else None
-    extension.decided_on = today
-    extension.decision_reason = reason
+    _close(extension, state=_DECISION_STATE[decision], actor=actor, reason=reason)
     extension.full_clean(validate_constraints=False)
     extension.save()
     _save_task(task)
@@ -849,9 +859,7 @@ def _part_withdraw(*, actor, task: Task, extension: ExtensionRequest):
         )
     if not extension.is_pending:
         raise _decided_conflict(extension, task)
-    extension.state = R.WITHDRAWN
-    extension.decided_by = actor
-    extension.decided_on = local_today()
+    _close(extension, state=R.WITHDRAWN, actor=actor)
     extension.full_clean(validate_constraints=False)
     extension.save()
     _save_task(task)

@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dieuphoi.core.forms import DateField, LimitedCharField
+from dieuphoi.core.forms import DateField, LimitedCharField, MultipleFileField
 from dieuphoi.core.models import local_today
 from dieuphoi.docs.models import Document
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body, Membership
@@ -908,20 +908,6 @@ PARTS_PREFIX = "parts"
 # --- progress and actions ------------------------------------------------------------
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
-
-
 class ProgressForm(forms.Form):
     percent = forms.IntegerField(
         label=_("Progress (%)"),
@@ -976,6 +962,15 @@ class TransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     new_deadline = DateField(label=_("New deadline"), required=False)
+    effective_on = DateField(
+        label=_("In force from"),
+        required=False,
+        help_text=_(
+            "The date of the decision to change the deadline. Empty for today. "
+            "Figures as of earlier days keep the old deadline; it cannot be "
+            "before the assigned date."
+        ),
+    )
     reported_on = DateField(
         label=_("Date the work was done"),
         required=False,
@@ -999,3 +994,6 @@ class TransitionForm(forms.Form):
             self.fields["reason"].required = True
         if action == "change_deadline":
             self.fields["new_deadline"].required = True
+            self.fields["reason"].help_text = _(
+                "Say why, and the document it rests on (number and date), if any."
+            )

@@ -18,10 +18,17 @@ Public names:
   over (``on`` = the succession date, or the assigned date if later), an
   audit event ``tasks.handover`` on each task (its timeline reads "Handed
   over from … to … under …"), one on the succession, and a notification to
-  the successor's focal points in the task's body. Idempotent: a second
+  the people who act for the successor (``notices.PartySeats``: its focal
+  points in the task's body; for another province's department or a
+  ministry, which has none there, its people in their own bodies). Idempotent: a second
   commit finds nothing left to hand over and writes nothing.
 - ``succession_for_agency(agency) -> AgencySuccession``: the succession that
   ends ``agency`` (``ValidationError`` when it has no successor).
+- ``team_successor(team)``, ``team_handover_commit(*, team, actor, on=None)
+  -> TeamHandoverResult``, ``team_handover_all(*, actor=None, until=None)``:
+  the same for the parts of another province's coordination team that ended
+  with its province (the successor is the team of the unit that succeeded
+  its unit); the successor team's members are notified.
 - ``handover_body_ids(user) -> set[int] | None``: bodies whose tasks the user
   may hand over (``None``: all, for administrators); ``handover_all`` runs
   every succession (the ``handover_successions`` command and ``seed_demo``).
@@ -51,10 +58,10 @@ from dieuphoi.audit.services import audit_record
 from dieuphoi.core.models import local_today
 from dieuphoi.notifications.services import NotificationSpec, notify_many
 from dieuphoi.org import permissions as org_perms
-from dieuphoi.org.models import Agency, AgencySuccession, Membership
+from dieuphoi.org.models import Agency, AgencySuccession, Body
 
 from .models import ProgressUpdate, Task, TaskLeadChange, TaskPart
-from .permissions import FOCAL_ROLES
+from .notices import PartySeats
 
 NOTIFICATION_KIND = "task_handed_over"
 ACTION = "tasks.handover"
@@ -81,7 +88,9 @@ def register() -> None:
         Task,
         {
             "handover_from": audit.fk(Agency, _("Handed over from")),
+            "handover_from_team": audit.fk(Body, _("Handed over from")),
             "handover_to_agency": audit.fk(Agency, pgettext_lazy("handover", "to")),
+            "handover_to_team": audit.fk(Body, pgettext_lazy("handover", "to")),
             "handover_under_document": audit.text(pgettext_lazy("handover", "under")),
         },
     )
@@ -299,30 +308,22 @@ def _check_choices(items: list[HandoverItem]) -> None:
 # --- commit ---------------------------------------------------------------------
 
 
-def _recipients(items_by_task, today: datetime.date) -> dict[tuple[int, int], set]:
-    """``{(body id, agency id): person ids}``: focal points (members and
-    specialists) whose home agency is a successor, in each task's body."""
-    bodies = {task.body_id for task in items_by_task}
-    agencies = {
-        i.proposed.pk
-        for items in items_by_task.values()
-        for i in items
-        if i.proposed is not None
-    }
-    people: dict[tuple[int, int], set] = defaultdict(set)
-    for person, body, agency in (
-        Membership.objects.as_of(today)
-        .filter(
-            body_id__in=bodies,
-            agency_id__in=agencies,
-            role__in=list(FOCAL_ROLES),
-            person__is_active=True,
-        )
-        .order_by()
-        .values_list("person_id", "body_id", "agency_id")
-    ):
-        people[(body, agency)].add(person)
-    return people
+def _recipients(items_by_task, today: datetime.date) -> PartySeats:
+    """Who acts for each successor on each task, on ``today``: the one rule
+    the task notices and reminders use (``notices.PartySeats``). A Hanoi
+    agency: its focal points in the task's body. An agency with none there
+    (another province's department, a ministry): its people's seats in
+    their own bodies, e.g. the successor province's team. One query."""
+    return PartySeats.load(
+        today,
+        bodies={task.body_id for task in items_by_task},
+        party_agencies={
+            i.proposed.pk
+            for items in items_by_task.values()
+            for i in items
+            if i.proposed is not None
+        },
+    )
 
 
 def _title(code: str, title: str, agency: str, basis: str):
@@ -342,6 +343,33 @@ def _title(code: str, title: str, agency: str, basis: str):
     return render
 
 
+def _actor_body_ids(actor) -> set[int] | None:
+    """The bodies whose tasks ``actor`` hands over (``None``: all, for the
+    system); ``PermissionDenied`` for someone who may hand over none."""
+    body_ids = None if actor is None else handover_body_ids(actor)
+    if body_ids is not None and not body_ids:
+        raise PermissionDenied(
+            gettext(
+                "Only the leader, the secretariat or an administrator may hand "
+                "tasks over."
+            )
+        )
+    return body_ids
+
+
+def _notice(*, task: Task, uid: int, key: str, title, type_id: int):
+    """The ``task_handed_over`` notification of ``task`` to ``uid``."""
+    return NotificationSpec(
+        recipient_id=uid,
+        kind=NOTIFICATION_KIND,
+        key=key,
+        title=title,
+        url=reverse("tasks:detail", args=[task.pk]),
+        target_type_id=type_id,
+        target_id=task.pk,
+    )
+
+
 def handover_commit(
     *,
     succession: AgencySuccession,
@@ -357,14 +385,7 @@ def handover_commit(
     the successor's focal points are read and notified (default today).
     Raises ``ValidationError`` when a split task has no chosen successor.
     """
-    body_ids = None if actor is None else handover_body_ids(actor)
-    if body_ids is not None and not body_ids:
-        raise PermissionDenied(
-            gettext(
-                "Only the leader, the secretariat or an administrator may hand "
-                "tasks over."
-            )
-        )
+    body_ids = _actor_body_ids(actor)
     today = on or local_today()
     result = HandoverResult(succession=succession)
     with transaction.atomic():
@@ -441,21 +462,18 @@ def handover_commit(
                 },
             )
             result.tasks.append(task)
-            url = reverse("tasks:detail", args=[task.pk])
             for agency in {i.proposed for i in task_items}:
                 title = _title(task.code, task.title, str(agency), basis)
-                for uid in sorted(people.get((task.body_id, agency.pk), ())):
-                    specs.append(
-                        NotificationSpec(
-                            recipient_id=uid,
-                            kind=NOTIFICATION_KIND,
-                            key=f"handover:{succession.pk}:{task.pk}:{agency.pk}:{uid}",
-                            title=title,
-                            url=url,
-                            target_type_id=task_type.pk,
-                            target_id=task.pk,
-                        )
+                specs += [
+                    _notice(
+                        task=task,
+                        uid=uid,
+                        key=f"handover:{succession.pk}:{task.pk}:{agency.pk}:{uid}",
+                        title=title,
+                        type_id=task_type.pk,
                     )
+                    for uid in sorted(people.agency(task.body_id, agency.pk))
+                ]
         TaskLeadChange.objects.bulk_create(lead_changes)
         result.notified = notify_many(specs, on=today)
         succession.handed_over_at = timezone.now()
@@ -501,6 +519,164 @@ def handover_all(
             results.append(HandoverResult(succession=succession))
             continue
         results.append(handover_commit(succession=succession, actor=actor))
+    return results
+
+
+# --- the teams of merged provinces -----------------------------------------------
+#
+# Another province's coordination team that co-operates on a task (a body
+# party) ends with its province: the 2022 units' teams ended on 30/06/2025,
+# the 2025 units' teams took over on 01/07/2025. There is no succession row
+# for bodies: the successor is the team, valid the day after, of the unit
+# that succeeded the team's unit (``AdministrativeUnit.predecessors``).
+
+
+@dataclass
+class TeamHandoverResult:
+    team: Body
+    successor: Body
+    parts: int = 0
+    merged: int = 0
+    tasks: list[Task] = field(default_factory=list)
+    notified: int = 0
+
+
+def team_successor(team: Body) -> Body | None:
+    """The team that carries on ``team``'s work: the coordination team, valid
+    the day after ``team`` ended, of the unit that succeeded its unit.
+    ``None`` when the team has not ended or there is not exactly one."""
+    if team.valid_to is None or team.unit_id is None:
+        return None
+    day = team.valid_to + datetime.timedelta(days=1)
+    found = list(
+        Body.objects.as_of(day)
+        .filter(kind=Body.Kind.TEAM, unit__predecessors=team.unit_id)
+        .exclude(pk=team.pk)
+        .distinct()[:2]
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def team_handover_commit(
+    *, team: Body, actor, on: datetime.date | None = None
+) -> TeamHandoverResult:
+    """Hand the unfinished parts of ``team`` on open tasks to its successor
+    team (``team_successor``), in one transaction, as ``handover_commit``
+    does for an agency: the part's party becomes the successor (a part
+    merges into the successor's own part on the same task, or stays as the
+    record when it has progress reports), a new task version, an audit
+    event ``tasks.handover`` on the task ("Handed over from … to …"), and a
+    notification to the successor team's people (``notices.PartySeats``:
+    every member of a party team). ``actor``: as for ``handover_commit``.
+    ``ValidationError`` on ``succession`` when the team has no successor.
+    Idempotent."""
+    successor = team_successor(team)
+    if successor is None:
+        raise ValidationError(
+            {
+                "succession": gettext(
+                    "%(team)s has no successor team in the registry: nobody to "
+                    "hand its parts over to."
+                )
+                % {"team": team}
+            }
+        )
+    body_ids = _actor_body_ids(actor)
+    today = on or local_today()
+    result = TeamHandoverResult(team=team, successor=successor)
+    with transaction.atomic():
+        tasks_qs = _scope(
+            Task.objects.filter(
+                state__in=list(Task.OPEN_STATES),
+                parts__body=team,
+                parts__completed_on__isnull=True,
+            ),
+            body_ids,
+            "body_id",
+        ).distinct()
+        if connection.vendor == "postgresql":
+            list(
+                Task.objects.filter(pk__in=tasks_qs.values("pk"))
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
+        parts_qs = TaskPart.objects.annotate(
+            has_updates=Exists(ProgressUpdate.objects.filter(part=OuterRef("pk")))
+        )
+        tasks = list(
+            tasks_qs.prefetch_related(Prefetch("parts", queryset=parts_qs)).order_by(
+                "assigned_on", "id"
+            )
+        )
+        if not tasks:
+            return result
+        seats = PartySeats.load(
+            today, bodies={t.body_id for t in tasks}, party_bodies=[successor.pk]
+        )
+        task_type = ContentType.objects.get_for_model(Task)
+        specs = []
+        for task in tasks:
+            parts = list(task.parts.all())
+            taken = any(p.body_id == successor.pk for p in parts)
+            moved = False
+            for part in parts:
+                if part.body_id != team.pk or part.completed_on is not None:
+                    continue
+                if not taken:
+                    part.body = successor
+                    part.save(update_fields=["body"])
+                    taken = moved = True
+                    result.parts += 1
+                elif not part.has_updates:
+                    part.delete()
+                    moved = True
+                    result.merged += 1
+            if not moved:
+                continue  # the team's part stays as the record of its work
+            task.version += 1
+            task.save(update_fields=["version", "updated_at"])
+            audit_record(
+                actor=actor,
+                action=ACTION,
+                target=task,
+                changes={
+                    "handover_from_team": team.pk,
+                    "handover_to_team": successor.pk,
+                },
+            )
+            result.tasks.append(task)
+            title = _title(task.code, task.title, str(successor), "")
+            specs += [
+                _notice(
+                    task=task,
+                    uid=uid,
+                    key=f"handover:team:{team.pk}:{task.pk}:{successor.pk}:{uid}",
+                    title=title,
+                    type_id=task_type.pk,
+                )
+                for uid in sorted(seats.party(task.body_id, None, successor.pk))
+            ]
+        result.notified = notify_many(specs, on=today) if specs else 0
+    return result
+
+
+def team_handover_all(
+    *, actor=None, until: datetime.date | None = None
+) -> list[TeamHandoverResult]:
+    """``team_handover_commit`` for every team ended before ``until``
+    (default today) that has a successor and unfinished parts on open tasks
+    (the ``handover_successions`` command). Idempotent."""
+    until = until or local_today()
+    teams = Body.objects.filter(
+        kind=Body.Kind.TEAM,
+        valid_to__lt=until,
+        task_parts__completed_on__isnull=True,
+        task_parts__task__state__in=list(Task.OPEN_STATES),
+    ).distinct()
+    results = []
+    for team in teams.order_by("valid_to", "id"):
+        if team_successor(team) is not None:
+            results.append(team_handover_commit(team=team, actor=actor))
     return results
 
 

@@ -69,7 +69,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.core.models import local_today
-from dieuphoi.docs.models import fold
+from dieuphoi.docs.models import fold, strip_diacritics
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Agency
 
@@ -434,9 +434,39 @@ def _filter_q(filters: TaskFilters, on: datetime.date) -> Q:
         q &= Q(assigned_on__lte=filters.assigned_to)
     if filters.source_document:
         q &= Q(source_document_id=filters.source_document)
-    if filters.q:
-        q &= Q(search_text__contains=fold(filters.q))
     return q
+
+
+def _text_q(user, text: str) -> Q:
+    """The free-text match ``text`` as ``user`` may make it.
+
+    Hanoi's own people (and anyone who sees every task of the bodies they
+    search) match ``Task.search_text``: code, title and the latest update,
+    on its index-friendly column. ``search_text`` holds the latest update
+    whichever party wrote it, so for a task another body assigned, where the
+    user is only a co-operating party (``_party_q``), a match on it would
+    tell which tasks hold a word another party wrote: there the match is on
+    what the user sees of the row, the code, the title and their own parts'
+    descriptions, folded and accent-insensitive as ``search_text`` is. One
+    query over the user's own parts, only for such users.
+    """
+    needle = fold(text)
+    match = Q(search_text__contains=needle)
+    visible = org_perms.visible_body_ids(user)
+    if visible is None or _party_q(user, visible) is None:
+        return match
+    own = (
+        TaskPart.objects.filter(own_parts_q(user))
+        .exclude(task__body_id__in=sorted(visible))
+        .values_list("task_id", "task__code", "task__title", "description")
+    )
+    ids = set()
+    for task_id, code, title, description in own:
+        hay = fold(" | ".join([code, title, description]))
+        if needle in hay or needle in strip_diacritics(hay):
+            ids.add(task_id)
+    scoped = Q(body_id__in=sorted(visible)) & match if visible else Q(pk__in=[])
+    return scoped | Q(pk__in=sorted(ids)) if ids else scoped
 
 
 def task_queryset(
@@ -451,7 +481,10 @@ def task_queryset(
         if not org_perms.visible_body_ids(user):
             return qs.none()
         qs = qs.filter(scope)
-    return qs.filter(_filter_q(filters, on))
+    q = _filter_q(filters, on)
+    if filters.q:
+        q &= _text_q(user, filters.q)
+    return qs.filter(q)
 
 
 LIST_RELATED = ("lead_agency", "sector", "body", "owner")

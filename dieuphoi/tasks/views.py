@@ -911,6 +911,7 @@ def task_transition(request, pk: int):
                 version=form.cleaned_data["version"],
                 new_deadline=form.cleaned_data["new_deadline"],
                 reported_on=form.cleaned_data["reported_on"],
+                effective_on=form.cleaned_data["effective_on"],
             )
         except Conflict:
             return _detail_response(request, pk, notice=_conflict_notice())

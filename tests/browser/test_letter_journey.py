@@ -1,20 +1,19 @@
-"""Issue 4 in a real browser: the secretariat turns the overdue tasks of one
-lead agency into an urging letter (Công văn đôn đốc), watches the job's
-progress bar finish, downloads the DOCX and the PDF, and finds the letter on
-an urged task's page. A focal point may not open the letters page.
+"""Issue 8 in a real browser: an urging letter goes through the documents
+engine as an official document.
 
-How the job runs: under ``DIEUPHOI_TESTING=1`` the jobs backend is Django
-Tasks' dummy backend, which only keeps the enqueued job in a list local to
-the thread that enqueued it (here: a live-server request thread). The test
-listens to the ``task_enqueued`` signal (sent in any thread) to get the job's
-arguments, then runs the job itself, from the test thread, while the detail
-page shows the progress bar: as a worker would, so the page is seen polling
-and then showing the result without a click.
+The secretariat drafts an urging letter for the overdue tasks of one lead
+agency, edits a sentence and submits it; the leader returns it with a
+comment; the secretariat fixes it and submits again; the leader approves;
+the secretariat issues it — the number appears only now —, files the signed
+PDF and sends it; the agency's focal point finds it in the inbox, opens it
+and downloads the signed copy. Along the way: the DOCX and PDF of the issued
+letter hold the national title, the number and one row per task; a focal
+point may not draft letters; a task urged by the letter counts one more
+urging only once the letter is issued.
 
-On SQLite the live server shares the test's in-memory database connection
-with the test thread, so no request may run beside the job: while the job
-runs, every request of the page waits in a Playwright route (route handlers
-run only inside Playwright calls, and the job makes none).
+Jobs (drafting the letter, laying out each version, issuing) run as they are
+enqueued (Django Tasks' immediate backend), in the request that enqueued
+them, as a worker would run them right after.
 """
 
 import io
@@ -24,168 +23,207 @@ import unicodedata
 import docx
 import pypdf
 import pytest
-from django.db import connection
-from django_tasks.signals import task_enqueued
 from playwright.sync_api import expect
 
 from dieuphoi.core.models import local_today
+from dieuphoi.docs.models import Document
 from dieuphoi.letters import selectors
-from dieuphoi.letters.jobs import urging_letter_job
 from dieuphoi.letters.models import UrgingLetter
-from dieuphoi.org.models import Agency, Body
+from dieuphoi.org.models import Agency, Body, Membership
+from dieuphoi.paperwork.models import Paper, PaperDelivery
+from dieuphoi.tasks.models import Task
 
 pytestmark = pytest.mark.browser
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+EDITED = "Tổ điều phối đề nghị khẩn trương báo cáo trong tuần này."
+FIXED = "Tổ điều phối đề nghị khẩn trương báo cáo trước ngày làm việc thứ năm."
 
 
 @pytest.fixture
-def enqueued_letter_jobs():
-    """The urging-letter jobs enqueued (in any thread) during the test."""
-    results = []
-
-    def _record(sender, task_result, **kwargs):
-        if task_result.task.module_path == urging_letter_job.module_path:
-            results.append(task_result)
-
-    uid = "test_letter_journey.enqueued_letter_jobs"
-    task_enqueued.connect(_record, weak=False, dispatch_uid=uid)
-    yield results
-    task_enqueued.disconnect(dispatch_uid=uid)
+def immediate_jobs(settings):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
 
 
-def _run_job_without_requests(page, result) -> None:
-    """Run the enqueued job in this thread; on SQLite, hold the page's
-    requests until it is done (they share the database connection)."""
-    if connection.vendor == "sqlite":
-        page.route("**/*", lambda route: route.continue_())
-        # A poll already on its way finishes before the job starts.
-        with page.expect_response(re.compile(r"/jobs/[0-9a-f-]+/progress/")):
-            pass
-    urging_letter_job.call(**result.kwargs)
+def _act(page, action: str, comment: str = "") -> None:
+    form = page.locator(f"#paper-action-{action} form")
+    if comment:
+        form.locator("textarea[name=comment]").fill(comment)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
 
 
-def test_secretariat_generates_an_urging_letter_for_an_agency(
-    seeded, page, new_page, log_in, enqueued_letter_jobs, shot
+def _edit_first_paragraph(page, text: str) -> None:
+    page.locator("#paper-edit-link").click()
+    page.wait_for_url(re.compile(r"/papers/\d+/edit/$"))
+    first = page.locator("#paper-blocks [data-block][data-kind=paragraph] textarea")
+    first.first.fill(text)
+    page.locator("#paper-editor button[type=submit].btn-primary").click()
+    page.wait_for_url(re.compile(r"/papers/\d+/$"))
+
+
+def test_an_urging_letter_is_drafted_reviewed_issued_signed_and_sent(
+    seeded, immediate_jobs, page, new_page, log_in, shot
 ):
     today = local_today()
     hanoi = Body.objects.get(key="to-dieu-phoi-ha-noi")
     counts = selectors.agency_overdue_counts(body=hanoi, on=today)
     assert counts, "the demo data has overdue tasks in the Hanoi team"
     chosen = counts[0]
-    overdue = list(
-        selectors.overdue_tasks(
-            body=hanoi, on=today, agency=Agency.objects.get(pk=chosen.agency_id)
-        )
-    )
-    assert len(overdue) == chosen.count >= 2
+    agency = Agency.objects.get(pk=chosen.agency_id)
+    overdue = list(selectors.overdue_tasks(body=hanoi, on=today, agency=agency))
     codes = [task.code for task in overdue]
+    urged_before = {t.pk: t.urge_count for t in overdue}
+    focal = (
+        Membership.objects.as_of(today)
+        .filter(body=hanoi, agency=agency, role=Membership.Role.MEMBER)
+        .select_related("person")
+        .first()
+        .person
+    )
+    demo_letters = set(UrgingLetter.objects.values_list("pk", flat=True))
 
-    # The secretariat opens the letters page of the Hanoi team.
+    # The secretariat drafts the letter for the agency's overdue tasks.
     log_in("thuky")
     page.goto(f"/letters/new/?body={hanoi.pk}")
-    agencies = page.locator("#letter-agencies tbody tr")
-    expect(agencies).to_have_count(len(counts))
-    row = page.locator(f"#letter-agency-{chosen.agency_id}")
-    expect(row.locator("td").first).to_have_text(chosen.name)
-    expect(row.locator("td").nth(1)).to_have_text(str(chosen.count))
-
-    # The preview lists the agency's overdue tasks, as the letter will.
-    row.get_by_role("link").click()
+    page.locator(f"#letter-agency-{chosen.agency_id}").get_by_role("link").click()
     page.wait_for_url(re.compile(rf"agency={chosen.agency_id}"))
-    preview = page.locator("#letter-preview")
-    expect(preview.locator("h2")).to_contain_text(chosen.name)
-    rows = preview.locator("tbody tr[id^=letter-row-]")
-    expect(rows).to_have_count(len(overdue))
-    assert rows.evaluate_all("els => els.map(e => e.id)") == [
-        f"letter-row-{task.pk}" for task in overdue
-    ]
-    assert [t.strip() for t in rows.locator("td:nth-child(2)").all_inner_texts()] == (
-        codes
-    )
-    expect(preview.locator("#letter-count")).to_contain_text(str(len(overdue)))
-    shot(page, "letter-preview")
-    assert UrgingLetter.objects.count() == 0
-
-    # Generating it starts a background job: the page shows its progress.
     page.locator("#letter-generate-form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/letters/\d+/$"))
-    letter = UrgingLetter.objects.get()
-    assert page.url.endswith(f"/letters/{letter.pk}/")
-    assert letter.status == UrgingLetter.Status.PENDING
-    assert letter.agency_id == chosen.agency_id
-    bar = page.locator("#letter-status .job-progress")
-    expect(bar).to_be_visible()
-    expect(bar).to_have_attribute("hx-get", re.compile(r"/progress/"))
-    expect(page.locator("#letter-document")).to_have_count(0)
-    [result] = enqueued_letter_jobs
-    assert result.kwargs["letter_id"] == letter.pk
+    letter = UrgingLetter.objects.exclude(pk__in=demo_letters).get()
+    assert letter.status == UrgingLetter.Status.DRAFTED
+    expect(page.locator("#letter-draft")).to_be_visible()
+    expect(page.locator("#letter-tasks tbody tr")).to_have_count(len(overdue))
+    page.get_by_role("link", name=re.compile("Mở dự thảo")).click()
+    page.wait_for_url(f"**/papers/{letter.paper_id}/")
+    paper = Paper.objects.get(pk=letter.paper_id)
+    expect(page.locator("#paper-reference")).to_contain_text("chưa có số")
+    expect(page.locator("#paper-version-files a")).to_have_count(2)
+    shot(page, "paper-draft")
 
-    # The worker runs the job; the page updates by itself.
-    _run_job_without_requests(page, result)
-    letter.refresh_from_db()
-    assert letter.status == UrgingLetter.Status.DONE
-    reference = letter.reference
-    assert re.fullmatch(r"\d{2,}/TĐP", reference), reference
-    document = page.locator("#letter-document")
-    expect(document).to_be_visible(timeout=20000)
-    expect(document).to_contain_text(reference)
-    expect(page.locator("#letter-status .job-progress")).to_have_count(0)
-    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
-    urged = page.locator("#letter-tasks tbody tr")
-    expect(urged).to_have_count(len(overdue))
-    files = page.locator("#letter-files a")
-    expect(files).to_have_count(2)
-    shot(page, "letter-done")
+    # A sentence edited in the app makes version 2; then submitted.
+    _edit_first_paragraph(page, EDITED)
+    expect(page.locator(".paper-preview-body")).to_contain_text(EDITED)
+    assert paper.versions.count() == 2
+    _act(page, "submit")
+    expect(page.locator("#paper-state, .paper-state").first).to_be_visible()
+    paper.refresh_from_db()
+    assert paper.state == Paper.State.IN_REVIEW
+    # Nobody is urged by a draft.
+    assert {
+        t.pk: t.urge_count for t in Task.objects.filter(pk__in=urged_before)
+    } == urged_before
 
-    # The DOCX: the national title, one table row per overdue task.
-    with page.expect_download() as download_info:
-        page.locator("#letter-files a:has(.bi-file-earmark-word)").click()
-    download = download_info.value
-    assert download.suggested_filename.endswith(".docx")
-    with open(download.path(), "rb") as handle:
-        letter_docx = docx.Document(io.BytesIO(handle.read()))
-    header = letter_docx.tables[0]
-    header_lines = [p.text for p in header.rows[0].cells[1].paragraphs if p.text]
-    assert NATIONAL_TITLE in header_lines
-    assert f"Số: {reference}" in [p.text for p in header.rows[1].cells[0].paragraphs]
-    _head, *task_rows = letter_docx.tables[1].rows
-    assert [[c.text for c in r.cells][:2] for r in task_rows] == [
-        [str(i), code] for i, code in enumerate(codes, 1)
-    ]
-
-    # The PDF: the motto is there, as a reader extracts it.
-    with page.expect_download() as download_info:
-        page.locator("#letter-files a:has(.bi-file-earmark-pdf)").click()
-    download = download_info.value
-    assert download.suggested_filename.endswith(".pdf")
-    with open(download.path(), "rb") as handle:
-        reader = pypdf.PdfReader(io.BytesIO(handle.read()))
-    text = unicodedata.normalize(
-        "NFC", "\n".join(p.extract_text() for p in reader.pages)
+    # The leader finds it on the home page and returns it with a comment.
+    leader = new_page()
+    log_in("truongto", on=leader)
+    leader.goto("/")
+    waiting = leader.locator("#my-papers-approve")
+    expect(waiting).to_be_visible()
+    waiting.locator(f"a[href$='/papers/{paper.pk}/']").click()
+    leader.wait_for_url(f"**/papers/{paper.pk}/")
+    _act(leader, "return")  # without a comment: refused
+    expect(leader.locator("#paper-action-return")).to_contain_text(
+        "Hãy ghi rõ cần sửa gì"
     )
-    assert MOTTO in " ".join(text.split())
+    paper.refresh_from_db()
+    assert paper.state == Paper.State.IN_REVIEW
+    _act(leader, "return", "Ghi rõ thời hạn báo cáo bằng ngày làm việc.")
+    expect(leader.locator("#paper-steps")).to_contain_text(
+        "Ghi rõ thời hạn báo cáo bằng ngày làm việc."
+    )
+    paper.refresh_from_db()
+    assert paper.state == Paper.State.DRAFT
+
+    # The secretariat sees the comment, fixes the sentence, submits again.
+    page.reload()
+    expect(page.locator("#paper-steps")).to_contain_text("Ghi rõ thời hạn báo cáo")
+    _edit_first_paragraph(page, FIXED)
+    _act(page, "submit")
+
+    # The leader approves.
+    leader.reload()
+    _act(leader, "approve")
+    paper.refresh_from_db()
+    assert paper.state == Paper.State.APPROVED and paper.number is None
+    assert not Document.objects.filter(paper=paper).exists()
+
+    # The secretariat issues it: the number is taken only now.
+    page.reload()
+    expect(page.locator("#paper-reference")).to_contain_text("chưa có số")
+    _act(page, "issue")
+    paper.refresh_from_db()
+    assert paper.state == Paper.State.ISSUED, paper.error
+    reference = paper.reference
+    assert re.fullmatch(r"\d{2,}/TĐP", reference), reference
+    page.reload()
+    expect(page.locator("#paper-reference")).to_have_text(reference)
+    expect(page.locator("#paper-register-entry")).to_contain_text(reference)
+    shot(page, "paper-issued")
+    # The letter is an urging now: one more on each task it lists.
+    assert {t.pk: t.urge_count for t in Task.objects.filter(pk__in=urged_before)} == {
+        pk: n + 1 for pk, n in urged_before.items()
+    }
+    letter.refresh_from_db()
+    assert letter.status == UrgingLetter.Status.DONE and letter.reference == reference
+
+    # The issued DOCX: national title, number, the fixed sentence, the rows.
+    with page.expect_download() as download_info:
+        page.locator("#paper-files a[href*='/download']", has_text=".docx").click()
+    with open(download_info.value.path(), "rb") as handle:
+        letter_docx = docx.Document(io.BytesIO(handle.read()))
+    lines = [p.text for p in letter_docx.paragraphs]
+    for table in letter_docx.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                lines += [p.text for p in cell.paragraphs]
+    assert NATIONAL_TITLE in lines and f"Số: {reference}" in lines
+    assert FIXED in lines and EDITED not in lines
     for code in codes:
-        assert code in text
+        assert code in lines
 
-    # An urged task lists the letter.
-    first = overdue[0]
-    page.locator("#letter-tasks").get_by_role("link", name=first.code).click()
-    page.wait_for_url(f"**/tasks/{first.pk}/")
-    task_letters = page.locator("#task-letters")
-    expect(task_letters).to_be_visible()
-    expect(task_letters).to_contain_text(reference)
-    expect(task_letters.locator(f"a[href$='/letters/{letter.pk}/']")).to_have_count(1)
-    expect(task_letters.locator("a[href*='/download']")).to_have_count(2)
-    shot(page, "task-letters")
+    # The issued PDF, as a reader extracts it; then filed as the signed copy.
+    with page.expect_download() as download_info:
+        page.locator("#paper-files a[href*='/download']", has_text=".pdf").click()
+    with open(download_info.value.path(), "rb") as handle:
+        pdf_bytes = handle.read()
+    text = unicodedata.normalize(
+        "NFC",
+        "\n".join(
+            p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages
+        ),
+    )
+    assert MOTTO in " ".join(text.split()) and reference in text
+    sign = page.locator("#paper-action-sign form")
+    sign.locator("input[type=file]").set_input_files(
+        {"name": "ban-ky.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes}
+    )
+    sign.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    paper.refresh_from_db()
+    assert paper.state == Paper.State.SIGNED and paper.signed_copy_id
+    _act(page, "send")
+    paper.refresh_from_db()
+    assert paper.state == Paper.State.SENT
+    assert PaperDelivery.objects.filter(paper=paper, person=focal).exists()
 
-    # A focal point may not issue letters.
-    focal = new_page()
-    log_in("daumoi.sxd", on=focal)
-    response = focal.goto(f"/letters/new/?body={hanoi.pk}")
+    # The agency's focal point finds it in the inbox and opens it.
+    reader = new_page()
+    log_in(focal.username, on=reader)
+    reader.goto("/papers/inbox/")
+    row = reader.locator(".paper-unread", has_text=reference)
+    expect(row).to_be_visible()
+    row.get_by_role("link", name=reference).click()
+    reader.wait_for_url(f"**/papers/{paper.pk}/")
+    expect(reader.locator("#paper-register-entry")).to_contain_text(reference)
+    expect(reader.locator("#paper-actions")).to_have_count(0)
+    reader.goto("/papers/inbox/")
+    expect(reader.locator(".paper-read", has_text=reference)).to_be_visible()
+    shot(reader, "paper-inbox")
+
+    # A focal point may not draft letters.
+    response = reader.goto(f"/letters/new/?body={hanoi.pk}")
     assert response.status == 403
-    response = focal.goto(f"/letters/new/?body={hanoi.pk}&agency={chosen.agency_id}")
-    assert response.status == 403
-    assert UrgingLetter.objects.count() == 1

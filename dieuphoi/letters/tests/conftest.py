@@ -5,6 +5,8 @@ import pytest
 from dieuphoi.core.models import local_today
 from dieuphoi.docs.tests.factories import cong_van_type
 from dieuphoi.org.tests.factories import AgencyFactory, BodyAgencyFactory
+from dieuphoi.paperwork.models import Paper
+from dieuphoi.paperwork.services import paper_approve, paper_issue, paper_submit
 from dieuphoi.tasks.models import Task
 from dieuphoi.tasks.tests.factories import TaskFactory
 
@@ -74,6 +76,40 @@ def make_task(hanoi_team, member_agency, today):
         return TaskFactory(**kwargs)
 
     return _make
+
+
+@pytest.fixture
+def approve_letter(secretariat, leader):
+    """Drive a drafted letter's paper to "approved": the secretariat (who
+    drafts) submits it, the leader (who signs TM. the body) approves it."""
+
+    def _approve(letter):
+        paper = letter.paper
+        paper = paper_submit(actor=secretariat, paper=paper, version=paper.version)
+        paper = paper_approve(actor=leader, paper=paper, version=paper.version)
+        assert paper.state == Paper.State.APPROVED
+        return paper
+
+    return _approve
+
+
+@pytest.fixture
+def issue_letter(secretariat, approve_letter):
+    """Issue a drafted letter through the documents engine, synchronously:
+    submitted, approved by the leader (unless it is approved already), then
+    issued by the secretariat (the body's clerk) on ``on`` (default: the
+    letter's date). Returns the letter refreshed."""
+
+    def _issue(letter, *, on=None):
+        letter.refresh_from_db()
+        paper = letter.paper
+        if paper.state != Paper.State.APPROVED:
+            paper = approve_letter(letter)
+        paper_issue(actor=secretariat, paper_id=paper.pk, on=on or letter.on)
+        letter.refresh_from_db()
+        return letter
+
+    return _issue
 
 
 @pytest.fixture(autouse=True)

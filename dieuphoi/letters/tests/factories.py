@@ -1,7 +1,7 @@
 import factory
 
-from dieuphoi.letters.models import IssuingProfile
 from dieuphoi.org.tests.factories import BodyFactory
+from dieuphoi.paperwork.models import IssuingProfile
 
 
 class IssuingProfileFactory(factory.django.DjangoModelFactory):
@@ -15,8 +15,8 @@ class IssuingProfileFactory(factory.django.DjangoModelFactory):
     issuer_short_name = "Tổ điều phối"
     symbol = "TĐP"
     place = "Hà Nội"
-    signer_authority = "TM. TỔ ĐIỀU PHỐI"
-    signer_title = "TỔ TRƯỞNG"
-    signer_name = ""
+    collective_name = "TỔ ĐIỀU PHỐI"
+    head_title = "TỔ TRƯỞNG"
+    deputy_title = "PHÓ TỔ TRƯỞNG"
     recipients = "Lãnh đạo Tổ điều phối"
     archive_line = "Lưu: VT, TĐP"

@@ -1,8 +1,11 @@
-"""The generated files, opened as a reader would: the DOCX with python-docx,
-the PDF with a text extractor (pypdf)."""
+"""The issued letter's files, laid out by the documents engine
+(``dieuphoi.paperwork``), opened as a reader would: the DOCX with
+python-docx, the PDF with a text extractor (pypdf)."""
 
 import datetime
 import io
+import shutil
+import subprocess
 import unicodedata
 
 import docx
@@ -19,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
+PDFTOPPM = shutil.which("pdftoppm")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -30,7 +34,7 @@ def letter_on(today):
 
 
 @pytest.fixture
-def letter(profile, secretariat, member_agency, make_task, letter_on):
+def letter(profile, secretariat, member_agency, make_task, letter_on, issue_letter):
     tasks = [
         make_task(
             days=days,
@@ -49,9 +53,10 @@ def letter(profile, secretariat, member_agency, make_task, letter_on):
     tasks[0].original_deadline = tasks[0].deadline - datetime.timedelta(days=31)
     tasks[0].extension_count = 1
     tasks[0].save()
-    return services.urging_letter_generate(
+    draft = services.urging_letter_generate(
         actor=secretariat, body=profile.body, on=letter_on, agency=member_agency
     )
+    return issue_letter(draft, on=letter_on)
 
 
 def file_bytes(letter, content_type: str) -> bytes:
@@ -252,20 +257,150 @@ def test_pdf_embeds_a_font_with_vietnamese_letters(letter):
             assert "/ToUnicode" in font
 
 
+def test_pdf_shows_the_letter_in_reading_order(letter, letter_on, leader):
+    pages, _reader = pdf_text(letter)
+    text = lines("\n".join(pages))
+    order = [
+        "UBND THÀNH PHỐ HÀ NỘI",
+        "Số: 01/TĐP",
+        "V/v đôn đốc thực hiện nhiệm vụ quá hạn",
+        "Kính gửi: Sở Xây dựng.",
+        "Nơi nhận:",
+        "- Như trên;",
+        "- Lưu: VT, TĐP.",
+    ]
+    positions = [text.index(line) for line in order]
+    assert positions == sorted(positions)
+    joined = " ".join(text)
+    assert (
+        joined.index("Thực hiện nhiệm vụ theo dõi")
+        < joined.index("NV-2025-0001")
+        < joined.index("NV-2025-0003")
+        < joined.index("quan tâm, thực hiện./.")
+        < joined.index("Nơi nhận:")
+        < joined.index(leader.full_name)
+    )
+    assert "DỰ THẢO" not in joined
+
+
+@pytest.mark.skipif(PDFTOPPM is None, reason="pdftoppm (poppler-utils) is missing")
+def test_pdf_first_page_is_not_blank(letter, tmp_path):
+    from PIL import Image
+
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(file_bytes(letter, "application/pdf"))
+    subprocess.run(  # noqa: S603 - fixed arguments, our own file
+        [PDFTOPPM, "-png", "-r", "40", "-f", "1", "-l", "1", pdf, tmp_path / "p"],
+        check=True,
+        timeout=60,
+    )
+    image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    width, height = image.size
+    # Ink in the header (20-60 mm), in the table, and nothing above the top
+    # margin (no page number on page 1).
+    for top, bottom in ((20, 60), (100, 200)):
+        band = image.crop(
+            (0, int(height * top / 297), width, int(height * bottom / 297))
+        )
+        assert sum(band.histogram()[:100]) > 50
+    margin = image.crop((0, 0, width, int(height * 15 / 297)))
+    assert sum(margin.histogram()[:200]) == 0
+
+
+def test_the_issued_docx_has_no_draft_mark_and_its_table_in_letter_size(letter):
+    document = open_docx(letter)
+    section = document.sections[0]
+    assert [p.text for p in section.first_page_header.paragraphs] == [""]
+    table = document.tables[1]
+    sizes = {
+        run.font.size
+        for row in table.rows
+        for cell in row.cells
+        for paragraph in cell.paragraphs
+        for run in paragraph.runs
+    }
+    assert sizes == {Pt(10.5)}
+
+
+def test_the_draft_shows_no_number_and_carries_the_draft_mark(
+    profile, secretariat, member_agency, make_task, letter_on
+):
+    from dieuphoi.paperwork.services import version_render
+
+    make_task(days=10, on=letter_on, code="NV-2025-0001")
+    draft = services.urging_letter_generate(
+        actor=secretariat, body=profile.body, on=letter_on, agency=member_agency
+    )
+    version = version_render(version_id=draft.paper.current_id)
+    with version.docx.open("rb") as handle:
+        document = docx.Document(io.BytesIO(handle.read()))
+    number, _date = document.tables[0].rows[1].cells
+    reference = cell_lines(number)[0]
+    assert reference.startswith("Số:")
+    assert reference.endswith("/TĐP")
+    assert not any(ch.isdigit() for ch in reference)
+    assert cell_lines(number)[1] == "V/v đôn đốc thực hiện nhiệm vụ quá hạn"
+    assert document.sections[0].first_page_header.paragraphs[0].text == "DỰ THẢO"
+
+
 def test_long_letters_number_their_pages_from_the_second(
-    profile, secretariat, member_agency, make_task, today
+    profile, secretariat, member_agency, make_task, today, issue_letter
 ):
     for i in range(40):
         make_task(days=5 + i)
     letter = services.urging_letter_generate(
         actor=secretariat, body=profile.body, on=today, agency=member_agency
     )
-    pages, _reader = pdf_text(letter)
+    letter = issue_letter(letter, on=today)
+    pages, reader = pdf_text(letter)
     assert len(pages) >= 3
     assert lines(pages[0])[0] == "UBND THÀNH PHỐ HÀ NỘI"
-    assert lines(pages[1])[0] == "2"
-    assert lines(pages[2])[0] == "3"
-    # The table's header repeats at the top of page 2.
-    assert lines(pages[1])[1] == "STT"
+    # Page numbers: none on page 1; from page 2 centred in the top margin.
+    numbers = [placed_numbers(page) for page in reader.pages]
+    assert numbers[0] == []
+    for index in (1, 2):
+        [(text, x, y)] = numbers[index]
+        assert text == str(index + 1)
+        width_mm, height_mm = page_size_mm(reader.pages[index])
+        text_centre = 30 + (width_mm - 30 - 15) / 2
+        assert abs(x - text_centre) < 3
+        assert height_mm - 20 < y < height_mm
+    # The table's header repeats at the top of page 2: first line of the
+    # page's text after the page number.
+    assert next(line for line in lines(pages[1]) if line != "2") == "STT"
     table = open_docx(letter).tables[1]
     assert len(table.rows) == 41
+
+
+def page_size_mm(page) -> tuple[float, float]:
+    box = page.mediabox
+    return float(box.width) * 25.4 / 72, float(box.height) * 25.4 / 72
+
+
+def placed_numbers(page) -> list[tuple[str, float, float]]:
+    """Bare numbers drawn on ``page`` with their centre x and baseline y in
+    millimetres from the bottom left, above the text area's top edge."""
+    found = []
+    _width, height = page_size_mm(page)
+
+    def visit(text, cm, tm, _font, size):
+        text = text.strip()
+        if not text.isdigit():
+            return
+        x = (tm[4] * cm[0] + tm[5] * cm[2] + cm[4]) * 25.4 / 72
+        y = (tm[4] * cm[1] + tm[5] * cm[3] + cm[5]) * 25.4 / 72
+        if y > height - 20:  # inside the top margin
+            found.append((text, x, y))
+
+    page.extract_text(visitor_text=visit)
+    return [(text, x + half_width_mm(text), y) for text, x, y in found]
+
+
+def half_width_mm(text: str) -> float:
+    """Half the width of ``text`` at the page number's 14 pt (to its centre)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from dieuphoi.paperwork import layout
+
+    layout.register_fonts()
+    return stringWidth(text, layout.pdf_face(), 14) * 25.4 / 72 / 2

@@ -111,14 +111,17 @@ def test_a_letter_being_generated_shows_its_state_without_files(
 ):
     pending = make_letter(UrgingLetter.Status.PENDING)
     selection = make_letter(UrgingLetter.Status.PENDING, agency=None, task_ids=[4, 5])
+    drafted = make_letter(UrgingLetter.Status.DRAFTED)
     failed = make_letter(UrgingLetter.Status.FAILED)
     items = {item.pk: item for item in selectors.letter_list(user=member).items}
     assert items[pending.pk].task_count is None
     assert items[selection.pk].task_count == 2
     assert items[pending.pk].files == []
+    assert items[drafted.pk].files == []
     html = login(member).get(LIST).content.decode()
-    assert "Not numbered yet" in html
-    assert "Being generated" in html
+    assert html.count("Not numbered yet") == 4
+    assert "Being drafted" in html
+    assert "Drafted, not issued yet" in html
     assert f'id="letter-row-{failed.pk}"' in html
     assert "Failed" in html
 

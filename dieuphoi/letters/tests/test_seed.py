@@ -1,32 +1,61 @@
+"""The demo urging letter: drafted and submitted for the leader's approval,
+numbered by nobody yet; seeded once."""
+
 import pytest
 
-from dieuphoi.letters.models import IssuingProfile
+from dieuphoi.letters.models import UrgingLetter
 from dieuphoi.letters.seed import seed_all
+from dieuphoi.org.models import Membership
+from dieuphoi.org.tests.factories import MembershipFactory, UserFactory
+from dieuphoi.paperwork.models import Paper, RegisterCounter
+from dieuphoi.paperwork.seed import seed_all as seed_paperwork
 
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_gives_the_hanoi_team_its_profile_once_and_keeps_edits(hanoi_team):
-    [profile] = seed_all()
-    assert (profile.body, profile.effective_symbol, profile.signer_title) == (
-        hanoi_team,
-        "TĐP",
-        "TỔ TRƯỞNG",
+@pytest.fixture
+def clerk(hanoi_team, standing_agency):
+    user = UserFactory(username="thuky", agency=standing_agency)
+    MembershipFactory(
+        person=user,
+        body=hanoi_team,
+        role=Membership.Role.SECRETARIAT,
+        agency=standing_agency,
+        valid_from=hanoi_team.valid_from,
     )
-    profile.signer_name = "Người ký khác"
-    profile.save()
-
-    seed_all()
-
-    assert IssuingProfile.objects.get().signer_name == "Người ký khác"
+    return user
 
 
-def test_seed_without_the_registry_does_nothing(db):
+def test_the_demo_letter_is_drafted_and_waits_for_the_leader(
+    hanoi_team, standing_agency, leader, clerk, member_agency, make_task
+):
+    seed_paperwork()
+    task = make_task(days=10)
+
+    [letter] = seed_all()
+
+    letter.refresh_from_db()
+    assert letter.status == UrgingLetter.Status.DRAFTED
+    assert list(letter.tasks.all()) == [task]
+    paper = Paper.objects.get(pk=letter.paper_id)
+    assert (paper.state, paper.signer) == (
+        Paper.State.IN_REVIEW,
+        leader,
+    )
+    assert letter.number is None
+    assert not RegisterCounter.objects.exists()
+    task.refresh_from_db()
+    assert task.urge_count == 0
+    # Once only.
     assert seed_all() == []
-    assert not IssuingProfile.objects.exists()
+    assert UrgingLetter.objects.count() == 1
 
 
-def test_seed_demo_runs_the_letters_seed():
-    from dieuphoi.org.management.commands.seed_demo import app_seeders
-
-    assert "letters" in [label for label, _seed in app_seeders()]
+def test_no_demo_letter_without_the_demo_clerk_or_an_overdue_task(
+    hanoi_team, standing_agency, leader, clerk, make_task
+):
+    seed_paperwork()
+    assert seed_all() == []  # nothing overdue
+    make_task(days=-5)
+    assert seed_all() == []
+    assert not UrgingLetter.objects.exists()

@@ -7,9 +7,10 @@ from dieuphoi.docs.models import Document
 from dieuphoi.jobs.progress import job_progress_finish
 from dieuphoi.letters import services
 from dieuphoi.letters.jobs import urging_letter_job
-from dieuphoi.letters.models import DocumentCounter, UrgingLetter
+from dieuphoi.letters.models import UrgingLetter
 from dieuphoi.org.models import Membership
 from dieuphoi.org.tests.factories import MembershipFactory, UserFactory
+from dieuphoi.paperwork.models import Paper, RegisterCounter
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +137,8 @@ def test_posting_a_selection_without_overdue_task_shows_the_error_and_writes_not
     assert 'id="letter-errors"' in html
     assert "There is no overdue task in the selection" in html
     assert not UrgingLetter.objects.exists()
-    assert not DocumentCounter.objects.exists()
+    assert not RegisterCounter.objects.exists()
+    assert not Paper.objects.exists()
     assert not Document.objects.exists()
     assert dummy_backend.results == []
 
@@ -201,7 +203,7 @@ def test_a_user_of_several_bodies_chooses_one(login, secretariat, other_team, pr
 
 
 @pytest.fixture
-def generated(profile, secretariat, member_agency, make_task, dummy_backend):
+def drafted(profile, secretariat, member_agency, make_task, dummy_backend):
     make_task(code="NV-2025-0042")
     letter = services.urging_letter_request(
         actor=secretariat, body=profile.body, agency=member_agency
@@ -209,7 +211,32 @@ def generated(profile, secretariat, member_agency, make_task, dummy_backend):
     [result] = dummy_backend.results
     urging_letter_job.call(**result.kwargs)
     letter.refresh_from_db()
+    assert letter.status == UrgingLetter.Status.DRAFTED
     return letter
+
+
+@pytest.fixture
+def generated(drafted, issue_letter):
+    """The drafted letter, reviewed and issued."""
+    return issue_letter(drafted)
+
+
+def test_a_drafted_letter_links_to_its_paper_and_has_no_number_yet(
+    login, secretariat, drafted
+):
+    client = login(secretariat)
+    html = client.get(reverse("letters:detail", args=[drafted.pk])).content.decode()
+    assert 'id="letter-draft"' in html
+    assert reverse("paperwork:detail", args=[drafted.paper_id]) in html
+    assert 'id="letter-document"' not in html
+    assert "/documents/attachments/" not in html
+    assert "/TĐP" not in html
+    # The draft's table, with its preview figures.
+    assert 'id="letter-tasks"' in html
+    assert "NV-2025-0042" in html
+    assert "The draft lists 1 task" in html
+    # The paper's page answers for the drafter.
+    assert client.get(drafted.paper.get_absolute_url()).status_code == 200
 
 
 def test_a_generated_letter_shows_its_document_and_downloads(
@@ -218,7 +245,9 @@ def test_a_generated_letter_shows_its_document_and_downloads(
     client = login(secretariat)
     html = client.get(reverse("letters:detail", args=[generated.pk])).content.decode()
     assert 'id="letter-document"' in html
+    assert 'id="letter-draft"' not in html
     assert "01/TĐP" in html
+    assert reverse("paperwork:detail", args=[generated.paper_id]) in html
     files = list(generated.document.attachments.all())
     assert len(files) == 2
     for attachment in files:
@@ -228,6 +257,7 @@ def test_a_generated_letter_shows_its_document_and_downloads(
         assert download.status_code == 200
         assert download["Content-Type"].startswith(attachment.content_type)
     assert "NV-2025-0042" in html
+    assert "The letter urges 1 task" in html
 
 
 def test_members_of_the_body_see_the_letter_and_download_it(login, member, generated):
@@ -307,12 +337,15 @@ def test_a_failed_letter_offers_to_try_again(
     assert len(dummy_backend.results) == 1
 
 
-def test_letters_of_a_task_are_listed_for_its_page(generated):
+def test_letters_of_a_task_are_listed_for_its_page(drafted, issue_letter):
     from django.template.loader import render_to_string
 
     from dieuphoi.letters.selectors import task_letters
 
-    task = generated.tasks.get()
+    task = drafted.tasks.get()
+    # A draft is no urging: the task's page does not list it.
+    assert list(task_letters(task=task)) == []
+    issue_letter(drafted)
     html = render_to_string(
         "letters/task_letters.html", {"letters": task_letters(task=task)}
     )

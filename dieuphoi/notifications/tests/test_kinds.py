@@ -165,8 +165,8 @@ def test_the_preferences_page_lists_every_kind(login, member):
     for kind in kinds.all_kinds():
         assert f'name="kind_{kind.key}"' in html
     # A must-act kind offers no "switched off".
-    start = html.index('name="kind_task_reported_done"')
-    assert 'value="muted"' not in html[start : html.index("</select>", start)]
+    start = html.index('id="kind-row-task_reported_done"')
+    assert 'value="muted"' not in html[start : html.index("</tr>", start)]
 
 
 def test_the_preferences_page_saves_a_kind(login, member):
@@ -325,3 +325,81 @@ def test_posting_the_general_settings_alone_keeps_the_kinds(login, member):
         reverse("notifications:preferences"), {"email_mode": "digest", "language": ""}
     )
     assert KindPreference.objects.get(user=member).mode == "off"
+
+
+def test_the_preferences_page_is_a_table_of_kinds_by_area(login, member):
+    """One row per kind, grouped by area, a column per choice; the rows of
+    the kinds one must act on cannot be switched off (no "Off" choice, a
+    reason) but their e-mail mode is still the person's choice."""
+    import re
+
+    response = login(member).get(reverse("notifications:preferences"))
+    html = response.content.decode()
+    assert "notification-kinds-table" in html
+    assert "<select" not in html[html.index('id="notification-kinds"') :]
+    for area in ("tasks", "extensions", "reminders", "comments", "system"):
+        assert f'id="kind-area-{area}"' in html
+    for kind in kinds.all_kinds():
+        start = html.index(f'id="kind-row-{kind.key}"')
+        row = html[start : html.index("</tr>", start)]
+        inputs = re.findall(r"<input[^>]*>", row)
+        enabled = [i for i in inputs if " disabled" not in i]
+        if kind.must_act:
+            assert [re.search(r'value="([^"]*)"', i).group(1) for i in enabled] == [
+                "",
+                "immediate",
+                "digest",
+                "off",
+            ], kind.key
+            assert "kind-fixed-reason" in row
+            assert 'value="muted"' not in row
+        else:
+            # Default, e-mail each time, digest, in the app only, off.
+            assert [re.search(r'value="([^"]*)"', i).group(1) for i in enabled] == [
+                "",
+                "immediate",
+                "digest",
+                "off",
+                "muted",
+            ], kind.key
+            assert "kind-fixed-reason" not in row
+    # The tasks area comes first, in the catalogue's order.
+    assert html.index('id="kind-area-tasks"') < html.index('id="kind-area-reminders"')
+    assert html.index('id="kind-row-task_assigned"') < html.index(
+        'id="kind-row-progress_reported"'
+    )
+
+
+def test_a_kind_set_before_shows_checked(login, member):
+    services.preference_update(
+        user=member, actor=member, kinds={"task_confirmed": "off", "urging": "digest"}
+    )
+    html = login(member).get(reverse("notifications:preferences")).content.decode()
+    for key, value in (("task_confirmed", "off"), ("urging", "digest")):
+        start = html.index(f'id="kind-row-{key}"')
+        row = html[start : html.index("</tr>", start)]
+        checked = [i for i in row.split("<input")[1:] if " checked" in i.split(">")[0]]
+        assert len(checked) == 1 and f'value="{value}"' in checked[0]
+
+
+def test_a_must_act_kind_changes_its_e_mail_mode_but_cannot_be_switched_off(
+    login, member
+):
+    services.preference_update(user=member, actor=member, kinds={"urging": "digest"})
+    client = login(member)
+    response = client.post(
+        reverse("notifications:preferences"),
+        {"email_mode": "", "language": "", "kind_urging": "immediate"},
+    )
+    assert response.status_code == 302
+    assert KindPreference.objects.get(user=member, kind="urging").mode == "immediate"
+    response = client.post(
+        reverse("notifications:preferences"),
+        {"email_mode": "", "language": "", "kind_urging": "muted"},
+    )
+    # A clear error on the row, nothing saved.
+    assert response.status_code == 400
+    assert 'id="kind-row-urging" class="kind-row kind-fixed has-error"' in (
+        response.content.decode()
+    )
+    assert KindPreference.objects.get(user=member, kind="urging").mode == "immediate"

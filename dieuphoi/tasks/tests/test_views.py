@@ -1060,8 +1060,9 @@ def test_home_query_count_is_fixed(
     client = login(member)
     fresh(member)
     # the home page (session, user, memberships), then the section: seats,
-    # the five counts in one query, and the one non-empty list (to report)
-    with django_assert_num_queries(6):
+    # the five counts in one query, and the one non-empty list (to report);
+    # then the documents section's one query (paperwork.home)
+    with django_assert_num_queries(7):
         response = client.get(reverse("core:home"))
     page = html(response)
     block = re.search(r'id="my-tasks-to_report".*?</ul>', page, re.S).group(0)

@@ -35,12 +35,18 @@ def app_seeders():
 
 
 def _handover_demo() -> list[str]:
-    """Demo tasks of the agencies merged on 01/03/2025, handed over to their
-    successors like ``manage.py handover_successions`` (idempotent)."""
-    from dieuphoi.tasks.handover import handover_all, seed_handover_demo
+    """Demo tasks of the agencies merged on 01/03/2025 and the parts of the
+    provincial teams that ended with the 2025 province mergers, handed over
+    to their successors like ``manage.py handover_successions`` (idempotent)."""
+    from dieuphoi.tasks.handover import (
+        handover_all,
+        seed_handover_demo,
+        team_handover_all,
+    )
 
     seed_handover_demo()
-    codes = [t.code for r in handover_all() for t in r.tasks]
+    results = [*handover_all(), *team_handover_all()]
+    codes = [t.code for r in results for t in r.tasks]
     return list(dict.fromkeys(codes))
 
 

@@ -4,12 +4,15 @@ Runs every recorded ``AgencySuccession`` dated on or before ``--until``
 (default today) that has one successor and ends its predecessors; a split
 (a choice per task) or a transfer of functions to an agency that lives on
 is left for the secretariat's "Preview handover" page and listed as
-skipped. Idempotent: a second run hands nothing over twice.
+skipped. Then the parts of other provinces' coordination teams that ended
+(the 2022 units' teams) go to the team of the unit that succeeded theirs
+(``handover.team_handover_all``). Idempotent: a second run hands nothing
+over twice.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dieuphoi.tasks.handover import handover_all, needs_decision
+from dieuphoi.tasks.handover import handover_all, needs_decision, team_handover_all
 from dieuphoi.tasks.selectors import parse_date
 
 
@@ -42,5 +45,13 @@ class Command(BaseCommand):
                     f"({result.leads} lead, {result.parts} co-operating, "
                     f"{result.merged} merged)."
                 )
-        total = sum(len(r.tasks) for r in results)
+        teams = team_handover_all(until=day)
+        for result in teams:
+            if result.tasks:
+                self.stdout.write(
+                    f"{result.team} → {result.successor}: {len(result.tasks)} "
+                    f"task(s) handed over ({result.parts} co-operating, "
+                    f"{result.merged} merged)."
+                )
+        total = sum(len(r.tasks) for r in [*results, *teams])
         self.stdout.write(self.style.SUCCESS(f"Handover done: {total} task(s)."))

@@ -1,0 +1,97 @@
+"""Endpoints that take JSON or multipart/form-data (with files) alike.
+
+django-ninja validates a JSON body itself; an endpoint that also takes a
+multipart form (to upload files with the same fields) reads the request
+here and validates it with the same schema:
+
+- ``request_payload(request, schema, *, lists=(), keep_empty=False)``: the
+  validated ``schema``; bad input raises ``ValidationError`` keyed by field
+  (the shared 422 answer, ``errors.install``).
+- ``json_or_multipart(schema, *, required, files="files", many=True)``: the
+  ``openapi_extra`` that documents both bodies.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pydantic
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+
+
+def schema_errors(exc: pydantic.ValidationError) -> ValidationError:
+    """A schema's errors as a ``ValidationError`` keyed by field path."""
+    return ValidationError(
+        {
+            ".".join(str(p) for p in err["loc"]) or "__all__": [err["msg"]]
+            for err in exc.errors()
+        }
+    )
+
+
+def request_payload(
+    request,
+    schema: type[pydantic.BaseModel],
+    *,
+    lists: tuple[str, ...] = (),
+    keep_empty: bool = False,
+):
+    """``schema`` from a JSON object body, or from multipart form fields.
+
+    Form fields named in ``lists`` are read as lists (``getlist``); other
+    empty form fields are left out (the schema's default applies) unless
+    ``keep_empty``. Raises ``ValidationError`` (422) on a body that is not a
+    JSON object and on the schema's errors.
+    """
+    if request.content_type == "multipart/form-data":
+        raw: Any = {
+            k: v
+            for k, v in request.POST.items()
+            if k not in lists and (keep_empty or v != "")
+        }
+        for name in lists:
+            raw[name] = request.POST.getlist(name)
+    else:
+        try:
+            raw = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValidationError(
+                {"__all__": [gettext("The body is not valid JSON.")]}
+            ) from None
+        if not isinstance(raw, dict):
+            raise ValidationError({"__all__": [gettext("Send a JSON object.")]})
+    try:
+        return schema.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        raise schema_errors(exc) from None
+
+
+def json_or_multipart(
+    schema, *, required: list[str], files: str = "files", many: bool = True
+) -> dict:
+    """``openapi_extra`` for an endpoint taking ``schema`` as JSON or as a
+    multipart form with the same fields and the upload field ``files`` (an
+    array of files when ``many``, else one file)."""
+    binary = {"type": "string", "format": "binary"}
+    return {
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": schema.json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            **schema.json_schema()["properties"],
+                            files: {"type": "array", "items": binary}
+                            if many
+                            else binary,
+                        },
+                        "required": required,
+                    }
+                },
+            },
+            "required": True,
+        }
+    }
