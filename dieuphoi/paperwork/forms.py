@@ -267,6 +267,17 @@ class ActionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    # Each button's box says what the comment is for.
+    COMMENT_LABELS = {
+        "approve": _("Comment on approval (optional)"),
+        "return": _("What must change"),
+    }
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if action in self.COMMENT_LABELS:
+            self.fields["comment"].label = self.COMMENT_LABELS[action]
+
 
 class FileForm(forms.Form):
     """An upload (the DOCX edited in Word, or the signed PDF)."""

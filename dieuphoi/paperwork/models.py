@@ -390,6 +390,13 @@ class Paper(models.Model):
         )
 
     @property
+    def subject_line(self) -> str:
+        """The trích yếu as printed and registered: ``V/v …`` for a Công văn."""
+        if self.kind.layout == PaperKind.Layout.LETTER:
+            return f"V/v {self.subject}"
+        return self.subject
+
+    @property
     def is_issued(self) -> bool:
         return self.number is not None
 

@@ -141,6 +141,17 @@ class PreviewTable:
     more: int
     caption: str
     center: tuple[int, ...]
+    # Each column's share of the width, in per cent (the table's relative
+    # widths), or empty: the browser shares it out.
+    percents: list[str] = field(default_factory=list)
+
+
+def _percents(table: c.Table) -> list[str]:
+    widths = table.widths
+    if len(widths) != len(table.columns) or sum(widths) <= 0:
+        return []
+    total = sum(widths)
+    return [f"{100 * w / total:.2f}" for w in widths]
 
 
 @dataclass
@@ -177,6 +188,7 @@ def preview_blocks(blocks) -> list[PreviewBlock]:
                         more=max(len(block.rows) - PREVIEW_ROWS, 0),
                         caption=block.caption,
                         center=block.center,
+                        percents=_percents(block),
                     ),
                 )
             )

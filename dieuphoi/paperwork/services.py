@@ -1026,9 +1026,7 @@ def issued_file_stem(paper: Paper, number: int, symbol: str) -> str:
 
 def register_summary(paper: Paper) -> str:
     """The trích yếu as the register shows it: ``V/v …`` for a Công văn."""
-    if paper.kind.layout == PaperKind.Layout.LETTER:
-        return f"V/v {paper.subject}"
-    return paper.subject
+    return paper.subject_line
 
 
 def paper_issue_fail(*, paper_id: int, message: str) -> None:

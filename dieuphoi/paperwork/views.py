@@ -250,7 +250,9 @@ def _action_forms(user, paper: Paper, failed: dict) -> list[dict]:
                 )
             else:
                 form = ActionForm(
-                    initial={"version": paper.version}, auto_id=f"id_{action}_%s"
+                    initial={"version": paper.version},
+                    auto_id=f"id_{action}_%s",
+                    action=action,
                 )
         button, icon = BUTTONS.get(action, ("btn-outline-secondary", "dot"))
         out.append(
@@ -344,7 +346,7 @@ def paper_action(request, pk, action: str):
         transition = workflow.TRANSITIONS[action]
         if paper.state in transition.sources:
             raise PermissionDenied
-    form = ActionForm(request.POST, auto_id=f"id_{action}_%s")
+    form = ActionForm(request.POST, auto_id=f"id_{action}_%s", action=action)
     if not form.is_valid():
         return _detail_response(request, paper, failed={action: form})
     version = form.cleaned_data["version"]
