@@ -51,7 +51,7 @@ TESTING = env_bool("DIEUPHOI_TESTING", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if DEBUG or TESTING:
-        SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105
+        SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105 - DEBUG/tests only  # nosec B105
     else:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
 
@@ -76,6 +76,11 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "csp",
     "ninja",
+    # Login: lockout after repeated failures; TOTP two-factor with recovery codes.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "dieuphoi.core",
     "dieuphoi.accounts",
     "dieuphoi.audit",
@@ -86,26 +91,37 @@ INSTALLED_APPS = [
     "dieuphoi.tasks",
     "dieuphoi.paperwork",
     "dieuphoi.letters",
+    "dieuphoi.proposals",
     "dieuphoi.notifications",
     "dieuphoi.discussions",
     "dieuphoi.reminders",
     "dieuphoi.api",
+    "dieuphoi.ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dieuphoi.core.middleware.RequestContextMiddleware",
+    # Signed-in responses: Cache-Control: private, no-store.
+    "dieuphoi.core.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Vietnamese whatever the browser says; English only by the switch.
     "dieuphoi.core.middleware.LanguageMiddleware",
+    # NUL and lone surrogates in the URL, form fields or JSON: 400/422; too big: 413.
+    "dieuphoi.core.params.BadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Session lifetimes, two-factor enforcement, refused access audited.
+    "dieuphoi.accounts.middleware.LoginPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out attempt into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dieuphoi.urls"
@@ -146,39 +162,71 @@ TEMPLATES = [
 WSGI_APPLICATION = "dieuphoi.wsgi.application"
 
 # Databases: unset DATABASE_URL means the embedded SQLite default.
+# database_safe_options() gives every SQLite database the same options, however
+# it is named (DATABASE_URL=sqlite:////path, SQLITE_PATH or the default): IMMEDIATE
+# transactions avoid "database is locked" upgrades from read to write locks,
+# WAL lets readers run beside the single writer, and the busy timeout makes a
+# writer wait for the lock instead of failing.
+SQLITE_BUSY_TIMEOUT_SECONDS = env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20)
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+    f"PRAGMA foreign_keys=ON; PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000};"
+)
+# Seconds to wait for a PostgreSQL connection (libpq connect_timeout): a
+# database that does not answer fails a request, and /healthz, quickly.
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
+# /healthz answers 503 when the database has not answered within this many
+# seconds (dieuphoi.core.health).
+HEALTHZ_TIMEOUT_SECONDS = env_int("HEALTHZ_TIMEOUT_SECONDS", 3)
+
+
+def database_safe_options(database: dict) -> dict:
+    """``database`` (one DATABASES entry) with the options this project needs
+    on its engine. Options given explicitly (in the URL's query string) win,
+    except that SQLite's pragmas always run, before any init_command given."""
+    engine = database.get("ENGINE", "")
+    options = dict(database.get("OPTIONS") or {})
+    if "sqlite" in engine:
+        given = options.get("init_command", "")
+        options = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            **options,
+        }
+        options["init_command"] = f"{SQLITE_PRAGMAS} {given}".strip()
+        database.setdefault("TEST", {}).setdefault(
+            "NAME", env_str("SQLITE_TEST_PATH") or None
+        )
+    elif "postgresql" in engine:
+        options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+        database.setdefault("TEST", {})
+    database["OPTIONS"] = options
+    return database
+
+
 DATABASE_URL = env_str("DATABASE_URL") or ""
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
-        )
-    }
+    _database = dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        # A persistent connection broken while the database was down is
+        # replaced at the next request instead of failing it.
+        conn_health_checks=True,
+    )
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
-            "OPTIONS": {
-                # IMMEDIATE avoids "database is locked" upgrades from read to write
-                # locks; WAL lets readers run beside the single writer.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
-                ),
-            },
-            "TEST": {"NAME": env_str("SQLITE_TEST_PATH") or None},
-        }
+    _database = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
     }
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("TEST", {})
+DATABASES = {"default": database_safe_options(_database)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username or IP before any password check.
+    "dieuphoi.accounts.lockout.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     # Django's, with the flags the menu needs loaded in the same user query.
     "dieuphoi.core.auth.ModelBackend",
@@ -195,14 +243,44 @@ if TESTING:
         *PASSWORD_HASHERS,
     ]
 
+# OWASP ASVS 5.0 level 2 (README, "Security"): at least 12 characters, no
+# common or breached-pattern passwords, no composition rules.
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "dieuphoi.accounts.passwords.BreachedPatternValidator"},
 ]
+
+# Login lockout (django-axes): AXES_FAILURE_LIMIT failures in a row lock the
+# username and, separately, the client IP for AXES_COOLOFF_MINUTES; an
+# administrator sees and releases locks in the admin ("Access attempts").
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "dieuphoi.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "dieuphoi.accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+# Two-factor login (django-otp, TOTP): required for administrators and the
+# roles below when TWO_FACTOR_REQUIRED (on in production; off by default with
+# DEBUG or DIEUPHOI_TESTING so the demo logins work); optional for others.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not (DEBUG or TESTING))
+TWO_FACTOR_ROLES = env_list("TWO_FACTOR_ROLES", "leader,deputy,secretariat")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "dieuphoi")
+# Sessions end after SESSION_IDLE_SECONDS without a request and, in any case,
+# SESSION_MAX_SECONDS after login (dieuphoi.accounts.middleware).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", 12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+# API tokens expire this many days after they are issued.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -241,8 +319,17 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # Uploaded files are never served from MEDIA_URL: downloads go through a
 # permission-checked view.
 
+# Backups (`manage.py backup`, dieuphoi.ops): where they are written, and
+# how many of the newest are kept.
+BACKUP_DIR = Path(env_str("BACKUP_DIR") or BASE_DIR / "var" / "backups")
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
+if BACKUP_KEEP < 1:
+    raise ImproperlyConfigured(f"BACKUP_KEEP must be 1 or more, got {BACKUP_KEEP}")
+
 # Uploads
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+# Days a removed attached file stays restorable before the daily purge.
+ATTACHMENT_TRASH_DAYS = env_int("ATTACHMENT_TRASH_DAYS", 30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -364,6 +451,10 @@ if not SITE_URL.startswith(("http://", "https://")):
 # until this many attempts; then it is marked failed for administrators.
 NOTIFICATION_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", 5)
 NOTIFICATION_EMAIL_RETRY_SECONDS = env_int("NOTIFICATION_EMAIL_RETRY_SECONDS", 60)
+# An e-mail claimed ("sending") longer ago than this is taken to have lost its
+# worker: it is sent again with the same Message-ID, or marked failed after
+# the last attempt (dieuphoi.notifications.emails).
+EMAIL_CLAIM_TIMEOUT_SECONDS = env_int("EMAIL_CLAIM_TIMEOUT_SECONDS", 600)
 # The reminder ladder, in working days: reminders this many working days
 # before a deadline (and on the day), an urging notice every N working days
 # after it, escalation after that many urgings; tasks without a deadline get
@@ -420,6 +511,8 @@ LOGGING = {
         # per message, not two).
         "django": {"level": "INFO"},
         "django.db.backends": {"level": "INFO"},
+        # django-axes logs every login; the audit trail records them already.
+        "axes": {"level": "WARNING"},
         "django.request": {"filters": ["one_line_4xx"]},
         # One line per job start and end; `make run` raises it to WARNING.
         "django_tasks": {"level": env_str("JOBS_LOG_LEVEL", "INFO")},

@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from dieuphoi.api.urls import api
 
+# 503 while the database is unreachable (the worker recovers by itself).
+handler500 = "dieuphoi.core.views.server_error"
+
 urlpatterns = [
     path("", include("dieuphoi.core.urls")),
     path("accounts/", include("dieuphoi.accounts.urls")),
@@ -13,6 +16,7 @@ urlpatterns = [
     path("working-days/", include("dieuphoi.workdays.urls")),
     path("jobs/", include("dieuphoi.jobs.urls")),
     path("letters/", include("dieuphoi.letters.urls")),
+    path("proposals/", include("dieuphoi.proposals.urls")),
     path("papers/", include("dieuphoi.paperwork.urls")),
     path("notifications/", include("dieuphoi.notifications.urls")),
     path("discussions/", include("dieuphoi.discussions.urls")),

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -89,6 +90,29 @@ class UserAdmin(BaseUserAdmin):
             target=obj,
             changes=diff(before, after),
         )
+        if change and before.get("is_active") and not obj.is_active:
+            # Deactivated: every session and token ends.
+            services.user_deactivated(user=obj, actor=request.user)
+        elif change:
+            # Administrator, staff or leadership viewer taken away: tokens
+            # issued while the user held it end now (not at their next use).
+            services.api_tokens_revoke_lost_seats(user=obj, actor=request.user)
+
+    def user_change_password(self, request, id, form_url=""):
+        # An administrator sets a new password: the user's tokens are revoked
+        # (sessions end by themselves: the password is part of their hash).
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            services.api_tokens_revoke_all(
+                user=user,
+                actor=request.user,
+                reason=ApiToken.RevokedReason.PASSWORD_CHANGE,
+            )
+            audit_record(
+                actor=request.user, action="accounts.password_set", target=user
+            )
+        return response
 
 
 @admin.register(ApiToken)
@@ -101,10 +125,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "name",
         "user",
         "created_at",
+        "expires_at",
         "last_used_at",
+        "last_used_ip",
         "revoked_at",
+        "revoked_reason",
     )
-    list_filter = ("revoked_at",)
+    list_filter = ("revoked_at", "revoked_reason")
     list_select_related = ("user",)
     search_fields = ("prefix", "name", "user__username", "user__full_name")
     readonly_fields = (
@@ -112,8 +139,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "name",
         "prefix",
         "created_at",
+        "expires_at",
         "last_used_at",
+        "last_used_ip",
+        "seats",
         "revoked_at",
+        "revoked_reason",
     )
     exclude = ("key_hash",)
     actions = ["revoke_tokens"]
@@ -136,3 +167,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+# One login form for the whole site: the admin's own login page sends an
+# anonymous visitor to ours (lockout, two-factor login, audit).
+admin.site.login = login_required(admin.site.login)

@@ -20,3 +20,21 @@ class ApiTokenForm(forms.Form):
         max_length=ApiToken._meta.get_field("name").max_length,
         help_text=_("What the token is for, e.g. “Report import script”."),
     )
+
+
+class OtpCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        help_text=_(
+            "The 6-digit code from your authenticator app, or one of your "
+            "recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "autofocus": True,
+            }
+        ),
+    )

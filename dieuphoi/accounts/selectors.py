@@ -29,3 +29,20 @@ def api_token_list(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by(
         "revoked_at", "-created_at", "-id"
     )
+
+
+def two_factor_status(*, user: User) -> dict:
+    """The user's two-factor login: set up or not, required or not, and how
+    many recovery codes are left."""
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    from . import services
+
+    has_device = services.two_factor_has_device(user=user)
+    return {
+        "enabled": has_device,
+        "required": services.two_factor_required(user=user),
+        "recovery_left": (
+            StaticToken.objects.filter(device__user=user).count() if has_device else 0
+        ),
+    }

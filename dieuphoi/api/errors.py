@@ -1,9 +1,21 @@
 """Shared error shapes: every error is JSON with a code, a message and,
-for validation errors, the fields and reasons."""
+for validation errors, the fields and reasons.
 
-from django.core.exceptions import PermissionDenied, ValidationError
+``install(api)`` maps exceptions to those answers and makes every operation
+refuse query parameters it does not know (422 on the parameter): a typo such
+as ``lead_agncy=5`` would otherwise answer the unfiltered list.
+"""
+
+import functools
+
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.http import Http404
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -17,6 +29,39 @@ class ErrorOut(Schema):
     code: str
     message: str
     errors: list[FieldError] = []
+
+
+class ConflictOut(ErrorOut):
+    current_version: int | None = Field(
+        None, description="The object's version now: read it again and retry."
+    )
+
+
+# The error answers every operation declares (OpenAPI), all with the shared
+# body: 400 a body that is not JSON or a form, 401 no valid token, 403 not
+# allowed, 404 not found or not visible, 422 invalid input (field and reason).
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
+}
+# Operations that take a ``version``: 409 when someone changed the object first.
+CONFLICT = {409: ConflictOut}
+# Operations that take a body: 413 over DATA_UPLOAD_MAX_MEMORY_SIZE.
+TOO_LARGE = {413: ErrorOut}
+
+
+def responses(ok: dict, *, version: bool = False, body: bool = False) -> dict:
+    """``response=`` of an operation: ``ok`` (e.g. ``{200: TaskOut}``), the
+    shared errors, and 409 (``version``) and 413 (``body``) when they apply."""
+    return {
+        **ok,
+        **ERRORS,
+        **(CONFLICT if version else {}),
+        **(TOO_LARGE if body else {}),
+    }
 
 
 class Conflict(Exception):
@@ -40,7 +85,53 @@ def validation_error_fields(exc: ValidationError) -> list[dict]:
     return [{"field": "__all__", "reason": str(m)} for m in exc.messages]
 
 
+def _query_names(operation) -> set[str]:
+    names: set[str] = set()
+    for model in getattr(operation, "models", ()):
+        if getattr(model, "__ninja_param_source__", None) == "query":
+            flatten = getattr(model, "__ninja_flatten_map__", None)
+            names |= set(flatten or model.model_fields)
+    return names
+
+
+def _known_query_only(api):
+    """A "view" decorator (runs before validation): 422 on an unknown query
+    parameter. ``run`` is the operation's bound ``run`` method."""
+
+    def decorate(run):
+        operation = getattr(run, "__self__", None)
+        if operation is None or getattr(
+            operation.view_func, "accepts_any_query", False
+        ):
+            return run
+        known = _query_names(operation)
+
+        @functools.wraps(run)
+        def wrapped(request, *args, **kwargs):
+            unknown = sorted(set(request.GET) - known)
+            if unknown:
+                return api.create_response(
+                    request,
+                    {
+                        "code": "invalid",
+                        "message": "Invalid input.",
+                        "errors": [
+                            {"field": name, "reason": "Unknown query parameter."}
+                            for name in unknown
+                        ],
+                    },
+                    status=422,
+                )
+            return run(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
 def install(api) -> None:
+    api.add_decorator(_known_query_only(api), mode="view")
+
     @api.exception_handler(NinjaValidationError)
     def _schema_invalid(request, exc):
         errors = []
@@ -113,6 +204,23 @@ def install(api) -> None:
                 "current_version": exc.current_version,
             },
             status=409,
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_large(request, exc):
+        return api.create_response(
+            request,
+            {"code": "too_large", "message": "The request is too large.", "errors": []},
+            status=413,
+        )
+
+    @api.exception_handler(SuspiciousOperation)
+    def _bad_request(request, exc):
+        # Too many fields or files in a form, a malformed multipart body.
+        return api.create_response(
+            request,
+            {"code": "bad_request", "message": "Bad request.", "errors": []},
+            status=400,
         )
 
     @api.exception_handler(HttpError)

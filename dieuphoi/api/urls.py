@@ -3,7 +3,8 @@
 OpenAPI 3 at /api/openapi.json, docs at /api/docs.
 """
 
-from ninja import NinjaAPI
+from django.http import Http404
+from ninja import NinjaAPI, Router
 
 from . import errors
 from .auth import token_auth
@@ -25,9 +26,31 @@ for module_path, prefix in [
     ("dieuphoi.docs.api", "/v1/documents"),
     ("dieuphoi.tasks.api", "/v1/tasks"),
     ("dieuphoi.discussions.api", "/v1/tasks"),
+    ("dieuphoi.proposals.api", "/v1"),
 ]:
     from importlib import import_module
     from importlib.util import find_spec
 
     if find_spec(module_path) is not None:
         api.add_router(prefix, import_module(module_path).router)
+
+
+# Last: any other path under /api/ is the API's JSON 404, not the site's HTML
+# page (an id that is not a number, e.g. /api/v1/tasks/-1, matches no route).
+fallback = Router()
+
+
+@fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    "/{path:rest}",
+    auth=None,
+    include_in_schema=False,
+)
+def not_found(request, rest: str):
+    raise Http404
+
+
+not_found.accepts_any_query = True
+
+
+api.add_router("", fallback)

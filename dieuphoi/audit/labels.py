@@ -45,6 +45,20 @@ ACCOUNT_LABELS = {
     "accounts.token_create": _("Created an API token"),
     "accounts.token_revoke": _("Revoked an API token"),
     "accounts.password_change": _("Changed the password"),
+    "accounts.user_create": _("Created the user"),
+    "accounts.password_set": _("Set the user's password"),
+    "accounts.login": _("Signed in"),
+    "accounts.login_failed": _("Failed sign-in"),
+    "accounts.lockout": _("Locked out after repeated failed sign-ins"),
+    "accounts.logout": _("Signed out"),
+    "accounts.session_expired": _("Session expired"),
+    "accounts.sessions_end": _("Ended the other sessions"),
+    "accounts.2fa_enrol": _("Turned on two-step sign-in"),
+    "accounts.2fa_verify": _("Passed the two-step sign-in check"),
+    "accounts.2fa_fail": _("Failed the two-step sign-in check"),
+    "accounts.2fa_recovery_renew": _("Renewed the recovery codes"),
+    "accounts.2fa_disable": _("Turned off two-step sign-in"),
+    "access.denied": _("Access refused"),
 }
 
 

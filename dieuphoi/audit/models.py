@@ -3,8 +3,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Events that record an attempt or a session, not a change to the data: a
+# refused request leaves the data as it was, so "nothing was written" checks
+# count writes().
+ACCESS_ACTIONS = ("access.denied",)
+
 
 class AuditEventQuerySet(models.QuerySet):
+    def writes(self):
+        return self.exclude(action__in=ACCESS_ACTIONS)
+
     def update(self, **kwargs):
         raise PermissionError("Audit events are append-only.")
 

@@ -13,9 +13,9 @@ NAV_AREAS = [
     ("org:agency-list", _("Agencies"), "building"),
     ("org:body-list", _("Coordination bodies"), "diagram-3"),
     ("docs:list", _("Documents"), "file-earmark-text"),
+    ("proposals:list", _("Proposals"), "lightbulb"),
 ]
 LATER_AREAS = [
-    _("Proposals"),
     _("Inter-provincial matters"),
     _("Joint activities"),
     _("Reports"),
@@ -115,6 +115,14 @@ NAV_PAGES = [
         _("Urging letters"),
         "envelope-paper",
         _sees_some_body,
+    ),
+    ("proposals:list", "proposals:list", _("All proposals"), "list-ul", _everyone),
+    (
+        "proposals:list",
+        "proposals:board",
+        _("Pipeline board"),
+        "kanban",
+        _everyone,
     ),
 ]
 

@@ -9,6 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from dieuphoi.core import params
+
 DATE_PLACEHOLDER = "dd/mm/yyyy"
 
 
@@ -31,6 +33,13 @@ class DateField(forms.DateField):
     default_error_messages = {
         "invalid": _("Enter a valid date as dd/mm/yyyy."),
     }
+
+    def to_python(self, value):
+        # Years 1900..2100 (``params``): 31/12/9999 would overflow the day after.
+        day = super().to_python(value)
+        if day is not None and not params.MIN_DATE <= day <= params.MAX_DATE:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return day
 
 
 class MultipleFileInput(forms.ClearableFileInput):

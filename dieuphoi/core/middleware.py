@@ -85,3 +85,29 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+class PrivateCacheMiddleware:
+    """Responses for a signed-in user (session or API token) are never
+    stored by a browser or a proxy: ``Cache-Control: private, no-store``.
+
+    Anonymous responses (the login page, ``/healthz``) keep what the view set;
+    static files are answered by WhiteNoise before this runs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.META.get(
+            "HTTP_AUTHORIZATION"
+        ):
+            from django.utils.cache import patch_cache_control
+
+            cache_control = response.get("Cache-Control", "")
+            if "public" in cache_control:
+                del response["Cache-Control"]
+            patch_cache_control(response, private=True, no_store=True)
+        return response

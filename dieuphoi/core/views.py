@@ -1,13 +1,17 @@
+import sys
+
+from django import db
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dieuphoi.accounts import selectors as account_selectors
 
+from . import health
 from .context_processors import nav_areas
 from .home import render_home_sections
 from .models import local_today
@@ -44,27 +48,28 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
-    """200 with database and job-queue status; 503 when the database is down."""
-    status = {"database": "ok", "jobs": "ok"}
-    code = 200
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # any DB failure means unhealthy
-        status["database"] = "unavailable"
-        status["jobs"] = "unknown"
-        code = 503
-    else:
-        try:
-            from django_tasks_db.models import DBTaskResult
-
-            status["jobs_queued"] = DBTaskResult.objects.filter(status="READY").count()
-            status["jobs_failed"] = DBTaskResult.objects.filter(status="FAILED").count()
-        except Exception:  # the queue tables may be missing or locked
+    """200 when the database answers, 503 when it does not, within
+    ``HEALTHZ_TIMEOUT_SECONDS`` whatever it does (``health.check``).
+    Anonymous callers (monitors) get only up or down; administrators also
+    see the job queue's counts."""
+    result = health.check()
+    status = {"status": "ok" if result.up else "error"}
+    user = getattr(request, "user", None)
+    if (
+        user is not None
+        and user.is_authenticated
+        and (user.is_staff or user.is_superuser)
+    ):
+        status["database"] = result.database
+        if not result.up:
+            status["jobs"] = "unknown"
+        elif result.jobs:
+            status["jobs"] = "ok"
+            status["jobs_queued"] = result.jobs.get("READY", 0)
+            status["jobs_failed"] = result.jobs.get("FAILED", 0)
+        else:  # the queue table is missing
             status["jobs"] = "unavailable"
-    status["status"] = "ok" if code == 200 else "error"
-    return JsonResponse(status, status=code)
+    return JsonResponse(status, status=200 if result.up else 503)
 
 
 @never_cache
@@ -72,3 +77,38 @@ def healthz(request):
 def ping(request):
     """Liveness without touching the database: the benchmarks' bare baseline."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+# Errors that mean the database cannot be reached (stopped, restarting, out of
+# connections): the request may succeed in a minute, so 503 + Retry-After, not
+# a 500 that reads as a bug.
+DATABASE_UNAVAILABLE = (db.OperationalError, db.InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request):
+    """``handler500``: 503 while the database is unreachable, else 500.
+
+    Rendered without a request context (no user, no database), like Django's
+    own: whatever failed may fail again."""
+    error = sys.exc_info()[1]
+    unavailable = isinstance(error, DATABASE_UNAVAILABLE) and not _locked(error)
+    status = 503 if unavailable else 500
+    if request.path.startswith("/api/"):
+        detail = (
+            _("The database is unavailable; try again in a minute.")
+            if unavailable
+            else _("Server error.")
+        )
+        response = JsonResponse({"detail": str(detail)}, status=status)
+    else:
+        template = loader.get_template("503.html" if unavailable else "500.html")
+        response = HttpResponse(template.render(), status=status)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _locked(error) -> bool:
+    # SQLite's "database is locked" is a writer waiting too long, not an outage.
+    return "locked" in str(error)

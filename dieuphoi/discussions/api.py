@@ -23,7 +23,9 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 
+from dieuphoi.api.errors import responses
 from dieuphoi.api.payloads import json_or_multipart, request_payload
+from dieuphoi.core.params import ApiId, ApiVersion
 
 from . import permissions, selectors, services
 
@@ -31,34 +33,34 @@ router = Router(tags=["comments"])
 TARGET = "task"
 
 
-class PersonOut(Schema):
+class CommentPersonOut(Schema):
     id: int
     username: str
     name: str
 
 
-class FileOut(Schema):
+class CommentFileOut(Schema):
     id: int
     name: str
     size: int
     url: str
 
 
-class CommentOut(Schema):
+class TaskCommentOut(Schema):
     id: int
     thread: str
-    author: PersonOut | None
+    author: CommentPersonOut | None
     text: str
     created_at: datetime.datetime
     edited_at: datetime.datetime | None
     version: int
-    mentions: list[PersonOut]
-    files: list[FileOut]
+    mentions: list[CommentPersonOut]
+    files: list[CommentFileOut]
     can_edit: bool
 
 
-class CommentPageOut(Schema):
-    items: list[CommentOut] = Field(description="Oldest first.")
+class TaskCommentPageOut(Schema):
+    items: list[TaskCommentOut] = Field(description="Oldest first.")
     older_before: int | None = Field(
         description="Pass as ``before`` for the older comments; null when none."
     )
@@ -67,28 +69,28 @@ class CommentPageOut(Schema):
 class CommentIn(Schema):
     text: str
     thread: str = ""
-    mentions: list[int] = []
+    mentions: list[ApiId] = []
 
 
 class CommentPatch(Schema):
     text: str
-    version: int
-    mentions: list[int] = []
+    version: ApiVersion
+    mentions: list[ApiId] = []
 
 
 class ThreadQuery(Schema):
     thread: str = ""
-    before: int | None = None
+    before: ApiId | None = None
 
 
-def _person(user) -> PersonOut | None:
+def _person(user) -> CommentPersonOut | None:
     if user is None:
         return None
-    return PersonOut(id=user.pk, username=user.username, name=str(user))
+    return CommentPersonOut(id=user.pk, username=user.username, name=str(user))
 
 
-def _out(user, comment) -> CommentOut:
-    return CommentOut(
+def _out(user, comment) -> TaskCommentOut:
+    return TaskCommentOut(
         id=comment.pk,
         thread=comment.thread,
         author=_person(comment.author),
@@ -98,7 +100,7 @@ def _out(user, comment) -> CommentOut:
         version=comment.version,
         mentions=[_person(u) for u in comment.mentioned],
         files=[
-            FileOut(
+            CommentFileOut(
                 id=a.pk,
                 name=a.original_name,
                 size=a.size,
@@ -111,7 +113,7 @@ def _out(user, comment) -> CommentOut:
     )
 
 
-def _one(user, item, thread: str, pk: int) -> CommentOut:
+def _one(user, item, thread: str, pk: int) -> TaskCommentOut:
     page = selectors.comment_list(target=item, thread=thread, before_id=pk + 1)
     found = [c for c in page.comments if c.pk == pk]
     return _out(user, found[0])
@@ -119,7 +121,7 @@ def _one(user, item, thread: str, pk: int) -> CommentOut:
 
 @router.get(
     "/{int:task_id}/comments",
-    response=CommentPageOut,
+    response=responses({200: TaskCommentPageOut}),
     summary="List a task's comments",
 )
 def list_comments(request, task_id: int, query: Query[ThreadQuery]):
@@ -137,7 +139,7 @@ def list_comments(request, task_id: int, query: Query[ThreadQuery]):
 
 @router.post(
     "/{int:task_id}/comments",
-    response={201: CommentOut},
+    response=responses({201: TaskCommentOut}, body=True),
     summary="Comment on a task",
     openapi_extra=json_or_multipart(CommentIn, required=["text"]),
 )
@@ -167,7 +169,7 @@ def create_comment(request, task_id: int):
 
 @router.patch(
     "/{int:task_id}/comments/{int:comment_id}",
-    response=CommentOut,
+    response=responses({200: TaskCommentOut}, version=True, body=True),
     summary="Edit one's comment",
 )
 def edit_comment(request, task_id: int, comment_id: int, payload: CommentPatch):

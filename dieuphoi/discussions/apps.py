@@ -10,7 +10,11 @@ class DiscussionsConfig(AppConfig):
 
     def ready(self) -> None:
         from dieuphoi.audit.labels import register_action_labels, register_change_labels
-        from dieuphoi.docs.permissions import register_attachment_target
+        from dieuphoi.docs.permissions import (
+            attachment_body_id,
+            attachment_target_is_open,
+            register_attachment_target,
+        )
 
         from . import permissions
         from .models import Comment
@@ -19,5 +23,15 @@ class DiscussionsConfig(AppConfig):
         register_action_labels(ACTION_LABELS)
         register_change_labels(CHANGE_LABELS)
         register_attachment_target(
-            Comment, permissions.can_view_comment, permissions.can_edit_comment
+            Comment,
+            permissions.can_view_comment,
+            permissions.can_edit_comment,
+            # A comment's files belong to the discussed item's body, and are
+            # open while that item is.
+            body_of=lambda comment: attachment_body_id(
+                permissions.target_of(comment)[1]
+            ),
+            is_open=lambda comment: attachment_target_is_open(
+                permissions.target_of(comment)[1]
+            ),
         )

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from dieuphoi.api.errors import Conflict
+from dieuphoi.core import params
 from dieuphoi.core.forms import add_service_errors
 
 from . import permissions, selectors, services
@@ -38,10 +39,8 @@ def _is_htmx(request) -> bool:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """An id from the URL, or ``None`` (``dieuphoi.core.params``)."""
+    return params.parse_id_or_none(value)
 
 
 def thread_dom_id(thread: str) -> str:

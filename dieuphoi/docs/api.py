@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 
+from dieuphoi.api.errors import responses
+from dieuphoi.core.params import ApiDate, ApiId, ApiVersion
 from dieuphoi.org.models import Agency, Body
 
 from . import selectors, services
@@ -37,19 +39,19 @@ class DocumentTypeOut(Schema):
     is_normative: bool
 
 
-class RefOut(Schema):
+class DocumentRefOut(Schema):
     id: int
     name: str
 
 
 class DocumentOut(Schema):
     id: int
-    body: RefOut
+    body: DocumentRefOut
     doc_type: DocumentTypeOut
     number: str
     symbol: str
     reference: str
-    issuer: RefOut
+    issuer: DocumentRefOut
     signer: str
     issued_on: datetime.date
     summary: str
@@ -65,7 +67,7 @@ class DocumentPageOut(Schema):
 
 
 class DocumentIn(Schema):
-    body_id: int = Field(description="The body whose register the document joins.")
+    body_id: ApiId = Field(description="The body whose register the document joins.")
     doc_type: str = Field(
         pattern=KEY_PATTERN,
         description="Document type key, e.g. the key of Quyết định.",
@@ -74,21 +76,23 @@ class DocumentIn(Schema):
     symbol: str = Field(
         "", description='"QĐ-TTg", "2025/QĐ-UBND"; may be empty for Công văn.'
     )
-    issuer_id: int = Field(description="Issuing agency; it must exist on issued_on.")
+    issuer_id: ApiId = Field(description="Issuing agency; it must exist on issued_on.")
     signer: str = ""
-    issued_on: datetime.date
+    issued_on: ApiDate
     summary: str = Field(description="Trích yếu, at most 1000 characters.")
     direction: Direction = "in"
 
 
 class DocumentPatch(Schema):
-    version: int = Field(description="The version you read; a newer one answers 409.")
+    version: ApiVersion = Field(
+        description="The version you read; a newer one answers 409."
+    )
     doc_type: str | None = Field(None, pattern=KEY_PATTERN)
     number: str | None = None
     symbol: str | None = None
-    issuer_id: int | None = None
+    issuer_id: ApiId | None = None
     signer: str | None = None
-    issued_on: datetime.date | None = None
+    issued_on: ApiDate | None = None
     summary: str | None = None
     direction: Direction | None = None
 
@@ -98,11 +102,11 @@ class DocumentFilters(Schema):
     doc_type: str | None = Field(
         None, pattern=KEY_PATTERN, description="Document type key."
     )
-    body_id: int | None = None
+    body_id: ApiId | None = None
     direction: Direction | None = None
-    on: datetime.date | None = Field(None, description="Issued on this date.")
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
+    on: ApiDate | None = Field(None, description="Issued on this date.")
+    date_from: ApiDate | None = None
+    date_to: ApiDate | None = None
     cursor: str | None = Field(None, description="next_cursor of the previous page.")
     limit: int = Field(50, ge=1, le=selectors.MAX_LIMIT)
 
@@ -152,7 +156,7 @@ def _resolve(*, doc_type: str | None, issuer_id: int | None) -> tuple[dict, dict
     return found, errors
 
 
-@router.get("", response=DocumentPageOut, summary="List documents")
+@router.get("", response=responses({200: DocumentPageOut}), summary="List documents")
 def list_documents(request, filters: Query[DocumentFilters]):
     """Newest first (date of issue, then id); pass ``next_cursor`` back as ``cursor``."""
     doc_type = None
@@ -183,12 +187,20 @@ def list_documents(request, filters: Query[DocumentFilters]):
     return {"items": [_out(d) for d in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/{int:document_id}", response=DocumentOut, summary="Get a document")
+@router.get(
+    "/{int:document_id}",
+    response=responses({200: DocumentOut}),
+    summary="Get a document",
+)
 def get_document(request, document_id: int):
     return _out(access_document(user=request.user, pk=document_id))
 
 
-@router.post("", response={201: DocumentOut}, summary="Register a document")
+@router.post(
+    "",
+    response=responses({201: DocumentOut}, body=True),
+    summary="Register a document",
+)
 def create_document(request, payload: DocumentIn):
     body = Body.objects.filter(pk=payload.body_id).first()
     found, errors = _resolve(doc_type=payload.doc_type, issuer_id=payload.issuer_id)
@@ -216,7 +228,11 @@ def create_document(request, payload: DocumentIn):
     return Status(201, _out(document))
 
 
-@router.patch("/{int:document_id}", response=DocumentOut, summary="Change a document")
+@router.patch(
+    "/{int:document_id}",
+    response=responses({200: DocumentOut}, version=True, body=True),
+    summary="Change a document",
+)
 def update_document(request, document_id: int, payload: DocumentPatch):
     """Send only the fields to change, with the ``version`` you read."""
     document = access_document(

@@ -18,6 +18,12 @@ class DocsConfig(AppConfig):
         register_action_labels(ACTION_LABELS)
         register_audit_display()
 
+        from dieuphoi.workdays.scheduler import register_daily_job
+
+        from .jobs import attachments_purge_daily
+
+        register_daily_job("docs.attachments_purge", attachments_purge_daily)
+
 
 def register_audit_display() -> None:
     """How the changes in a document's timeline read."""

@@ -128,8 +128,30 @@ class Document(models.Model):
         return f"{self.number}/{self.symbol}" if self.symbol else self.number
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def removed(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class LiveAttachmentManager(models.Manager.from_queryset(AttachmentQuerySet)):
+    """Attachments not removed: what every list, download and relation sees."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Attachment(models.Model):
-    """A file linked to any item; stored under a generated name."""
+    """A file linked to any item; stored under a generated name.
+
+    Removing a file is a soft delete (``deleted_at``/``deleted_by``): the
+    default manager ``objects`` (and so ``GenericRelation``s and prefetches)
+    hides it, an administrator may restore it until the daily purge deletes
+    it for good (``ATTACHMENT_TRASH_DAYS``, 30 by default). ``all_objects``
+    sees removed files too (admin, purge).
+    """
 
     target_type = models.ForeignKey(
         ContentType, on_delete=models.CASCADE, related_name="+"
@@ -150,12 +172,37 @@ class Attachment(models.Model):
         verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    deleted_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("removed by"),
+    )
+
+    objects = LiveAttachmentManager()
+    all_objects = models.Manager.from_queryset(AttachmentQuerySet)()
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["-uploaded_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(
+                fields=["deleted_at"],
+                name="docs_attachment_removed_idx",
+                condition=models.Q(deleted_at__isnull=False),
+            ),
+        ]
+        # Related managers and deletion cascades see removed files too.
+        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_removed(self) -> bool:
+        return self.deleted_at is not None

@@ -21,7 +21,12 @@ from django.db import models
 from django.http import Http404
 
 from dieuphoi.org.models import Body
-from dieuphoi.org.permissions import can_manage_body, can_see_body
+from dieuphoi.org.permissions import (
+    can_manage_body,
+    can_manage_members,
+    can_see_body,
+    is_admin,
+)
 
 from .models import Attachment, Document
 
@@ -58,9 +63,14 @@ def register_document_lock(check: Callable[[Document], bool]) -> None:
         _DOCUMENT_LOCKS.append(check)
 
 
+def document_is_locked(document: Document | None) -> bool:
+    """Whether another app keeps this register entry unchangeable."""
+    return document is not None and any(check(document) for check in _DOCUMENT_LOCKS)
+
+
 @rules.predicate
 def is_document_locked(user, document: Document | None) -> bool:
-    return document is not None and any(check(document) for check in _DOCUMENT_LOCKS)
+    return document_is_locked(document)
 
 
 rules.add_perm("docs.change_document", is_document_manager & ~is_document_locked)
@@ -93,6 +103,12 @@ class AttachmentTarget:
     # Optional ``(user, target, attachment) -> bool``: some files of a
     # visible target may still be hidden from some viewers.
     file_check: Callable[..., bool] | None = None
+    # Optional ``(target) -> body id``: the body whose managers (leader,
+    # deputy, secretariat) may remove any of the item's files.
+    body_of: Callable[[models.Model], int | None] | None = None
+    # Optional ``(target) -> bool``: whether the item is still open (a task
+    # not completed or cancelled); uploaders remove their own files only then.
+    is_open: Callable[[models.Model], bool] | None = None
 
 
 _TARGETS: dict[str, AttachmentTarget] = {}
@@ -103,17 +119,24 @@ def register_attachment_target(
     view_check: Check,
     change_check: Check,
     file_check: Callable[..., bool] | None = None,
+    *,
+    body_of: Callable[[models.Model], int | None] | None = None,
+    is_open: Callable[[models.Model], bool] | None = None,
 ) -> None:
     """Allow attachments on ``model``.
 
     ``view_check(user, obj)`` decides who may list and download its files,
-    ``change_check(user, obj)`` who may add and remove them, and the optional
+    ``change_check(user, obj)`` who may add them, and the optional
     ``file_check(user, obj, attachment)`` hides single files from a viewer
-    (404 on download). Call it from the app's ``AppConfig.ready()``;
+    (404 on download). Removing a file (``can_remove_attachment``): the
+    managers of ``body_of(obj)`` (leader, deputy, secretariat) and
+    administrators remove any file; the uploader removes their own while
+    ``is_open(obj)`` and ``change_check`` hold; nobody removes a file of an
+    issued official document. Call it from the app's ``AppConfig.ready()``;
     registering a model twice replaces its checks.
     """
     _TARGETS[model._meta.label_lower] = AttachmentTarget(
-        view_check, change_check, file_check
+        view_check, change_check, file_check, body_of, is_open
     )
 
 
@@ -125,6 +148,21 @@ def _target_entry(model: type[models.Model] | None) -> AttachmentTarget | None:
 
 def is_attachment_target(model: type[models.Model]) -> bool:
     return _target_entry(model) is not None
+
+
+def attachment_body_id(target: models.Model | None) -> int | None:
+    """The body an attachment target belongs to (``body_of``), or ``None``."""
+    entry = _target_entry(type(target)) if target is not None else None
+    if entry is None or entry.body_of is None:
+        return None
+    return entry.body_of(target)
+
+
+def attachment_target_is_open(target: models.Model | None) -> bool:
+    entry = _target_entry(type(target)) if target is not None else None
+    if entry is None:
+        return False
+    return entry.is_open is None or bool(entry.is_open(target))
 
 
 def can_view_attachments(user, target: models.Model) -> bool:
@@ -141,12 +179,52 @@ def can_change_attachments(user, target: models.Model) -> bool:
     )
 
 
-def access_attachment(*, user, pk: int, for_change: bool = False) -> Attachment:
+def is_locked_target(target: models.Model | None) -> bool:
+    """Files of an issued official document (a locked register entry) stay."""
+    return isinstance(target, Document) and document_is_locked(target)
+
+
+def attachment_remover(user, target: models.Model) -> Callable[[Attachment], bool]:
+    """``check(attachment) -> bool``: who may remove files of ``target``
+    (already known visible to ``user``), decided once for a whole list.
+
+    Never an issued official document's files, even for administrators.
+    Administrators and the managers of the item's body (leader, deputy,
+    secretariat; not specialists or focal points) remove any file; the
+    uploader removes their own file while the item is open and they may
+    still add files to it. Nobody else.
+    """
+    entry = _target_entry(type(target))
+    if entry is None or is_locked_target(target):
+        return lambda attachment: False
+    if is_admin(user) or can_manage_members(user, attachment_body_id(target)):
+        return lambda attachment: not attachment.is_removed
+    user_id = getattr(user, "pk", None)
+    own = (
+        user_id is not None
+        and attachment_target_is_open(target)
+        and bool(entry.change_check(user, target))
+    )
+    return lambda attachment: (
+        own and not attachment.is_removed and attachment.uploaded_by_id == user_id
+    )
+
+
+def can_remove_attachment(user, target: models.Model, attachment: Attachment) -> bool:
+    """Whether ``user`` may remove ``attachment`` of ``target`` (see
+    ``attachment_remover``)."""
+    return attachment_remover(user, target)(attachment)
+
+
+def access_attachment(
+    *, user, pk: int, for_change: bool = False, for_remove: bool = False
+) -> Attachment:
     """The attachment, checked through its target's registered rules.
 
-    404 when the attachment, its target or the target's visibility is missing;
-    403 when ``for_change`` and the user may see but not change the target.
-    The target is loaded once and cached on ``attachment.target``.
+    404 when the attachment (or a removed one), its target or the target's
+    visibility is missing; 403 when ``for_change`` and the user may see but
+    not change the target, or ``for_remove`` and ``can_remove_attachment``
+    says no. The target is loaded once and cached on ``attachment.target``.
     """
     attachment = (
         Attachment.objects.select_related("target_type", "uploaded_by")
@@ -166,6 +244,8 @@ def access_attachment(*, user, pk: int, for_change: bool = False) -> Attachment:
         raise Http404
     if for_change and not entry.change_check(user, target):
         raise PermissionDenied
+    if for_remove and not can_remove_attachment(user, target, attachment):
+        raise PermissionDenied
     # Fill the GenericForeignKey cache so callers do not query the target again.
     Attachment.target.set_cached_value(attachment, target)
     return attachment
@@ -175,4 +255,5 @@ register_attachment_target(
     Document,
     view_check=lambda user, doc: user.has_perm("docs.view_document", doc),
     change_check=lambda user, doc: user.has_perm("docs.change_document", doc),
+    body_of=lambda doc: doc.body_id,
 )

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
 
+from dieuphoi.core import params
 from dieuphoi.core.models import local_today
 from dieuphoi.org.models import Body
 from dieuphoi.org.permissions import can_manage_body, visible_body_ids
@@ -43,7 +44,7 @@ def decode_cursor(cursor: str) -> tuple[datetime.date, int]:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
         day, pk = raw.split(":", 1)
-        return datetime.date.fromisoformat(day), int(pk)
+        return datetime.date.fromisoformat(day), params.parse_id(pk)
     except (ValueError, UnicodeError, binascii.Error) as exc:
         raise ValidationError(
             {"after": [gettext("This page link is not valid.")]}

@@ -20,8 +20,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
+from django.db.models import ProtectedError
 from django.template.defaultfilters import filesizeformat
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -553,22 +554,130 @@ def attachment_add(
     return attachment
 
 
-def attachment_remove(*, actor, attachment: Attachment) -> None:
-    """Delete the attachment; its file goes once the deletion commits."""
+def trash_days() -> int:
+    """Days a removed file stays restorable before the purge deletes it."""
+    return int(getattr(settings, "ATTACHMENT_TRASH_DAYS", 30))
+
+
+def attachment_remove(*, actor, attachment: Attachment) -> Attachment:
+    """Remove the attachment: a soft delete, audited on its target.
+
+    The row and the stored file stay, hidden from every list and download,
+    until ``attachment_purge`` deletes them ``trash_days()`` later; an
+    administrator may ``attachment_restore`` it until then. Callers check
+    ``permissions.can_remove_attachment`` first; this refuses (``ValueError``)
+    a file already removed.
+    """
     target = attachment.target
-    stored_name = attachment.file.name
-    storage = attachment.file.storage
-    original_name = attachment.original_name
     with transaction.atomic():
-        attachment.delete()
+        # Only a live row changes: two removals at once write one event.
+        updated = Attachment.objects.filter(pk=attachment.pk).update(
+            deleted_at=timezone.now(),
+            deleted_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        if not updated:
+            raise ValueError("This attachment is already removed.")
+        attachment.refresh_from_db(fields=["deleted_at", "deleted_by"])
         if target is not None:
             audit_record(
                 actor=actor,
                 action="docs.attachment_remove",
                 target=target,
+                changes={
+                    "attachments": {"before": attachment.original_name, "after": None}
+                },
+            )
+    return attachment
+
+
+def attachment_restore(*, actor, attachment: Attachment) -> Attachment:
+    """Bring back a removed attachment (administrators, before the purge).
+
+    Raises ``ValidationError`` when it is not removed or its stored file is
+    gone. Audited on the target as ``docs.attachment_restore``.
+    """
+    with transaction.atomic():
+        current = (
+            Attachment.all_objects.select_for_update()
+            .select_related("target_type")
+            .filter(pk=attachment.pk)
+            .first()
+        )
+        if current is None or current.deleted_at is None:
+            raise ValidationError(gettext("This file is not removed."))
+        if not current.file.storage.exists(current.file.name):
+            raise ValidationError(
+                gettext("The stored file is gone; it cannot be restored.")
+            )
+        current.deleted_at = None
+        current.deleted_by = None
+        current.save(update_fields=["deleted_at", "deleted_by"])
+        target = current.target
+        if target is not None:
+            audit_record(
+                actor=actor,
+                action="docs.attachment_restore",
+                target=target,
+                changes={
+                    "attachments": {"before": None, "after": current.original_name}
+                },
+            )
+    return current
+
+
+def _purge_one(pk: int, cutoff: datetime.datetime) -> int:
+    with transaction.atomic():
+        attachment = (
+            Attachment.all_objects.select_for_update()
+            .select_related("target_type")
+            .filter(pk=pk, deleted_at__lt=cutoff)
+            .first()
+        )
+        if attachment is None:
+            return 0
+        target = attachment.target
+        storage, stored_name = attachment.file.storage, attachment.file.name
+        original_name = attachment.original_name
+        attachment.delete()
+        if target is not None:
+            audit_record(
+                actor=None,
+                action="docs.attachment_purge",
+                target=target,
                 changes={"attachments": {"before": original_name, "after": None}},
             )
         transaction.on_commit(lambda: storage.delete(stored_name))
+    return 1
+
+
+def attachment_purge(*, day: datetime.date, limit: int = 1000) -> int:
+    """Delete for good the files removed before ``day - trash_days()``.
+
+    ``day`` is the local day the purge works for (the scheduler's day, never
+    the clock). Each row is deleted in its own transaction, audited on its
+    target as ``docs.attachment_purge`` (actor: the system), and its stored
+    file goes once that commits. Idempotent; at most ``limit`` rows per run
+    (the next day takes the rest). Returns the number of rows deleted.
+    """
+    cutoff = timezone.make_aware(
+        datetime.datetime.combine(
+            day - datetime.timedelta(days=trash_days()), datetime.time.min
+        )
+    )
+    ids = list(
+        Attachment.all_objects.removed()
+        .filter(deleted_at__lt=cutoff)
+        .order_by("deleted_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    purged = 0
+    for pk in ids:
+        try:
+            purged += _purge_one(pk, cutoff)
+        except ProtectedError:
+            # Still referenced (a paper's signed copy): keep it, log nothing.
+            continue
+    return purged
 
 
 ACTION_LABELS = {
@@ -576,4 +685,6 @@ ACTION_LABELS = {
     "docs.update": _("Updated the document"),
     "docs.attachment_add": _("Attached a file"),
     "docs.attachment_remove": _("Removed an attached file"),
+    "docs.attachment_restore": _("Restored a removed file"),
+    "docs.attachment_purge": _("Deleted a removed file for good"),
 }

@@ -33,7 +33,7 @@ from dieuphoi.core.htmx import render_page
 from . import selectors, services
 from .forms import AttachmentForm, DocumentEditForm, DocumentFilterForm, DocumentForm
 from .models import Document
-from .permissions import access_attachment, access_document
+from .permissions import access_attachment, access_document, attachment_remover
 
 DOCUMENT_FIELDS = (
     "doc_type",
@@ -120,8 +120,14 @@ def attachments_context(
     Other apps call it from their item page and their own upload view; the
     caller has already checked that ``request.user`` may see ``target``.
     """
+    attachments = selectors.attachment_list(target=target)
+    # Each row's remove button: the uploader's own files while the item is
+    # open, every file for the body's managers, none on an issued document.
+    may_remove = attachment_remover(request.user, target)
+    for attachment in attachments:
+        attachment.can_remove = may_remove(attachment)
     return {
-        "attachments": selectors.attachment_list(target=target),
+        "attachments": attachments,
         "upload_url": upload_url,
         "can_upload": can_upload,
         "upload_form": form or AttachmentForm(),
@@ -344,7 +350,7 @@ def attachment_download(request, pk: int):
 @login_required
 @require_POST
 def attachment_remove(request, pk: int):
-    attachment = access_attachment(user=request.user, pk=pk, for_change=True)
+    attachment = access_attachment(user=request.user, pk=pk, for_remove=True)
     target = attachment.target
     name = attachment.original_name
     services.attachment_remove(actor=request.user, attachment=attachment)

@@ -21,6 +21,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
+from dieuphoi.core import params
 from dieuphoi.org.models import Agency, Body
 from dieuphoi.org.selectors import body_standing_agency
 from dieuphoi.paperwork.models import IssuingProfile
@@ -301,9 +302,7 @@ def encode_letter_cursor(letter: UrgingLetter) -> str:
 def decode_letter_cursor(cursor: str) -> tuple[datetime.date, int]:
     """``(date, id)`` of the last row shown; ``ValueError`` when malformed."""
     day, _sep, pk = cursor.partition(".")
-    if not pk.isdigit():
-        raise ValueError(cursor)
-    return datetime.date.fromisoformat(day), int(pk)
+    return datetime.date.fromisoformat(day), params.parse_id(pk)
 
 
 def letter_list(

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dieuphoi.core import params
 from dieuphoi.core.htmx import render_page
 from dieuphoi.core.models import local_today
 from dieuphoi.org.models import Agency, Body
@@ -101,9 +102,8 @@ def letter_new(request):
     agency = None
     agency_id = "" if task_ids else (data.get("agency") or "").strip()
     if agency_id:
-        agency = (
-            Agency.objects.filter(pk=agency_id).first() if agency_id.isdigit() else None
-        )
+        pk = params.parse_id_or_none(agency_id)
+        agency = Agency.objects.filter(pk=pk).first() if pk else None
         if agency is None:
             errors.append(gettext("The agency chosen does not exist."))
 

@@ -22,3 +22,5 @@ class NotificationsConfig(AppConfig):
         register_daily_job(
             "notifications.digest", jobs.daily_digest_job(), working_days_only=True
         )
+        # Every day: e-mails whose sender died mid-send are sent again once.
+        register_daily_job("notifications.email_reclaim", jobs.email_reclaim_day)

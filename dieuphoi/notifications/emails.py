@@ -1,12 +1,21 @@
 """Render and send outbox e-mails (called by ``jobs.email_send``).
 
 ``send_outgoing(ids) -> SendResult``: claims the rows that are waiting (or
-whose sender died: claimed long ago and still "sending"), renders each in its
-recipient's language on the first attempt, sends them over one connection
-with Django's mail API (``EMAIL_BACKEND`` and friends), and records the
-outcome on each row. Rows that fail are retried by a later job, with
-back-off, up to ``NOTIFICATION_EMAIL_MAX_ATTEMPTS``; after the last attempt
-the row is marked failed and the administrators are told in the app.
+whose sender died: claimed more than ``EMAIL_CLAIM_TIMEOUT_SECONDS`` ago and
+still "sending"), renders each in its recipient's language on the first
+attempt, sends them over one connection with Django's mail API
+(``EMAIL_BACKEND`` and friends), and records the outcome on each row. Rows
+that fail are retried by a later job, with back-off, up to
+``NOTIFICATION_EMAIL_MAX_ATTEMPTS``; after the last attempt the row is marked
+failed and the administrators are told in the app.
+
+A worker may die between claiming a row and recording its outcome (killed,
+machine lost). Such a claim is stale once older than the claim timeout: the
+next send job for the row (the job the reaper re-queues waits for it:
+``SendResult.waiting``), or the daily ``reclaim_stale``, sends it again, with
+the Message-ID kept on the row since the first attempt so that a relay or a
+mailbox that already has the message can drop the duplicate; a stale claim
+on its last attempt is marked failed for the administrators instead.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection, make_msgid
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
@@ -33,7 +42,6 @@ from .models import Notification, OutgoingEmail
 logger = logging.getLogger(__name__)
 
 S = OutgoingEmail.Status
-STALE_CLAIM = datetime.timedelta(minutes=15)
 
 
 class EmailDeliveryError(Exception):
@@ -46,10 +54,26 @@ class SendResult:
     retry: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     errors: dict[int, str] = field(default_factory=dict)
+    # Rows another worker claimed recently (it may still be sending them):
+    # ``{id: moment the claim becomes stale}``.
+    waiting: dict[int, datetime.datetime] = field(default_factory=dict)
 
 
 def max_attempts() -> int:
     return max(1, int(getattr(settings, "NOTIFICATION_EMAIL_MAX_ATTEMPTS", 5)))
+
+
+def claim_timeout() -> datetime.timedelta:
+    return datetime.timedelta(
+        seconds=max(1, int(getattr(settings, "EMAIL_CLAIM_TIMEOUT_SECONDS", 600)))
+    )
+
+
+def message_id_domain() -> str | None:
+    """The sender's domain for Message-IDs (the host name when it has none)."""
+    _name, _at, domain = (settings.DEFAULT_FROM_EMAIL or "").rpartition("@")
+    domain = domain.strip(" >")
+    return domain or None
 
 
 def retry_delay(attempt: int) -> float:
@@ -176,19 +200,95 @@ def _render_missing(rows: list[OutgoingEmail]) -> None:
 # --- sending ----------------------------------------------------------------
 
 
-def _claim(ids: list[int]) -> tuple[uuid.UUID, list[OutgoingEmail]]:
+def _fail_stale_last_attempts(ids: list[int], now) -> list[int]:
+    """Stale claims already on their last attempt: marked failed (the
+    administrators are told), not sent again."""
+    from . import services
+
+    stale = OutgoingEmail.objects.filter(
+        pk__in=ids,
+        status=S.SENDING,
+        claimed_at__lt=now - claim_timeout(),
+        attempts__gte=max_attempts(),
+    )
+    failed = []
+    for email in stale:
+        if OutgoingEmail.objects.filter(
+            pk=email.pk, status=S.SENDING, claim=email.claim
+        ).update(
+            status=S.FAILED,
+            claim=None,
+            last_error="WorkerLost: the sender stopped while sending this e-mail.",
+        ):
+            email.status = S.FAILED
+            failed.append(email.pk)
+            logger.error(
+                "E-mail %s to %s: its sender stopped on the last attempt (%s); "
+                "marked failed.",
+                email.pk,
+                email.to,
+                email.attempts,
+            )
+            services.email_failure_notify(email=email)
+    return failed
+
+
+def _claim(ids: list[int]) -> tuple[uuid.UUID, list[OutgoingEmail], list[int]]:
+    """Claim the rows of ``ids`` that are waiting, or whose claim is stale
+    (the rows, and the stale ones marked failed instead)."""
     token = uuid.uuid4()
     now = timezone.now()
+    failed = _fail_stale_last_attempts(ids, now)
     OutgoingEmail.objects.filter(pk__in=ids).filter(
         Q(status__in=[S.PENDING, S.RETRY])
-        | Q(status=S.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        | Q(status=S.SENDING, claimed_at__lt=now - claim_timeout())
     ).update(status=S.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1)
     rows = list(
         OutgoingEmail.objects.filter(claim=token)
         .select_related("recipient", "notification")
         .order_by("pk")
     )
-    return token, rows
+    # The Message-ID is fixed before the first attempt and kept after.
+    new_ids = [e for e in rows if not e.message_id]
+    for email in new_ids:
+        email.message_id = make_msgid(f"dieuphoi.{email.pk}", message_id_domain())
+    if new_ids:
+        OutgoingEmail.objects.bulk_update(new_ids, ["message_id"])
+    return token, rows, failed
+
+
+def _still_claimed(ids: list[int], token) -> dict[int, datetime.datetime]:
+    """Rows of ``ids`` claimed by another worker: when their claims go stale."""
+    timeout = claim_timeout()
+    return {
+        pk: claimed_at + timeout
+        for pk, claimed_at in OutgoingEmail.objects.filter(
+            pk__in=ids, status=S.SENDING, claimed_at__isnull=False
+        )
+        .exclude(claim=token)
+        .values_list("pk", "claimed_at")
+    }
+
+
+def stale_claims(*, now: datetime.datetime | None = None) -> list[int]:
+    """Every row still "sending" under a claim older than the claim timeout."""
+    now = now or timezone.now()
+    return list(
+        OutgoingEmail.objects.filter(
+            status=S.SENDING, claimed_at__lt=now - claim_timeout()
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def reclaim_stale(*, now: datetime.datetime | None = None) -> SendResult:
+    """Send again (or fail for good) every e-mail whose sender died."""
+    ids = stale_claims(now=now)
+    if not ids:
+        return SendResult()
+    logger.warning("Taking over %s e-mails whose sender stopped.", len(ids))
+    return send_outgoing(ids)
 
 
 def _drop_invisible(rows: list[OutgoingEmail], token) -> list[OutgoingEmail]:
@@ -224,7 +324,9 @@ def _drop_invisible(rows: list[OutgoingEmail], token) -> list[OutgoingEmail]:
 
 def send_outgoing(ids: list[int]) -> SendResult:
     result = SendResult()
-    token, rows = _claim(list(ids))
+    ids = list(ids)
+    token, rows, result.failed = _claim(ids)
+    result.waiting = _still_claimed(ids, token)
     rows = _drop_invisible(rows, token)
     if not rows:
         return result
@@ -248,6 +350,7 @@ def send_outgoing(ids: list[int]) -> SendResult:
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[email.to],
                 connection=connection,
+                headers={"Message-ID": email.message_id} if email.message_id else None,
             )
             message.attach_alternative(email.body_html, "text/html")
             note = notes.get(email.notification_id)

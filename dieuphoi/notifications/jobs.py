@@ -2,7 +2,13 @@
 
 - ``email_send(ids=[...])``: send outbox e-mails (``emails.send_outgoing``);
   failed ones are retried by a later job with back-off, bounded; the job
-  itself fails (visible in the jobs admin) when any e-mail failed.
+  itself fails (visible in the jobs admin) when any e-mail failed. Rows
+  another worker claimed are not skipped as done: the job enqueues itself
+  again for when their claims go stale (``EMAIL_CLAIM_TIMEOUT_SECONDS``), so
+  a job re-queued after its worker died sends what that worker left.
+- ``email_reclaim_day(day=...)``: daily, sends again (or fails for good) every
+  e-mail whose sender died (``emails.reclaim_stale``), for rows no job
+  covers any more.
 - ``digest_send_day(day="YYYY-MM-DD")``: the daily digest, a daily job
   (``register_daily_job("notifications.digest", ...)``). It runs after the
   day's other daily jobs (lower priority; and when several workers run, it
@@ -35,7 +41,10 @@ def email_send(*, ids: list[int]) -> dict:
         "sent": len(result.sent),
         "retry": len(result.retry),
         "failed": len(result.failed),
+        "waiting": len(result.waiting),
     }
+    if result.waiting:
+        _send_when_stale(result.waiting)
     if result.errors:
         first = next(iter(result.errors.values()))
         raise emails.EmailDeliveryError(
@@ -43,6 +52,35 @@ def email_send(*, ids: list[int]) -> dict:
             f"({summary['retry']} will be retried): {first}"
         )
     return summary
+
+
+def _send_when_stale(waiting: dict[int, datetime.datetime]) -> None:
+    """Another worker holds these rows: look again once its claim is stale
+    (sent by it meanwhile: nothing to do then). Backends that cannot defer
+    leave them to the daily ``email_reclaim_day``."""
+    if not email_send.get_backend().supports_defer:
+        logger.info(
+            "E-mails %s are claimed by another worker; the daily job checks them.",
+            sorted(waiting),
+        )
+        return
+    run_after = max(waiting.values()) + datetime.timedelta(seconds=1)
+    email_send.using(run_after=run_after).enqueue(ids=sorted(waiting))
+    logger.info(
+        "E-mails %s are claimed by another worker; looked at again after %s.",
+        sorted(waiting),
+        run_after.isoformat(),
+    )
+
+
+@task()
+def email_reclaim_day(*, day: str) -> dict:
+    result = emails.reclaim_stale()
+    return {
+        "sent": len(result.sent),
+        "retry": len(result.retry),
+        "failed": len(result.failed),
+    }
 
 
 def daily_digest_job():
@@ -72,7 +110,7 @@ def other_daily_jobs_unfinished(day: datetime.date, own_name: str) -> bool:
     ):
         try:
             status = str(default_task_backend.get_result(job_id).status)
-        except Exception:  # noqa: S112 - unknown or purged job: not waiting for it
+        except Exception:  # noqa: S112 - unknown or purged job: not waiting for it  # nosec B112
             continue
         if status in UNFINISHED:
             return True

@@ -140,6 +140,12 @@ class OutgoingEmail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     claim = models.UUIDField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set before the first attempt and kept for every later one (a claim
+    # taken over from a worker that died, a resend): the same Message-ID lets
+    # the relay or the recipient's mail system drop a duplicate.
+    message_id = models.CharField(
+        _("Message-ID"), max_length=255, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -154,6 +160,22 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject or self.key}"
+
+    @property
+    def is_stale_claim(self) -> bool:
+        """Still "sending" long after it was claimed: its sender died."""
+        import datetime
+
+        from django.utils import timezone
+
+        timeout = datetime.timedelta(
+            seconds=int(getattr(settings, "EMAIL_CLAIM_TIMEOUT_SECONDS", 600))
+        )
+        return (
+            self.status == self.Status.SENDING
+            and self.claimed_at is not None
+            and self.claimed_at < timezone.now() - timeout
+        )
 
 
 class Notification(models.Model):

@@ -33,7 +33,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Case, Exists, OuterRef, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -598,13 +598,23 @@ def email_failure_notify(*, email: OutgoingEmail) -> int:
 
 @transaction.atomic
 def outgoing_email_resend(*, email: OutgoingEmail, actor) -> OutgoingEmail:
-    """Queue a failed e-mail again (administrators, after fixing the cause)."""
-    if email.status not in (OutgoingEmail.Status.FAILED, OutgoingEmail.Status.RETRY):
+    """Queue a failed e-mail again (administrators, after fixing the cause),
+    or one whose sender died while sending it (a stale "sending" claim). The
+    Message-ID is kept: a copy that did get out is a duplicate to drop."""
+    from .emails import claim_timeout
+
+    S = OutgoingEmail.Status
+    stale_before = timezone.now() - claim_timeout()
+    if email.status not in (S.FAILED, S.RETRY) and not email.is_stale_claim:
         raise ValidationError(gettext("Only a failed e-mail can be sent again."))
     before = snapshot(email, ["status", "attempts"])
-    OutgoingEmail.objects.filter(pk=email.pk).update(
-        status=OutgoingEmail.Status.PENDING, attempts=0, claim=None
+    resendable = Q(status__in=[S.FAILED, S.RETRY]) | Q(
+        status=S.SENDING, claimed_at__lt=stale_before
     )
+    if not OutgoingEmail.objects.filter(resendable, pk=email.pk).update(
+        status=S.PENDING, attempts=0, claim=None
+    ):
+        raise ValidationError(gettext("Only a failed e-mail can be sent again."))
     email.refresh_from_db()
     audit_record(
         actor=actor,

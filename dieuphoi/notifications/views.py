@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dieuphoi.core import params
 from dieuphoi.core.forms import add_service_errors
 from dieuphoi.core.htmx import render_page
 
@@ -61,10 +62,8 @@ def _is_htmx(request) -> bool:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """An id from the URL, or ``None`` (``dieuphoi.core.params``)."""
+    return params.parse_id_or_none(value)
 
 
 def _changed(response):

@@ -16,7 +16,8 @@ import datetime
 from django.http import Http404
 from ninja import Field, Path, Query, Router, Schema
 
-from dieuphoi.api.errors import ErrorOut
+from dieuphoi.api.errors import responses
+from dieuphoi.core.params import ApiDate, ApiId
 
 from . import permissions, selectors
 from .models import Agency, Body
@@ -26,7 +27,7 @@ MAX_ID = 2**63 - 1  # bigint; larger ids are a 422, not a database error
 
 
 class OnQuery(Schema):
-    on: datetime.date | None = Field(
+    on: ApiDate | None = Field(
         None,
         description="The date the registry is read as of (YYYY-MM-DD); default today.",
     )
@@ -50,10 +51,10 @@ class AgencyQuery(OnQuery):
         description="Same as search (the task list's name for it).",
     )
     kind: Agency.Kind | None = Field(None, description="Only agencies of this kind.")
-    unit: int | None = Field(
+    unit: ApiId | None = Field(
         None, ge=1, le=2**63 - 1, description="Only agencies of this unit (id)."
     )
-    body: int | None = Field(
+    body: ApiId | None = Field(
         None,
         ge=1,
         le=2**63 - 1,
@@ -74,7 +75,7 @@ class TeamQuery(OnQuery):
 
 
 class PeopleQuery(OnQuery):
-    agency: int | None = Field(
+    agency: ApiId | None = Field(
         None, ge=1, le=2**63 - 1, description="Only people at this agency (id)."
     )
 
@@ -96,13 +97,13 @@ class UnitOut(Schema):
     )
 
 
-class AgencyRef(Schema):
+class RegistryAgencyRef(Schema):
     id: int
     code: str
     name: str
 
 
-class AgencyOut(Schema):
+class RegistryAgencyOut(Schema):
     id: int = Field(description="Agency id (lead_agency_id, cooperating.agency_id).")
     code: str
     name: str
@@ -119,8 +120,8 @@ class AgencyOut(Schema):
     valid_from: datetime.date
     valid_to: datetime.date | None
     legal_basis: str
-    predecessors: list[AgencyRef]
-    successors: list[AgencyRef]
+    predecessors: list[RegistryAgencyRef]
+    successors: list[RegistryAgencyRef]
 
 
 class BodyOut(Schema):
@@ -132,7 +133,7 @@ class BodyOut(Schema):
     unit: str | None
     valid_from: datetime.date
     valid_to: datetime.date | None
-    standing_agency: AgencyRef | None
+    standing_agency: RegistryAgencyRef | None
     member_count: int
 
 
@@ -157,14 +158,14 @@ class PersonOut(Schema):
     username: str
     name: str = Field(description="Full name, else the username.")
     role: str = Field(description="Role in the body.")
-    agency: AgencyRef | None = Field(description="Home agency in the body.")
+    agency: RegistryAgencyRef | None = Field(description="Home agency in the body.")
 
 
 class MemberOut(Schema):
     id: int
     person: PersonRef
     role: str
-    agency: AgencyRef | None
+    agency: RegistryAgencyRef | None
     position: str
     is_part_time: bool
     duties: str
@@ -181,7 +182,7 @@ def _agency_ref(agency: Agency | None) -> dict | None:
 
 @router.get(
     "/region/units",
-    response={200: list[UnitOut], 401: ErrorOut, 422: ErrorOut},
+    response=responses({200: list[UnitOut]}),
     summary="Units in the Capital Region as of a date",
 )
 def region_units(request, query: Query[OnQuery]):
@@ -208,7 +209,7 @@ def region_units(request, query: Query[OnQuery]):
 
 @router.get(
     "/agencies",
-    response={200: list[AgencyOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response=responses({200: list[RegistryAgencyOut]}),
     summary="Agencies as of a date",
 )
 def agencies(request, query: Query[AgencyQuery]):
@@ -252,7 +253,7 @@ def agencies(request, query: Query[AgencyQuery]):
 
 @router.get(
     "/bodies",
-    response={200: list[BodyOut], 401: ErrorOut, 422: ErrorOut},
+    response=responses({200: list[BodyOut]}),
     summary="Coordination bodies the user may see, as of a date",
 )
 def bodies(request, query: Query[OnQuery]):
@@ -276,7 +277,7 @@ def bodies(request, query: Query[OnQuery]):
 
 @router.get(
     "/bodies/{body_id}/members",
-    response={200: list[MemberOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response=responses({200: list[MemberOut]}),
     summary="A body's members as of a date",
 )
 def body_members(
@@ -303,7 +304,7 @@ def body_members(
 
 @router.get(
     "/teams",
-    response={200: list[TeamOut], 401: ErrorOut, 422: ErrorOut},
+    response=responses({200: list[TeamOut]}),
     summary="Coordination teams as of a date (co-operating parties)",
 )
 def teams(request, query: Query[TeamQuery]):
@@ -326,7 +327,7 @@ def teams(request, query: Query[TeamQuery]):
 
 @router.get(
     "/bodies/{body_id}/people",
-    response={200: list[PersonOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response=responses({200: list[PersonOut]}),
     summary="People who may own a task of the body, as of a date",
 )
 def body_people(

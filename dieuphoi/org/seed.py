@@ -34,7 +34,7 @@ from .models import (
 )
 
 D = datetime.date
-DEMO_PASSWORD = "demo12345"  # noqa: S105 - printed by seed_demo; demo data only
+DEMO_PASSWORD = "demo12345"  # noqa: S105 - printed by seed_demo; demo data only  # nosec B105
 
 REGION_KEY = "vung-thu-do"
 REGION_START = D(2022, 8, 22)  # 986/QĐ-TTg (signing date is an assumption, §1)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # writes markup, parses no XML  # nosec B406
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT

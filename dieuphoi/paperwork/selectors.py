@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Q, QuerySet, When
 
+from dieuphoi.core import params
 from dieuphoi.core.models import local_today
 from dieuphoi.docs.models import Attachment
 from dieuphoi.org.models import Body, Membership
@@ -74,8 +75,9 @@ def paper_list(
     if search:
         where = Q(subject__icontains=search) | Q(symbol__icontains=search)
         number, _slash, symbol = search.partition("/")
-        if number.strip().isdigit() and int(number) < 2**31:
-            match = Q(number=int(number))
+        wanted = params.parse_id_or_none(number)  # ASCII digits only
+        if wanted is not None and wanted < 2**31:
+            match = Q(number=wanted)
             if symbol.strip():
                 match &= Q(symbol__icontains=symbol.strip())
             where |= match

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dieuphoi.api.errors import Conflict
+from dieuphoi.core import params
 from dieuphoi.core.forms import add_service_errors
 from dieuphoi.core.htmx import render_page
 from dieuphoi.core.models import local_today
@@ -550,8 +551,9 @@ def paper_edit(request, pk):
     else:
         form = EditForm(request.POST)
         base_number = request.POST.get("base", "")
-        if base_number.isdigit() and len(base_number) < 10:
-            base = paper.versions.filter(number=int(base_number)).first()
+        base_pk = params.parse_id_or_none(base_number)  # ASCII digits only
+        if base_pk is not None and base_pk < 10**9:
+            base = paper.versions.filter(number=base_pk).first()
             if base is not None:
                 base_blocks = base.blocks
         blocks_text = request.POST.get("blocks", "")

@@ -37,7 +37,8 @@ def require_escalation_viewer(user) -> None:
 
 
 def can_resolve_escalation(user, escalation: TaskEscalation) -> bool:
-    return org_perms.can_manage_body(user, escalation.task.body_id)
+    # Leader, deputy, secretariat (not specialists), administrators.
+    return org_perms.can_manage_members(user, escalation.task.body_id)
 
 
 def access_escalation(*, user, pk, resolve: bool = False) -> TaskEscalation:

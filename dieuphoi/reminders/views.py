@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from dieuphoi.core import params
 from dieuphoi.core.forms import add_service_errors
 from dieuphoi.core.htmx import render_page
 from dieuphoi.org import permissions as org_perms
@@ -33,10 +34,8 @@ STATES = [
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """An id from the URL, or ``None`` (``dieuphoi.core.params``)."""
+    return params.parse_id_or_none(value)
 
 
 def _page(request, *, failed_pk: int | None = None, form=None, status: int = 200):
@@ -54,7 +53,8 @@ def _page(request, *, failed_pk: int | None = None, form=None, status: int = 200
         row.can_resolve = not row.resolved and (
             manage_all
             or bool(
-                managed.get(row.task.body_id, frozenset()) & org_perms.MANAGER_ROLES
+                managed.get(row.task.body_id, frozenset())
+                & org_perms.MEMBER_MANAGER_ROLES
             )
         )
         row.form = (

@@ -26,9 +26,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 
-from dieuphoi.api.errors import ErrorOut
+from dieuphoi.api.errors import responses
 from dieuphoi.api.payloads import json_or_multipart, request_payload
 from dieuphoi.core.models import local_today
+from dieuphoi.core.params import ApiDate, ApiId, ApiVersion
 from dieuphoi.docs.models import Document
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body
 
@@ -53,38 +54,24 @@ API_FIELD_NAMES = {
 # --- schemas --------------------------------------------------------------------
 
 
-class RefOut(Schema):
+class TaskRefOut(Schema):
     id: int = Field(description="Id of the referenced object.")
     name: str = Field(description="Its display name.")
 
 
-class AgencyRef(Schema):
+class TaskAgencyRef(Schema):
     id: int = Field(description="Agency id (GET /api/v1/agencies).")
     code: str = Field(description="Short code, e.g. SXD.")
     name: str = Field(description="Display name.")
 
 
-class ConflictOut(ErrorOut):
-    current_version: int | None = Field(
-        None, description="The task's version now: read it again and retry."
-    )
-
-
-# Error answers every task endpoint may give, by status (OpenAPI).
-E401 = {401: ErrorOut}
-E404 = {404: ErrorOut}
-E403 = {403: ErrorOut}
-E409 = {409: ConflictOut}
-E422 = {422: ErrorOut}
-
-
 class PartOut(Schema):
     id: int = Field(description="Part id (``part_id`` when reporting on it).")
     party_kind: str = Field(description="agency or body (another province's team).")
-    agency: AgencyRef | None = Field(
+    agency: TaskAgencyRef | None = Field(
         description="The co-operating agency; null for a team party."
     )
-    body: RefOut | None = Field(
+    body: TaskRefOut | None = Field(
         description="The co-operating coordination team; null for an agency party."
     )
     description: str = Field(description="Its part of the work (may be empty).")
@@ -104,18 +91,18 @@ class TaskOut(Schema):
     id: int = Field(description="Task id.")
     code: str = Field(description="NV-<year>-<seq>, unique per body and year.")
     title: str = Field(description="Title.")
-    body: RefOut = Field(description="The assigning coordination body.")
+    body: TaskRefOut = Field(description="The assigning coordination body.")
     state: str = Field(description=", ".join(Task.State.values))
     state_label: str = Field(description="The state in the caller's language.")
     bucket: str | None = Field(description="Null for a cancelled task.")
     bucket_label: str = Field(description="The bucket in the caller's language.")
     warnings: list[str] = Field(description="due_soon, at_risk")
-    lead_agency: AgencyRef = Field(description="The one lead agency (chủ trì).")
+    lead_agency: TaskAgencyRef = Field(description="The one lead agency (chủ trì).")
     cooperating: list[PartOut] = Field(
         description="Co-operating parties (phối hợp): agencies or other teams."
     )
-    owner: RefOut | None = Field(description="The person in charge, if any.")
-    sector: RefOut | None = Field(description="Sector, if any.")
+    owner: TaskRefOut | None = Field(description="The person in charge, if any.")
+    sector: TaskRefOut | None = Field(description="Sector, if any.")
     is_key: bool = Field(description="Key task (nhiệm vụ trọng tâm).")
     assigned_on: datetime.date = Field(description="Assigned date.")
     deadline: datetime.date | None = Field(
@@ -142,7 +129,7 @@ class TaskOut(Schema):
 class UpdateOut(Schema):
     id: int
     part_id: int | None
-    agency: AgencyRef
+    agency: TaskAgencyRef
     author: str | None
     reported_on: datetime.date
     percent: int
@@ -160,9 +147,9 @@ class DeadlineChangeOut(Schema):
 
 class TaskDetailOut(TaskOut):
     description: str
-    source_document: RefOut | None
+    source_document: TaskRefOut | None
     source_text: str
-    provinces: list[RefOut]
+    provinces: list[TaskRefOut]
     cancel_reason: str
     at_risk_reason: str | None
     allowed_actions: list[str]
@@ -241,7 +228,7 @@ class SummaryOut(Schema):
     rounding: str = Field(description="How the rates are rounded, translated")
 
 
-class ListQuery(Schema):
+class TaskListQuery(Schema):
     """Documented here; parsed by ``selectors.parse_task_filters``."""
 
     bucket: str | None = Field(None, description=", ".join(buckets.BUCKETS))
@@ -283,32 +270,32 @@ class PartIn(Schema):
     another province's agency, a ministry) and ``body_id`` (another
     province's coordination team). The team asks it to co-operate."""
 
-    agency_id: int | None = Field(
+    agency_id: ApiId | None = Field(
         None, description="Agency id (GET /api/v1/agencies?on=); or body_id."
     )
-    body_id: int | None = Field(
+    body_id: ApiId | None = Field(
         None, description="Coordination team id (GET /api/v1/bodies?on=); or agency_id."
     )
     description: str = Field("", description="Its part of the work, ≤ 500 chars.")
-    deadline: datetime.date | None = Field(
+    deadline: ApiDate | None = Field(
         None, description="Sub-deadline: not before assigned_on, not after deadline."
     )
 
 
 class TaskIn(Schema):
-    body_id: int | None = Field(
+    body_id: ApiId | None = Field(
         None, description="Assigning body; may be left out if you manage exactly one."
     )
     title: str = Field(description="Title, 1-500 characters.")
     description: str = Field("", description="Longer description.")
-    source_document_id: int | None = Field(
+    source_document_id: ApiId | None = Field(
         None, description="Source document id, from a register you can see."
     )
     source_text: str = Field(
         "", description="Source as text, when it is not in the register."
     )
-    assigned_on: datetime.date = Field(description="Assigned date, not in the future.")
-    lead_agency_id: int = Field(
+    assigned_on: ApiDate = Field(description="Assigned date, not in the future.")
+    lead_agency_id: ApiId = Field(
         description=(
             "The one lead agency: one of the assigning team's own agencies, "
             "valid on assigned_on (GET /api/v1/agencies?on=&unit=)."
@@ -317,19 +304,21 @@ class TaskIn(Schema):
     cooperating: list[PartIn] = Field(
         [], description="Co-operating parties (agencies or other teams)."
     )
-    owner_id: int | None = Field(
+    owner_id: ApiId | None = Field(
         None,
         description=(
             "A member of the body working at the lead agency "
             "(GET /api/v1/bodies/{id}/people?on=)."
         ),
     )
-    sector_id: int | None = Field(None, description="Sector id (GET /api/v1/sectors).")
-    province_ids: list[int] = Field(
+    sector_id: ApiId | None = Field(
+        None, description="Sector id (GET /api/v1/sectors)."
+    )
+    province_ids: list[ApiId] = Field(
         [], description="Administrative unit ids (GET /api/v1/region/units?on=)."
     )
     is_key: bool = Field(False, description="Key task (nhiệm vụ trọng tâm).")
-    deadline: datetime.date | None = Field(
+    deadline: ApiDate | None = Field(
         None, description="Deadline; null for none. Not before assigned_on."
     )
     recurrence: str = Field(
@@ -338,14 +327,16 @@ class TaskIn(Schema):
 
 
 class TaskPatch(Schema):
-    version: int = Field(description="The version you read; a newer one answers 409.")
+    version: ApiVersion = Field(
+        description="The version you read; a newer one answers 409."
+    )
     title: str | None = Field(None, description="New title.")
     description: str | None = Field(None, description="New description.")
-    source_document_id: int | None = Field(
+    source_document_id: ApiId | None = Field(
         None, description="Source document id; null to clear."
     )
     source_text: str | None = Field(None, description="Source as text.")
-    lead_agency_id: int | None = Field(
+    lead_agency_id: ApiId | None = Field(
         None, description="New lead agency (one of the team's own agencies)."
     )
     cooperating: list[PartIn] | None = Field(
@@ -355,16 +346,16 @@ class TaskPatch(Schema):
             "cannot be removed."
         ),
     )
-    owner_id: int | None = Field(None, description="Person in charge; null to clear.")
-    sector_id: int | None = Field(None, description="Sector id; null to clear.")
-    province_ids: list[int] | None = Field(
+    owner_id: ApiId | None = Field(None, description="Person in charge; null to clear.")
+    sector_id: ApiId | None = Field(None, description="Sector id; null to clear.")
+    province_ids: list[ApiId] | None = Field(
         None, description="Administrative unit ids (replaces the list)."
     )
     is_key: bool | None = Field(None, description="Key task.")
     recurrence: str | None = Field(
         None, description=", ".join(v for v in Task.Recurrence.values if v)
     )
-    deadline: datetime.date | None = Field(
+    deadline: ApiDate | None = Field(
         None, description="Not changeable here: use the change_deadline transition."
     )
 
@@ -372,10 +363,10 @@ class TaskPatch(Schema):
 class ProgressIn(Schema):
     percent: int = Field(description="0-100; lower than now needs a reason.")
     text: str = Field(description="What was done (required).")
-    reported_on: datetime.date | None = Field(
+    reported_on: ApiDate | None = Field(
         None, description="Default today; not in the future nor before the last."
     )
-    part_id: int | None = Field(
+    part_id: ApiId | None = Field(
         None,
         description=(
             "A co-operating party's part (its users report only on their own; "
@@ -383,7 +374,7 @@ class ProgressIn(Schema):
         ),
     )
     reason: str = Field("", description="Required when the progress goes down.")
-    version: int | None = Field(None, description="The task's version you read.")
+    version: ApiVersion | None = Field(None, description="The task's version you read.")
 
 
 class ProgressOut(Schema):
@@ -396,14 +387,14 @@ class TransitionIn(Schema):
     reason: str = Field(
         "", description="Required for reopen, cancel and change_deadline."
     )
-    version: int | None = Field(None, description="The task's version you read.")
-    new_deadline: datetime.date | None = Field(
+    version: ApiVersion | None = Field(None, description="The task's version you read.")
+    new_deadline: ApiDate | None = Field(
         None, description="change_deadline: the new deadline."
     )
-    reported_on: datetime.date | None = Field(
+    reported_on: ApiDate | None = Field(
         None, description="report_done: the date the work was done (default today)."
     )
-    effective_on: datetime.date | None = Field(
+    effective_on: ApiDate | None = Field(
         None,
         description="change_deadline: the day the new deadline takes effect "
         "(default today; not before the assignment or the previous change, "
@@ -614,14 +605,14 @@ class SectorOut(Schema):
 
 
 class SectorQuery(Schema):
-    on: datetime.date | None = Field(
+    on: ApiDate | None = Field(
         None, description="Accepted like the registry's on=; sectors are not dated."
     )
 
 
 @router.get(
     "/sectors",
-    response={200: list[SectorOut], **E401, **E422},
+    response=responses({200: list[SectorOut]}),
     summary="Sectors a task can have",
 )
 def list_sectors(request, query: Query[SectorQuery]):
@@ -631,8 +622,8 @@ def list_sectors(request, query: Query[SectorQuery]):
     ]
 
 
-@router.get("", response={200: TaskPageOut, **E401, **E422}, summary="List tasks")
-def list_tasks(request, filters: Query[ListQuery], page: Query[PageQuery]):
+@router.get("", response=responses({200: TaskPageOut}), summary="List tasks")
+def list_tasks(request, filters: Query[TaskListQuery], page: Query[PageQuery]):
     """Filters as on the list page; pass ``next_cursor`` back as ``cursor``.
 
     Each item has its bucket and warnings as of ``on`` (default today).
@@ -651,10 +642,10 @@ def list_tasks(request, filters: Query[ListQuery], page: Query[PageQuery]):
 
 @router.get(
     "/summary",
-    response={200: SummaryOut, **E401, **E422},
+    response=responses({200: SummaryOut}),
     summary="Counts per bucket and agency",
 )
-def task_summary(request, filters: Query[ListQuery]):
+def task_summary(request, filters: Query[TaskListQuery]):
     """Counts per bucket (and warnings), per lead agency (most overdue first)
     and per sector, as of ``on``; the list filters apply. Cancelled tasks
     are not counted. Each row has ``due`` (tasks due) and ``rates`` (each
@@ -677,7 +668,7 @@ def task_summary(request, filters: Query[ListQuery]):
 
 @router.post(
     "",
-    response={201: TaskDetailOut, **E401, **E403, **E422},
+    response=responses({201: TaskDetailOut}, body=True),
     summary="Assign a task",
 )
 def create_task(request, payload: TaskIn):
@@ -722,7 +713,7 @@ def create_task(request, payload: TaskIn):
 
 @router.get(
     "/{int:task_id}",
-    response={200: TaskDetailOut, **E401, **E404},
+    response=responses({200: TaskDetailOut}),
     summary="Get a task",
 )
 def get_task(request, task_id: int):
@@ -731,7 +722,7 @@ def get_task(request, task_id: int):
 
 @router.patch(
     "/{int:task_id}",
-    response={200: TaskDetailOut, **E401, **E403, **E404, **E409, **E422},
+    response=responses({200: TaskDetailOut}, version=True, body=True),
     summary="Change a task",
 )
 def update_task(request, task_id: int, payload: TaskPatch):
@@ -773,7 +764,7 @@ def update_task(request, task_id: int, payload: TaskPatch):
 
 @router.post(
     "/{int:task_id}/progress",
-    response={201: ProgressOut, **E401, **E403, **E404, **E409, **E422},
+    response=responses({201: ProgressOut}, version=True, body=True),
     summary="Report progress",
     openapi_extra=json_or_multipart(ProgressIn, required=["percent", "text"]),
 )
@@ -807,7 +798,7 @@ def report_progress(request, task_id: int):
 
 @router.post(
     "/{int:task_id}/transitions",
-    response={200: TaskDetailOut, **E401, **E403, **E404, **E409, **E422},
+    response=responses({200: TaskDetailOut}, version=True, body=True),
     summary="Take a workflow action",
 )
 def transition_task(request, task_id: int, payload: TransitionIn):
@@ -837,7 +828,7 @@ def transition_task(request, task_id: int, payload: TransitionIn):
 # --- extension requests ----------------------------------------------------------------
 
 
-class FileOut(Schema):
+class ExtensionFileOut(Schema):
     id: int
     name: str
     size: int
@@ -854,17 +845,17 @@ class ExtensionRequestOut(Schema):
         description="pending, approved, approved_other_date, refused, withdrawn"
     )
     state_label: str
-    requested_by: RefOut | None
-    agency: AgencyRef
+    requested_by: TaskRefOut | None
+    agency: TaskAgencyRef
     current_deadline: datetime.date = Field(description="The deadline when requested.")
     requested_deadline: datetime.date
     reason: str
     created_at: datetime.datetime
-    decided_by: RefOut | None
+    decided_by: TaskRefOut | None
     decided_on: datetime.date | None
     decision_reason: str
     approved_deadline: datetime.date | None
-    files: list[FileOut]
+    files: list[ExtensionFileOut]
 
 
 class ExtensionRequestListOut(Schema):
@@ -877,15 +868,15 @@ class ExtensionResultOut(Schema):
 
 
 class ExtensionRequestIn(Schema):
-    requested_deadline: datetime.date = Field(
+    requested_deadline: ApiDate = Field(
         description=(
             "Today or later, after the current deadline (of the task, or of "
             "the part with part_id; a part's not after the task's deadline)."
         )
     )
     reason: str = Field(description="Why the extension is needed (required).")
-    version: int | None = Field(None, description="The task's version you read.")
-    part_id: int | None = Field(
+    version: ApiVersion | None = Field(None, description="The task's version you read.")
+    part_id: ApiId | None = Field(
         None,
         description=(
             "A co-operating party's own part: ask to move its sub-deadline "
@@ -896,7 +887,7 @@ class ExtensionRequestIn(Schema):
 
 class ExtensionDecisionIn(Schema):
     decision: str = Field(description=", ".join(extensions.DECISIONS))
-    deadline: datetime.date | None = Field(
+    deadline: ApiDate | None = Field(
         None, description="approve_other_date: the approved deadline."
     )
     reason: str = Field("", description="Required to refuse.")
@@ -945,7 +936,7 @@ def _extension_result(request, task_id: int, extension_id: int) -> dict[str, Any
 
 @router.get(
     "/{int:task_id}/extension-requests",
-    response={200: ExtensionRequestListOut, **E401, **E404},
+    response=responses({200: ExtensionRequestListOut}),
     summary="List a task's extension requests",
 )
 def list_extension_requests(request, task_id: int):
@@ -962,7 +953,7 @@ def list_extension_requests(request, task_id: int):
 
 @router.post(
     "/{int:task_id}/extension-requests",
-    response={201: ExtensionResultOut, **E401, **E403, **E404, **E409, **E422},
+    response=responses({201: ExtensionResultOut}, version=True, body=True),
     summary="Request an extension",
     openapi_extra=json_or_multipart(
         ExtensionRequestIn,
@@ -1009,7 +1000,7 @@ def create_extension_request(request, task_id: int):
 
 @router.post(
     "/{int:task_id}/extension-requests/{int:request_id}/decision",
-    response={200: ExtensionResultOut, **E401, **E403, **E404, **E409, **E422},
+    response=responses({200: ExtensionResultOut}, version=True, body=True),
     summary="Decide on an extension request",
 )
 def decide_extension_request(
@@ -1039,7 +1030,7 @@ def decide_extension_request(
 
 @router.post(
     "/{int:task_id}/extension-requests/{int:request_id}/withdraw",
-    response={200: ExtensionResultOut, **E401, **E403, **E404, **E409},
+    response=responses({200: ExtensionResultOut}, version=True, body=True),
     summary="Withdraw an extension request",
 )
 def withdraw_extension_request(request, task_id: int, request_id: int):

@@ -25,6 +25,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from dieuphoi.core import xlsx
+
 from . import buckets, selectors
 from .forms import filter_label
 from .models import TaskPart
@@ -33,7 +35,7 @@ from .rates import ROUNDING
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 50_000
 CHUNK = 2000
-DATE_FORMAT = "DD/MM/YYYY"
+DATE_FORMAT = xlsx.DATE_FORMAT
 COUNT_FORMAT = "#,##0"
 RATE_FORMAT = "0.00%"
 
@@ -144,7 +146,7 @@ def _rates_sheet(wb, *, user, filters: selectors.TaskFilters, on: datetime.date)
     fill = PatternFill("solid", fgColor="DDE7F3")
     header = []
     for title in headers:
-        cell = WriteOnlyCell(ws, value=title)
+        cell = xlsx.text_cell(ws, title)
         cell.font = bold
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -152,7 +154,7 @@ def _rates_sheet(wb, *, user, filters: selectors.TaskFilters, on: datetime.date)
     ws.append(header)
 
     def line(name: str, row: dict, font=None) -> list:
-        out = [WriteOnlyCell(ws, value=name)]
+        out = [xlsx.text_cell(ws, name)]
         for value in [*(row[n] for n in buckets.BUCKETS), row["total"], row["due"]]:
             cell = WriteOnlyCell(ws, value=value)
             cell.number_format = COUNT_FORMAT
@@ -175,15 +177,18 @@ def _rates_sheet(wb, *, user, filters: selectors.TaskFilters, on: datetime.date)
     ws.append([])
     as_of = WriteOnlyCell(ws, value=on)
     as_of.number_format = DATE_FORMAT
-    ws.append([gettext("Statuses as of"), as_of])
-    ws.append([str(ROUNDING)])
+    ws.append(xlsx.row(ws, [gettext("Statuses as of"), as_of]))
+    ws.append(xlsx.row(ws, [str(ROUNDING)]))
     ws.append(
-        [
-            gettext(
-                "Tasks due: completed (on time or late) plus overdue not "
-                "completed. Cancelled tasks are not counted."
-            )
-        ]
+        xlsx.row(
+            ws,
+            [
+                gettext(
+                    "Tasks due: completed (on time or late) plus overdue not "
+                    "completed. Cancelled tasks are not counted."
+                )
+            ],
+        )
     )
 
 
@@ -202,7 +207,7 @@ def tasks_xlsx(
     fill = PatternFill("solid", fgColor="DDE7F3")
     header = []
     for title, _width in columns:
-        cell = WriteOnlyCell(ws, value=title)
+        cell = xlsx.text_cell(ws, title)
         cell.font = bold
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -221,20 +226,13 @@ def tasks_xlsx(
         if getattr(task, "party_only", False) and own_parts is None:
             bodies, agencies = selectors.party_ids(user)
             own_parts = (bodies, agencies)
-        out = []
-        for value in _row(task, own_parts):
-            if isinstance(value, datetime.date):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = DATE_FORMAT
-                out.append(cell)
-            else:
-                out.append(value)
-        ws.append(out)
+        # Text as text (never a formula), dates as dd/mm/yyyy dates.
+        ws.append(xlsx.row(ws, _row(task, own_parts)))
         written += 1
     if truncated:
-        note = WriteOnlyCell(
+        note = xlsx.text_cell(
             ws,
-            value=gettext(
+            gettext(
                 "The list was cut at %(max)s rows: narrow the filters to export "
                 "the rest."
             )
@@ -248,17 +246,20 @@ def tasks_xlsx(
     about = wb.create_sheet(gettext("About")[:31])
     as_of = WriteOnlyCell(about, value=on)
     as_of.number_format = DATE_FORMAT
-    about.append([gettext("Statuses as of"), as_of])
+    about.append(xlsx.row(about, [gettext("Statuses as of"), as_of]))
     about.append(
-        [
-            gettext("Exported at"),
-            timezone.localtime().strftime("%d/%m/%Y %H:%M"),
-        ]
+        xlsx.row(
+            about,
+            [
+                gettext("Exported at"),
+                timezone.localtime().strftime("%d/%m/%Y %H:%M"),
+            ],
+        )
     )
-    about.append([gettext("Exported by"), str(user)])
-    about.append([gettext("Rows"), written])
+    about.append(xlsx.row(about, [gettext("Exported by"), str(user)]))
+    about.append(xlsx.row(about, [gettext("Rows"), written]))
     for name, value in filters.to_params().items():
-        about.append([filter_label(name), value])
+        about.append(xlsx.row(about, [filter_label(name), value]))
 
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -28,6 +28,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.http import Http404
 
+from dieuphoi.core import params
 from dieuphoi.core.models import local_today
 from dieuphoi.docs.models import Attachment
 from dieuphoi.org.models import Agency
@@ -210,13 +211,14 @@ def _after_q(cursor: str) -> Q:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
         group, *keys = values
         if group == "p":
-            created, pk = datetime.datetime.fromisoformat(keys[0]), int(keys[1])
+            created = datetime.datetime.fromisoformat(keys[0])
+            pk = params.parse_id(keys[1])
             after = Q(created_at__gt=created) | Q(created_at=created, pk__gt=pk)
             return (_PENDING & after) | ~_PENDING
         if group == "d":
             decided = datetime.date.fromisoformat(keys[0])
             created = datetime.datetime.fromisoformat(keys[1])
-            pk = int(keys[2])
+            pk = params.parse_id(keys[2])
             same_day = Q(decided_on=decided)
             after = (
                 Q(decided_on__lt=decided)

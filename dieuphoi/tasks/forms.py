@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.forms.utils import ErrorDict, flatatt
 from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.core.forms import DateField, LimitedCharField, MultipleFileField
@@ -66,7 +66,7 @@ class FastSelectMixin:
                 options = options.replace(tag, f"{tag[:-1]} selected>", 1)
         head = f'<select name="{html.escape(name)}"{flatatt(final_attrs)}>'
         # Every value and label is escaped (``_options``).
-        return mark_safe(f"{head}{options}</select>")  # noqa: S308
+        return mark_safe(f"{head}{options}</select>")  # noqa: S308 - all escaped  # nosec B308 B703
 
     def _options(self, choices, selected: set[str]) -> str:
         state = {"found": False}
@@ -657,7 +657,7 @@ DEADLINE_KINDS = [
 class TaskForm(forms.Form):
     """A new task. ``bodies``: the bodies the user may assign tasks in."""
 
-    title = LimitedCharField(label=_("Title"), max_length=500)
+    title = LimitedCharField(label=pgettext_lazy("task", "Title"), max_length=500)
     body = forms.ModelChoiceField(
         label=_("Assigning body"), queryset=Body.objects.none(), empty_label=None
     )

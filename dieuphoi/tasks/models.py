@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Sector(models.Model):
@@ -58,7 +59,7 @@ class Task(models.Model):
     code = models.CharField(_("code"), max_length=30)
     year = models.PositiveSmallIntegerField(_("year"))
     seq = models.PositiveIntegerField(_("sequence"))
-    title = models.CharField(_("title"), max_length=500)
+    title = models.CharField(pgettext_lazy("task", "title"), max_length=500)
     description = models.TextField(_("description"), blank=True)
     body = models.ForeignKey(
         "org.Body",

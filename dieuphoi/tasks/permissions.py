@@ -435,7 +435,8 @@ def register_attachment_targets() -> None:
     """Tasks and their progress updates carry files (``docs`` attachments).
 
     Files of a task: seen by whoever sees the task, added by its managers and
-    reporters. Files of a progress update: added by its author (through
+    reporters; removed by the body's leader, deputy and secretariat, or by
+    their uploader while the task is open (``docs.permissions``). Files of a progress update: added by its author (through
     ``services.progress_report``) or the task's managers. Files of an
     extension request: seen with the task, added by the requester while it
     is pending (through ``extensions.extension_request_create``).
@@ -444,6 +445,7 @@ def register_attachment_targets() -> None:
 
     from .models import ProgressUpdate
 
+    closed = (Task.State.COMPLETED, Task.State.CANCELLED)
     register_attachment_target(
         Task,
         can_view_task,
@@ -451,10 +453,20 @@ def register_attachment_targets() -> None:
             can_change_task(user, task) or can_report_progress(user, task)
         ),
         _task_file_viewable,
+        body_of=lambda task: task.body_id,
+        is_open=lambda task: task.state not in closed,
     )
-    register_attachment_target(ProgressUpdate, _update_viewable, _update_changeable)
+    register_attachment_target(
+        ProgressUpdate,
+        _update_viewable,
+        _update_changeable,
+        body_of=lambda update: update.task.body_id,
+        is_open=lambda update: update.task.state not in closed,
+    )
     register_attachment_target(
         ExtensionRequest,
         _extension_viewable,
         _extension_changeable,
+        body_of=lambda extension: extension.task.body_id,
+        is_open=lambda extension: extension.task.state not in closed,
     )

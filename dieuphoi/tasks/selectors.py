@@ -68,6 +68,7 @@ from django.db.models import (
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dieuphoi.core import params
 from dieuphoi.core.models import local_today
 from dieuphoi.docs.models import fold, strip_diacritics
 from dieuphoi.org import permissions as org_perms
@@ -187,14 +188,9 @@ _FALSE = {"0", "false", "no", "off"}
 
 
 def parse_date(value: str) -> datetime.date:
-    """ISO ``YYYY-MM-DD`` or ``dd/mm/yyyy``; ``ValueError`` otherwise."""
-    value = value.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.datetime.strptime(value, fmt).date()  # noqa: DTZ007
-        except ValueError:
-            continue
-    raise ValueError(value)
+    """ISO ``YYYY-MM-DD`` or ``dd/mm/yyyy``, 1900..2100; ``ValueError``
+    otherwise (``dieuphoi.core.params.parse_date``)."""
+    return params.parse_date(value)
 
 
 def parse_task_filters(querydict) -> tuple[TaskFilters, dict[str, str]]:
@@ -242,8 +238,8 @@ def parse_task_filters(querydict) -> tuple[TaskFilters, dict[str, str]]:
         value = raw(name)
         if not value:
             continue
-        if value.isdigit() and 0 < int(value) < 2**63:
-            values[name] = int(value)
+        if (pk := params.parse_id_or_none(value)) is not None:
+            values[name] = pk
         else:
             errors[name] = gettext("Not a valid identifier.")
     for name in _DATE_FIELDS:
@@ -324,7 +320,11 @@ def decode_cursor(cursor: str, sort: str) -> list:
         for (name, _desc), value in zip(spec, values, strict=True):
             if name in _DATE_KEYS:
                 out.append(datetime.date.fromisoformat(value))
-            elif isinstance(value, int) and not isinstance(value, bool):
+            elif (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and -params.MAX_ID <= value <= params.MAX_ID  # SQLite: 64 bits
+            ):
                 out.append(value)
             else:
                 raise bad
@@ -901,7 +901,7 @@ def _count_each(querysets: dict[str, QuerySet]) -> dict[str, int]:
         except EmptyResultSet:  # a filter that matches nothing, e.g. pk__in=[]
             parts.append("0")
             continue
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS q{i})")  # noqa: S608
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS q{i})")  # noqa: S608 - compiled querysets, params apart  # nosec B608
         params.extend(p)
     with connection.cursor() as cursor:
         # Subqueries compiled by the ORM; values are parameters.

@@ -23,7 +23,12 @@ def test_api_token_create_records_an_audit_event_without_the_secret(member):
     assert event.action == "accounts.token_create"
     assert event.actor_id == member.pk
     assert event.target_id == str(token.pk)
-    assert event.changes == {"name": "Script", "prefix": token.prefix}
+    assert event.changes == {
+        "name": "Script",
+        "prefix": token.prefix,
+        "expires_at": token.expires_at.isoformat(),
+        "seats": ["member"],
+    }
     assert raw not in str(event.changes)
     assert token.key_hash not in str(event.changes)
 

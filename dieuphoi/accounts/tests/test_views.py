@@ -103,14 +103,14 @@ def test_password_change_sets_the_new_password_and_audits_it(login, member):
         reverse("accounts:password-change"),
         {
             "old_password": PASSWORD,
-            "new_password1": "mot-mat-khau-moi-2025",
-            "new_password2": "mot-mat-khau-moi-2025",
+            "new_password1": "song-hong-chay-qua-2025",
+            "new_password2": "song-hong-chay-qua-2025",
         },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:password-change-done")
     member.refresh_from_db()
-    assert member.check_password("mot-mat-khau-moi-2025")
+    assert member.check_password("song-hong-chay-qua-2025")
     # still signed in after the change
     assert client.get(reverse("accounts:password-change-done")).status_code == 200
     event = AuditEvent.objects.get(action="accounts.password_change")
@@ -123,8 +123,8 @@ def test_password_change_with_a_wrong_old_password_changes_nothing(login, member
         reverse("accounts:password-change"),
         {
             "old_password": "not-it",
-            "new_password1": "mot-mat-khau-moi-2025",
-            "new_password2": "mot-mat-khau-moi-2025",
+            "new_password1": "song-hong-chay-qua-2025",
+            "new_password2": "song-hong-chay-qua-2025",
         },
     )
     assert response.status_code == 200
@@ -177,8 +177,8 @@ def test_profile_query_count_is_fixed(login, member, count, django_assert_num_qu
     for i in range(count):
         services.api_token_create(user=member, name=f"token {i}")
     client = login(member)
-    # session, user, the user's agency, memberships, tokens
-    with django_assert_num_queries(5):
+    # session, user, the user's agency, memberships, tokens, two-factor device
+    with django_assert_num_queries(6):
         response = client.get(reverse("accounts:profile"))
     assert len(response.context["tokens"]) == count
 

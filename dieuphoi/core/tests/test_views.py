@@ -111,7 +111,8 @@ def test_home_query_count_is_fixed(
     assert len(response.context["memberships"]) == count
 
 
-def test_healthz_is_ok_with_the_database(client, db):
+def test_healthz_is_ok_with_the_database(client, admin_user):
+    client.force_login(admin_user)
     response = client.get(reverse("core:healthz"))
     assert response.status_code == 200
     body = response.json()
@@ -119,9 +120,10 @@ def test_healthz_is_ok_with_the_database(client, db):
     assert body["database"] == "ok"
 
 
-def test_healthz_answers_503_when_the_database_is_unreachable(client, db):
+def test_healthz_answers_503_when_the_database_is_unreachable(client, admin_user):
+    client.force_login(admin_user)
     with mock.patch(
-        "dieuphoi.core.views.connection.cursor",
+        "dieuphoi.core.health.query",
         side_effect=OperationalError("connection refused"),
     ):
         response = client.get(reverse("core:healthz"))

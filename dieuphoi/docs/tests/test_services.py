@@ -566,7 +566,7 @@ def test_attachment_add_refuses_an_unregistered_target(secretariat, hanoi_team, 
 # --- attachment_remove ------------------------------------------------------
 
 
-def test_attachment_remove_deletes_row_and_file_after_commit_and_audits(
+def test_attachment_remove_hides_the_row_keeps_the_file_and_audits(
     secretariat, document, media, django_capture_on_commit_callbacks
 ):
     attachment = services.attachment_add(
@@ -576,7 +576,11 @@ def test_attachment_remove_deletes_row_and_file_after_commit_and_audits(
         services.attachment_remove(actor=secretariat, attachment=attachment)
 
     assert not Attachment.objects.exists()
-    assert stored_files(media) == []
+    removed = Attachment.all_objects.get()
+    assert removed.deleted_at is not None
+    assert removed.deleted_by == secretariat
+    # Kept for an administrator to restore until the purge.
+    assert len(stored_files(media)) == 1
     event = AuditEvent.objects.get(action="docs.attachment_remove")
     assert event.target_id == str(document.pk)
     assert event.changes == {"attachments": {"before": "Tờ trình.pdf", "after": None}}

@@ -496,7 +496,9 @@ def test_remove_with_htmx_empties_the_row(
     assert response.status_code == 200
     assert response.content == b""
     assert not Attachment.objects.exists()
-    assert stored_files(media) == []
+    # A soft delete: the file stays for an administrator to restore.
+    assert Attachment.all_objects.get().deleted_by == secretariat
+    assert len(stored_files(media)) == 1
 
 
 @pytest.mark.parametrize(("role", "status"), [("member", 403), ("outsider", 404)])

@@ -44,7 +44,7 @@ def written_counts() -> dict:
             Task.objects.order_by("pk").values_list("urge_count", flat=True)
         ),
         "progress": JobProgress.objects.count(),
-        "audit": AuditEvent.objects.count(),
+        "audit": AuditEvent.objects.writes().count(),
     }
 
 

@@ -101,7 +101,7 @@ def snapshot(task):
         task.version,
         ExtensionRequest.objects.count(),
         DeadlineChange.objects.count(),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.writes().count(),
         Attachment.objects.count(),
     )
 

@@ -101,7 +101,7 @@ def snapshot():
         ),
         list(TaskPart.objects.order_by("pk").values_list("pk", "agency_id")),
         TaskLeadChange.objects.count(),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.writes().count(),
         Notification.objects.count(),
     )
 

@@ -298,7 +298,7 @@ class TestDeadlineInForce:
         with at(START + 10 * DAY):
             before = (
                 DeadlineChange.objects.count(),
-                AuditEvent.objects.count(),
+                AuditEvent.objects.writes().count(),
                 TaskStateChange.objects.count(),
             )
             with translation.override("en"), pytest.raises(ValidationError) as exc:
@@ -313,7 +313,7 @@ class TestDeadlineInForce:
             assert message in exc.value.message_dict["effective_on"][0]
             after = (
                 DeadlineChange.objects.count(),
-                AuditEvent.objects.count(),
+                AuditEvent.objects.writes().count(),
                 TaskStateChange.objects.count(),
             )
             assert after == before  # nothing written

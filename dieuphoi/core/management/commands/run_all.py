@@ -87,7 +87,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def site_url(host: str, port: int) -> str:
-        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - compared, never bound to  # nosec B104
         if ":" in shown:
             shown = f"[{shown}]"
         return f"http://{shown}:{port}"
@@ -157,7 +157,7 @@ class Command(BaseCommand):
         manage_py = str(settings.BASE_DIR / "manage.py")
         # Own process group: a terminal's Ctrl-C reaches only this command,
         # which forwards it once to each child.
-        return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        return subprocess.Popen(  # noqa: S603 - fixed argv, no shell  # nosec B603
             [sys.executable, manage_py, *argv], start_new_session=True
         )
 

@@ -1,0 +1,135 @@
+"""The login policy, applied to every signed-in web request.
+
+- A session ends after ``SESSION_IDLE_SECONDS`` without a request, and
+  ``SESSION_MAX_SECONDS`` after login whatever happens.
+- Two-factor login: a user with a device enters a code after the password; a
+  user who must have one (``services.two_factor_required``) sets it up
+  first. Until then every page but those of the login itself redirects there.
+- Every refused access (403) is recorded in the audit trail.
+
+The API is not concerned by the first two (it authenticates each request by
+bearer token; tokens expire on their own), but its 403s are audited too.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+AUTH_AT = "dieuphoi_auth_at"
+SEEN_AT = "dieuphoi_seen_at"
+TWO_FACTOR = "dieuphoi_2fa"
+# The session's "last seen" is written at most this often (a session write
+# per request would serialise SQLite under load).
+SEEN_RESOLUTION_SECONDS = 60
+
+# Views a signed-in user may reach before the second factor.
+TWO_FACTOR_EXEMPT = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:two-factor-setup",
+    "accounts:two-factor-verify",
+    "set_language",
+    "javascript-catalog",
+    "core:healthz",
+    "healthz",
+}
+
+
+def session_start(request, user) -> None:
+    """Called at login: the clock starts, the two-factor state is noted."""
+    from . import services
+
+    now = int(time.time())
+    request.session[AUTH_AT] = now
+    request.session[SEEN_AT] = now
+    request.session[TWO_FACTOR] = services.two_factor_state(user=user)
+
+
+def _redirect(request, url: str):
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+class LoginPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 403:
+            self._audit_refusal(request)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path.startswith("/api/"):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        session = request.session
+        now = int(time.time())
+        auth_at = session.get(AUTH_AT)
+        seen_at = session.get(SEEN_AT)
+        if auth_at is None:  # a session older than this policy
+            session[AUTH_AT] = auth_at = now
+        reason = None
+        if now - auth_at > settings.SESSION_MAX_SECONDS:
+            reason = "max_age"
+        elif seen_at is not None and now - seen_at > settings.SESSION_IDLE_SECONDS:
+            reason = "idle"
+        if reason is not None:
+            from . import services
+
+            services.auth_event_record(
+                action="accounts.session_expired", user=user, changes={"reason": reason}
+            )
+            logout(request)
+            return _redirect(request, redirect_to_login(request.get_full_path()).url)
+        if seen_at is None or now - seen_at >= SEEN_RESOLUTION_SECONDS:
+            session[SEEN_AT] = now
+
+        match = request.resolver_match
+        if match is not None and match.view_name in TWO_FACTOR_EXEMPT:
+            return None
+        if TWO_FACTOR not in session:
+            from . import services
+
+            session[TWO_FACTOR] = services.two_factor_state(user=user)
+        state = session[TWO_FACTOR]
+        if not state or (hasattr(user, "is_verified") and user.is_verified()):
+            return None
+        name = (
+            "accounts:two-factor-verify"
+            if state == "verify"
+            else "accounts:two-factor-setup"
+        )
+        target = reverse(name)
+        if request.method == "GET" and not getattr(request, "htmx", False):
+            from urllib.parse import urlencode
+
+            target += "?" + urlencode({"next": request.get_full_path()})
+        return _redirect(request, target)
+
+    @staticmethod
+    def _audit_refusal(request) -> None:
+        from . import services
+
+        user = getattr(request, "user", None)
+        if user is not None and not user.is_authenticated:
+            user = None
+        services.auth_event_record(
+            action="access.denied",
+            user=user,
+            username="",
+            changes={
+                "method": request.method,
+                "path": request.path[:200],
+                "status": 403,
+            },
+        )

@@ -1,0 +1,32 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProposalsConfig(AppConfig):
+    name = "dieuphoi.proposals"
+    verbose_name = _("Proposals")
+    label = "proposals"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dieuphoi.audit.labels import register_action_labels
+        from dieuphoi.notifications.kinds import register_kind
+        from dieuphoi.notifications.registry import register_notification_target
+
+        from . import discussion, permissions
+        from .models import ConsultationRound, Proposal
+        from .services import ACTION_LABELS
+
+        register_action_labels(ACTION_LABELS)
+        discussion.register()
+        permissions.register_attachment_targets()
+        register_notification_target(Proposal, can_view=permissions.can_view_proposal)
+        register_notification_target(
+            ConsultationRound, can_view=permissions.can_view_round
+        )
+        register_kind(
+            "round_request",
+            _("Your opinion is asked on a proposal"),
+            must_act=True,
+            order=70,
+        )
