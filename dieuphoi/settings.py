@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "dieuphoi.paperwork",
     "dieuphoi.letters",
     "dieuphoi.proposals",
+    "dieuphoi.keyprojects",
     "dieuphoi.notifications",
     "dieuphoi.discussions",
     "dieuphoi.reminders",

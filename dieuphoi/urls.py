@@ -17,6 +17,7 @@ urlpatterns = [
     path("jobs/", include("dieuphoi.jobs.urls")),
     path("letters/", include("dieuphoi.letters.urls")),
     path("proposals/", include("dieuphoi.proposals.urls")),
+    path("key-projects/", include("dieuphoi.keyprojects.urls")),
     path("papers/", include("dieuphoi.paperwork.urls")),
     path("notifications/", include("dieuphoi.notifications.urls")),
     path("discussions/", include("dieuphoi.discussions.urls")),

@@ -15,11 +15,21 @@ accepted (201) is in the database afterwards.
     .venv/bin/python scripts/ops_check.py --only sqlite-url sqlite-path
     .venv/bin/python scripts/ops_check.py --pg-url postgres://postgres@127.0.0.1:5432/postgres
 
-``--faults`` adds the worker-killed check (SQLite by DATABASE_URL): 40 e-mails
-queued, a ``jobs_worker`` sending them to an SMTP sink on loopback is killed
-with SIGKILL mid-batch and started again; every e-mail must arrive, each
-Message-ID kept from the first attempt (a copy that was in flight when the
-worker died arrives twice with the same Message-ID, which a relay drops).
+``--faults`` adds three fault checks:
+
+- database-stopped (PostgreSQL): gunicorn reaches the database through a
+  loopback proxy that cuts every connection and refuses new ones for 10 s
+  (the server itself, shared, is never stopped): ``/healthz`` must answer
+  503 within 5 s throughout and a write 503 (not 500); once the database is
+  back the same processes serve again and writes are stored;
+- reminders-killed (SQLite): the daily reminders job over 600 overdue tasks
+  in batches of 5, its worker SIGKILLed after some batches were committed and
+  started again: every task urged exactly once, with one notice;
+- worker-killed (SQLite by DATABASE_URL): 40 e-mails queued, a
+  ``jobs_worker`` sending them to an SMTP sink on loopback is killed with
+  SIGKILL mid-batch and started again; every e-mail must arrive, each
+  Message-ID kept from the first attempt (a copy that was in flight when the
+  worker died arrives twice with the same Message-ID, which a relay drops).
 
 PostgreSQL: a scratch database ``<name>_ops_<pid>`` is created beside the one
 ``--pg-url`` (or DATABASE_URL when it names PostgreSQL) points to and dropped
@@ -123,6 +133,49 @@ import json
 from dieuphoi.notifications.models import OutgoingEmail
 rows = list(OutgoingEmail.objects.values_list("status", "message_id"))
 print("MAIL " + json.dumps(rows))
+"""
+
+
+REMINDER_SEED = """
+import datetime
+from dieuphoi.core.models import local_today
+from dieuphoi.org.models import Membership
+from dieuphoi.org.tests.factories import (
+    AgencyFactory, BodyAgencyFactory, BodyFactory, MembershipFactory, UserFactory)
+from dieuphoi.reminders import jobs
+from dieuphoi.tasks.models import Task
+from dieuphoi.tasks.tests.factories import TaskFactory
+from dieuphoi.workdays import calendar
+
+today = local_today()
+day = today if calendar.is_working_day(today) else calendar.previous_working_day(today)
+team = BodyFactory(key="to-dieu-phoi-ha-noi", name="Tổ điều phối", short_name="TĐP")
+agency = AgencyFactory(code="SXD", name="Sở Xây dựng", short_name="SXD")
+BodyAgencyFactory(body=team, agency=agency, role="member")
+user = UserFactory(username="ops-focal", agency=agency)
+MembershipFactory(person=user, body=team, role=Membership.Role.MEMBER, agency=agency,
+                  valid_from=datetime.date(2022, 12, 1))
+for i in range(%(count)d):
+    TaskFactory(body=team, lead_agency=agency, title=f"Nhiệm vụ quá hạn {i}",
+                assigned_on=day - datetime.timedelta(days=90),
+                deadline=day - datetime.timedelta(days=30))
+jobs.reminders_daily.enqueue(day=day.isoformat())
+print("QUEUED", Task.objects.count(), day)
+"""
+
+REMINDER_STATE = """
+import json
+from django.db.models import Count
+from dieuphoi.notifications.models import Notification
+from dieuphoi.reminders.models import Reminder
+from dieuphoi.tasks.models import Task
+print("STATE " + json.dumps({
+    "urgings": Reminder.objects.filter(kind="urging").count(),
+    "tasks_urged_twice": Reminder.objects.filter(kind="urging").values("task")
+        .annotate(n=Count("pk")).filter(n__gt=1).count(),
+    "counts": sorted(set(Task.objects.values_list("urge_count", flat=True))),
+    "notices": Notification.objects.filter(kind="urging").count(),
+}))
 """
 
 
@@ -278,6 +331,79 @@ def run_worker_kill(tmp: str, count: int = 40) -> Outcome:
     print(
         f"   {len(rows)} e-mails, {len(received)} deliveries, "
         f"{len(set(received))} distinct Message-IDs, {duplicates} duplicate(s)",
+        flush=True,
+    )
+    return outcome
+
+
+def run_reminders_kill(tmp: str, count: int = 600) -> Outcome:
+    """The daily reminders job, SIGKILLed mid-run (after some batches were
+    committed) and its worker started again: the re-queued job finishes,
+    and every overdue task is urged exactly once, with one notice."""
+    import sqlite3
+
+    outcome = Outcome(name="reminders-killed")
+    path = f"{tmp}/reminders.sqlite3"
+    env = base_env(
+        {
+            "DATABASE_URL": f"sqlite:///{path}",
+            "REMINDER_BATCH_SIZE": "5",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "JOB_HEARTBEAT_TIMEOUT_SECONDS": "6",
+        }
+    )
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "shell", code=REMINDER_SEED % {"count": count})
+
+    def urged() -> int:
+        with contextlib.closing(sqlite3.connect(path, timeout=5)) as db:
+            return db.execute(
+                "SELECT COUNT(*) FROM reminders_reminder WHERE kind = 'urging'"
+            ).fetchone()[0]
+
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below
+        prefix="ops-reminders-", suffix=".log", delete=False
+    )
+    worker = start_worker(env, log)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and urged() < count // 10:
+            time.sleep(0.05)
+        before = urged()
+        stop(worker, signal.SIGKILL)
+        print(
+            f"== reminders-killed: SIGKILL after {before} of {count} urgings; "
+            "restarting the worker",
+            flush=True,
+        )
+        if not 0 < before < count:
+            outcome.failures.append(f"the kill did not land mid-run ({before})")
+        worker = start_worker(env, log)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and urged() < count:
+            time.sleep(0.5)
+        time.sleep(1)
+    finally:
+        stop(worker)
+        log.close()
+    state = tagged(manage(env, "shell", code=REMINDER_STATE), "STATE")
+    if state["urgings"] != count:
+        outcome.failures.append(f"{state['urgings']} urgings for {count} tasks")
+    if state["tasks_urged_twice"]:
+        outcome.failures.append(f"{state['tasks_urged_twice']} tasks urged twice")
+    if state["counts"] != [1]:
+        outcome.failures.append(f"urging counts {state['counts']}, not all 1")
+    if state["notices"] != count:
+        outcome.failures.append(f"{state['notices']} notices for {count} urgings")
+    outcome.accepted = [1] * state["urgings"]
+    outcome.reads = state["notices"]
+    if outcome.failures:
+        print(f"   worker log kept: {log.name}", flush=True)
+    else:
+        os.unlink(log.name)
+    print(
+        f"   {state['urgings']} urgings, {state['notices']} notices, "
+        f"counts {state['counts']}",
         flush=True,
     )
     return outcome
@@ -771,6 +897,12 @@ def main(argv=None) -> int:
                 outcome.failures.append(f"{type(exc).__name__}: {exc}")
                 outcomes.append(outcome)
         if args.faults:
+            try:
+                outcomes.append(run_reminders_kill(tmp))
+            except Exception as exc:
+                outcome = Outcome(name="reminders-killed")
+                outcome.failures.append(f"{type(exc).__name__}: {exc}")
+                outcomes.append(outcome)
             try:
                 outcomes.append(run_worker_kill(tmp))
             except Exception as exc:

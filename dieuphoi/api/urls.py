@@ -27,6 +27,7 @@ for module_path, prefix in [
     ("dieuphoi.tasks.api", "/v1/tasks"),
     ("dieuphoi.discussions.api", "/v1/tasks"),
     ("dieuphoi.proposals.api", "/v1"),
+    ("dieuphoi.keyprojects.api", "/v1"),
 ]:
     from importlib import import_module
     from importlib.util import find_spec

@@ -14,6 +14,7 @@ NAV_AREAS = [
     ("org:body-list", _("Coordination bodies"), "diagram-3"),
     ("docs:list", _("Documents"), "file-earmark-text"),
     ("proposals:list", _("Proposals"), "lightbulb"),
+    ("keyprojects:list", _("Key projects"), "bricks"),
 ]
 LATER_AREAS = [
     _("Inter-provincial matters"),
@@ -122,6 +123,20 @@ NAV_PAGES = [
         "proposals:board",
         _("Pipeline board"),
         "kanban",
+        _everyone,
+    ),
+    (
+        "keyprojects:list",
+        "keyprojects:list",
+        _("All key projects"),
+        "list-ul",
+        _everyone,
+    ),
+    (
+        "keyprojects:list",
+        "keyprojects:timeline",
+        _("Milestone timeline"),
+        "calendar-range",
         _everyone,
     ),
 ]

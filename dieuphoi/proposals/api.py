@@ -50,6 +50,7 @@ API_FIELD_NAMES = {
     "provinces": "province_ids",
     "sectors": "sector_ids",
     "basis_documents": "basis_document_ids",
+    "cooperating": "cooperating_agency_ids",
 }
 
 
@@ -609,3 +610,80 @@ def submit_answer(request, round_id: int, payload: AnswerIn):
     )
     answers = _answers(request, consultation, member)
     return Status(201, next(a for a in answers if a["party_id"] == party.pk))
+
+
+# --- tasks carrying out an adopted proposal ----------------------------------------
+
+
+class ProposalTaskIn(Schema):
+    title: str = Field(..., max_length=500)
+    lead_agency_id: ApiId
+    cooperating_agency_ids: list[ApiId] = Field(default_factory=list, max_length=100)
+    deadline: ApiDate | None = None
+    description: str = Field("", max_length=10_000)
+    is_key: bool = False
+
+
+class ProposalTaskOut(Schema):
+    id: int
+    code: str
+    title: str
+    lead_agency: dict
+    deadline: datetime.date | None
+    state: str
+    source: str
+
+
+@router.post(
+    "/proposals/{int:proposal_id}/tasks",
+    response={201: ProposalTaskOut, **E401, **E403, **E404, **E422},
+    summary="Assign a task carrying out an adopted proposal",
+)
+def assign_task(request, proposal_id: int, payload: ProposalTaskIn):
+    """The proposal becomes the task's source (the task list's ``?source=``);
+    the first task moves the proposal into implementation."""
+    from dieuphoi.tasks.sources import source_key
+
+    proposal = permissions.access_proposal(user=request.user, pk=proposal_id)
+    if not workflow.holds(request.user, proposal, workflow.RECORDER):
+        raise PermissionDenied
+    agencies = Agency.objects.in_bulk(
+        [payload.lead_agency_id, *payload.cooperating_agency_ids]
+    )
+    errors: dict[str, list[str]] = {}
+    lead = agencies.get(payload.lead_agency_id)
+    if lead is None:
+        errors["lead_agency_id"] = [gettext("Unknown agency.")]
+    missing = [i for i in payload.cooperating_agency_ids if i not in agencies]
+    if missing:
+        errors["cooperating_agency_ids"] = [gettext("Unknown agency.")]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        task = services.proposal_task_assign(
+            actor=request.user,
+            proposal=proposal,
+            title=payload.title,
+            lead_agency=lead,
+            cooperating=[
+                {"agency": agencies[i], "description": "", "deadline": None}
+                for i in payload.cooperating_agency_ids
+            ],
+            deadline=payload.deadline,
+            description=payload.description,
+            is_key=payload.is_key,
+        )
+    except ValidationError as exc:
+        raise _api_errors(exc) from exc
+    return Status(
+        201,
+        {
+            "id": task.pk,
+            "code": task.code,
+            "title": task.title,
+            "lead_agency": _agency(task.lead_agency),
+            "deadline": task.deadline,
+            "state": task.state,
+            "source": source_key(proposal),
+        },
+    )

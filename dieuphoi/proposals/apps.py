@@ -13,12 +13,14 @@ class ProposalsConfig(AppConfig):
         from dieuphoi.notifications.kinds import register_kind
         from dieuphoi.notifications.registry import register_notification_target
 
-        from . import discussion, permissions
+        from . import discussion, permissions, urging
         from .models import ConsultationRound, Proposal
         from .services import ACTION_LABELS
 
         register_action_labels(ACTION_LABELS)
         discussion.register()
+        # Parties that have not answered: reminded and urged by the ladder.
+        urging.register()
         permissions.register_attachment_targets()
         register_notification_target(Proposal, can_view=permissions.can_view_proposal)
         register_notification_target(

@@ -16,7 +16,7 @@ from django import forms
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from dieuphoi.core.forms import DateField, LimitedCharField
+from dieuphoi.core.forms import DateField, LimitedCharField, MultipleFileField
 from dieuphoi.org.models import Body
 from dieuphoi.tasks.forms import (
     TOM,
@@ -440,6 +440,11 @@ class AnswerForm(forms.Form):
     answer = forms.ChoiceField(
         label=_("Your answer"), choices=ANSWER_CHOICES, widget=forms.RadioSelect
     )
+    files = MultipleFileField(
+        label=_("Attached files"),
+        required=False,
+        help_text=_("Optional: the signed reply, an annex (PDF, Word, Excel)."),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
@@ -504,3 +509,53 @@ def parse_day(value) -> datetime.date | None:
     from dieuphoi.core.params import parse_date_or_none
 
     return parse_date_or_none(value or "")
+
+
+class ProposalTaskForm(forms.Form):
+    """A task carrying out an adopted proposal: the proposal's lead and
+    co-operating agencies are offered first; the deadline is the task's."""
+
+    title = LimitedCharField(label=pgettext_lazy("task", "Title"), max_length=500)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    deadline = DateField(label=_("Deadline"), required=False)
+    is_key = forms.BooleanField(label=_("Key task"), required=False)
+
+    def __init__(self, *args, choices: Choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        f = self.fields
+        f["lead_agency"] = ObjectChoiceField(
+            label=_("Lead agency"),
+            objects=lambda: choices.agencies,
+            choices=choices.lead_choices,
+            empty_label=_("— choose —"),
+            widget=Select(attrs=TOM),
+        )
+        f["cooperating_agencies"] = ObjectMultipleChoiceField(
+            label=_("Co-operating agencies"),
+            required=False,
+            objects=lambda: choices.agencies,
+            choices=lambda: _agency_groups(choices),
+            widget=SelectMultiple(attrs=TOM),
+        )
+        self.order_fields(
+            ["title", "lead_agency", "cooperating_agencies", "deadline", "description"]
+        )
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "lead_agency": data["lead_agency"],
+            "cooperating": [
+                {"agency": a, "description": "", "deadline": None}
+                for a in data["cooperating_agencies"]
+            ],
+            "deadline": data["deadline"],
+            "description": data["description"],
+            "is_key": data["is_key"],
+        }

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from dieuphoi.org.permissions import can_manage_body, can_see_body
+from dieuphoi.org.permissions import can_manage_body, can_see_body, is_admin
 
-from .models import Proposal
+from .models import ConsultationRound, Proposal, RoundParty
 
 
 def can_view_proposal(user, proposal: Proposal) -> bool:
@@ -54,3 +54,18 @@ def register_attachment_targets() -> None:
     register_attachment_target(
         Proposal, view_check=can_view_proposal, change_check=can_change_proposal
     )
+    # A party's answer carries its files: whoever sees the round sees them;
+    # whoever answers for the party adds them while the round is open.
+    register_attachment_target(
+        RoundParty,
+        view_check=lambda user, party: can_view_round(user, party.round),
+        change_check=_may_attach_to_answer,
+        body_of=lambda party: party.round.proposal.body_id,
+        is_open=lambda party: party.round.state == ConsultationRound.State.OPEN,
+    )
+
+
+def _may_attach_to_answer(user, party) -> bool:
+    from .services import acts_for
+
+    return is_admin(user) or acts_for(user, party)

@@ -70,6 +70,7 @@ ACTION_LABELS = {
     "proposals.answer": _("Answered the consultation"),
     "proposals.round_close": _("Closed the consultation round"),
     "proposals.respond": _("Responded to a comment"),
+    "proposals.task_assign": _("Assigned a task carrying out the proposal"),
     **{
         f"proposals.{t.action}": t.label
         for t in workflow.TRANSITIONS.values()
@@ -81,6 +82,7 @@ BUDGET_FIELDS = ("budget_central", "budget_city", "budget_provinces", "budget_ot
 MAX_ROUND_DAYS = 60
 MAX_PARTIES = 200
 MAX_COMMENTS = 500
+MAX_ANSWER_FILES = 10
 TITLE_MAX = Proposal._meta.get_field("title").max_length
 
 
@@ -317,12 +319,24 @@ UPDATE_FIELDS = (
 
 
 def proposal_update(*, actor, proposal: Proposal, version: int, **fields) -> Proposal:
-    """Change the proposal's facts (drafters of its body; any state: every
-    change is audited). ``fields`` as ``proposal_create``'s; a field left
-    out keeps its value. Checks as at creation; a stale ``version`` raises
-    ``Conflict``."""
+    """Change the proposal's facts (drafters of its body, while it is being
+    drafted, consulted on or reviewed by the team: once submitted, what the
+    Chairman decided on stays as it was; every change is audited).
+    ``fields`` as ``proposal_create``'s; a field left out keeps its value.
+    Checks as at creation; a stale ``version`` raises ``Conflict``."""
     if not workflow.holds(actor, proposal, workflow.DRAFTER):
         raise PermissionDenied
+    if proposal.state not in workflow.EDITABLE_STATES:
+        raise ValidationError(
+            {
+                "state": [
+                    gettext(
+                        "A submitted proposal is no longer edited; it comes back "
+                        "to draft if the Chairman returns it."
+                    )
+                ]
+            }
+        )
     unknown = set(fields) - {
         *UPDATE_FIELDS,
         "cooperating_agencies",
@@ -703,8 +717,11 @@ def answer_submit(
     comments: Iterable[tuple[str, str]] = (),
     on: datetime.date | None = None,
     version: int | None = None,
+    files: Iterable = (),
 ) -> RoundParty:
-    """The party's answer (once; a second answer is refused). After the
+    """The party's answer (once; a second answer is refused), with its
+    files (``files``: uploaded files, stored as the party's attachments in
+    the same transaction: a bad file refuses the whole answer). After the
     deadline or the close it is kept and flagged late, unless the setting
     ``PROPOSAL_ACCEPT_LATE_ANSWERS`` is off."""
     on = on or local_today()
@@ -728,6 +745,11 @@ def answer_submit(
     ):
         errors.setdefault("comments", []).append(
             gettext("Write the comments (at least one) behind this answer.")
+        )
+    files = list(files)
+    if len(files) > MAX_ANSWER_FILES:
+        errors.setdefault("files", []).append(
+            gettext("At most %(n)d files with one answer.") % {"n": MAX_ANSWER_FILES}
         )
     if len(comments) > MAX_COMMENTS:
         errors.setdefault("comments", []).append(
@@ -762,6 +784,8 @@ def answer_submit(
                 for i, (section, text) in enumerate(comments, 1)
             ]
         )
+        for uploaded in files:
+            attachment_add(actor=actor, target=locked, uploaded_file=uploaded)
         audit_record(
             actor=actor,
             action="proposals.answer",
@@ -771,6 +795,7 @@ def answer_submit(
                 "answer": {"before": None, "after": answer},
                 "comments": {"before": None, "after": len(comments)},
                 "late": {"before": None, "after": locked.late},
+                "files": {"before": None, "after": [f.name for f in files]},
             },
         )
     return locked
@@ -1019,3 +1044,84 @@ def proposal_submit(
             },
         )
     return locked
+
+
+def proposal_task_assign(
+    *,
+    actor,
+    proposal: Proposal,
+    title: str,
+    lead_agency: Agency,
+    deadline: datetime.date | None = None,
+    cooperating: Iterable[Any] = (),
+    description: str = "",
+    is_key: bool = False,
+    on: datetime.date | None = None,
+):
+    """Assign a task that carries out an adopted proposal: the proposal is the
+    task's source (``dieuphoi.tasks.sources``), the decision that adopted it
+    its source document, the proposal's provinces and first sector its own.
+    The first task moves the proposal into implementation (a step, audited).
+    Who may: the recorders of the proposal's body (leader, deputy,
+    secretariat), who are also who may assign tasks."""
+    from dieuphoi.tasks.services import task_create
+
+    on = on or local_today()
+    if not workflow.holds(actor, proposal, workflow.RECORDER):
+        raise PermissionDenied
+    if proposal.state not in (Proposal.State.ADOPTED, Proposal.State.IMPLEMENTATION):
+        raise ValidationError(
+            {"state": [gettext("Tasks are assigned once the proposal is adopted.")]}
+        )
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if locked.state not in (Proposal.State.ADOPTED, Proposal.State.IMPLEMENTATION):
+            raise ValidationError(
+                {"state": [gettext("The proposal moved on meanwhile.")]}
+            )
+        decision = (
+            locked.steps.filter(
+                action__in=("adopt", "approve", "approve_changes"),
+                document__isnull=False,
+            )
+            .select_related("document")
+            .order_by("-at", "-id")
+            .first()
+        )
+        task = task_create(
+            actor=actor,
+            body=locked.body,
+            title=title,
+            assigned_on=on,
+            lead_agency=lead_agency,
+            description=description,
+            source_document=decision.document if decision else None,
+            cooperating=cooperating,
+            sector=locked.sectors.order_by("pk").first(),
+            provinces=list(locked.provinces.all()),
+            is_key=is_key,
+            deadline=deadline,
+            source=locked,
+        )
+        if locked.state == Proposal.State.ADOPTED:
+            before = locked.state
+            locked.state = Proposal.State.IMPLEMENTATION
+            _bump(locked, ["state"])
+            ProposalStep.objects.create(
+                proposal=locked,
+                action="implement",
+                from_state=before,
+                to_state=locked.state,
+                actor=_actor(actor),
+                comment=gettext("Task %(code)s assigned.") % {"code": task.code},
+            )
+        audit_record(
+            actor=actor,
+            action="proposals.task_assign",
+            target=locked,
+            changes={
+                "task": {"before": None, "after": f"{task.code} {task.title}"[:200]},
+                "state": {"before": proposal.state, "after": locked.state},
+            },
+        )
+    return task

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.proposal_edit, name="edit"),
     path("<int:pk>/drafts/", views.draft_add, name="draft-add"),
     path("<int:pk>/action/", views.proposal_action, name="action"),
+    path("<int:pk>/tasks/", views.proposal_task_new, name="task-new"),
     path("<int:pk>/rounds/new/", views.round_new, name="round-new"),
     path("<int:pk>/synthesis/", views.synthesis, name="synthesis"),
     path(

@@ -23,21 +23,23 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dieuphoi.api.errors import Conflict
+from dieuphoi.core import params
 from dieuphoi.core.forms import add_service_errors
 from dieuphoi.core.htmx import render_page
 from dieuphoi.core.models import local_today
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Body
 from dieuphoi.tasks.forms import Choices
+from dieuphoi.tasks.sources import source_key
 
 from . import permissions, selectors, services, workflow
 from .forms import (
@@ -49,6 +51,7 @@ from .forms import (
     ProposalEditForm,
     ProposalFilterForm,
     ProposalForm,
+    ProposalTaskForm,
     ResponseForm,
     RoundForm,
     edit_initial,
@@ -325,15 +328,10 @@ def _discussion(request, proposal: Proposal) -> dict | None:
 
 def _detail_response(request, proposal: Proposal, *, status=200, **extra):
     user = request.user
-    proposal = (
-        Proposal.objects.select_related("body", "lead_agency", "created_by")
-        .prefetch_related(
-            "cooperating_agencies",
-            "provinces",
-            "sectors",
-            "basis_documents",
-        )
-        .get(pk=proposal.pk)
+    # ``access_proposal`` loaded it (with body, lead agency, author) in this
+    # request; only its many-to-many facts are still to fetch.
+    prefetch_related_objects(
+        [proposal], "cooperating_agencies", "provinces", "sectors", "basis_documents"
     )
     drafts = list(
         proposal.drafts.select_related("attachment", "created_by").order_by("-number")
@@ -350,6 +348,18 @@ def _detail_response(request, proposal: Proposal, *, status=200, **extra):
         step.label = step_label(step.action)
     submission = next((s.paper for s in reversed(steps) if s.action == "submit"), None)
     is_drafter = workflow.holds(user, proposal, workflow.DRAFTER)
+    can_assign = proposal.state in TASK_STATES and workflow.holds(
+        user, proposal, workflow.RECORDER
+    )
+    task_form = extra.pop("task_form", None)
+    if can_assign and task_form is None:
+        task_form = ProposalTaskForm(
+            choices=_form_choices(request, proposal.body, proposal),
+            initial={
+                "lead_agency": proposal.lead_agency,
+                "cooperating_agencies": list(proposal.cooperating_agencies.all()),
+            },
+        )
     context = {
         "proposal": proposal,
         "budget_rows": _budget_rows(proposal),
@@ -359,7 +369,13 @@ def _detail_response(request, proposal: Proposal, *, status=200, **extra):
         "steps": steps,
         "submission": submission,
         "actions": _action_forms(user, proposal, extra.pop("failed", None)),
-        "can_edit": is_drafter,
+        "can_edit": is_drafter and proposal.state in workflow.EDITABLE_STATES,
+        "tasks": selectors.proposal_tasks(user=user, proposal=proposal)
+        if proposal.state in TASK_STATES
+        else [],
+        "tasks_url": f"{reverse('tasks:list')}?source={source_key(proposal)}",
+        "can_assign_tasks": can_assign,
+        "task_form": task_form,
         "can_add_draft": is_drafter and proposal.state in DRAFT_STATES,
         "draft_form": extra.pop("draft_form", None) or DraftForm(),
         "discussion": _discussion(request, proposal),
@@ -367,6 +383,48 @@ def _detail_response(request, proposal: Proposal, *, status=200, **extra):
     }
     return render_page(
         request, "proposals/proposal_detail.html", context, status=status
+    )
+
+
+TASK_STATES = (Proposal.State.ADOPTED, Proposal.State.IMPLEMENTATION)
+
+
+@login_required
+@require_POST
+def proposal_task_new(request, pk: int):
+    """Assign a task carrying out the adopted proposal (its source)."""
+    proposal = permissions.access_proposal(user=request.user, pk=pk)
+    if not workflow.holds(request.user, proposal, workflow.RECORDER):
+        raise PermissionDenied
+    form = ProposalTaskForm(
+        request.POST, choices=_form_choices(request, proposal.body, proposal)
+    )
+    notice = ""
+    if form.is_valid():
+        try:
+            task = services.proposal_task_assign(
+                actor=request.user, proposal=proposal, **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            leftover = add_service_errors(
+                form,
+                exc,
+                {
+                    "state": None,
+                    "cooperating": "cooperating_agencies",
+                    "parts": "cooperating_agencies",
+                },
+            )
+            notice = " ".join(leftover)
+        else:
+            messages.success(
+                request,
+                gettext("Task %(code)s was assigned to %(agency)s.")
+                % {"code": task.code, "agency": task.lead_agency.name},
+            )
+            return redirect(f"{proposal.get_absolute_url()}#proposal-tasks")
+    return _detail_response(
+        request, proposal, task_form=form, notice=notice, status=422
     )
 
 
@@ -636,10 +694,15 @@ def _round_response(request, consultation, *, failed=None, notice="", status=200
     proposal = consultation.proposal
     member = permissions.can_view_proposal(user, proposal)
     parties = list(consultation.parties.all())
+    # Who the user acts for, for every party in one query.
+    acting = selectors.acting_party_ids(user=user, proposal=proposal, parties=parties)
     for party in parties:
         party.round = consultation
-        party.acts = services.acts_for(user, party)
+        party.acts = party.pk in acting
     shown = parties if member else [p for p in parties if p.acts]
+    files = selectors.party_files([p.pk for p in shown])
+    for party in shown:
+        party.files = files.get(party.pk, [])
     is_drafter = workflow.holds(user, proposal, workflow.DRAFTER)
     context = {
         "consultation": consultation,
@@ -717,7 +780,7 @@ def round_answer(request, pk: int, party_pk: int):
     ):
         raise PermissionDenied
     sections = consultation.draft.sections or []
-    form = AnswerForm(request.POST, auto_id=f"id_answer_{party.pk}_%s")
+    form = AnswerForm(request.POST, request.FILES, auto_id=f"id_answer_{party.pk}_%s")
     rows = CommentRows(
         request.POST, prefix=f"{COMMENTS_PREFIX}-{party.pk}", sections=sections
     )
@@ -730,13 +793,14 @@ def round_answer(request, pk: int, party_pk: int):
                 answer=form.cleaned_data["answer"],
                 comments=rows.rows(),
                 version=form.cleaned_data["version"],
+                files=form.cleaned_data["files"],
             )
         except Conflict:
             failed["notice"] = _conflict_text()
             return _round_response(request, consultation, failed=failed, status=409)
         except ValidationError as exc:
             failed["notice"] = " ".join(
-                add_service_errors(form, exc, {"comments": None})
+                add_service_errors(form, exc, {"comments": None, "file": "files"})
             )
             return _round_response(request, consultation, failed=failed, status=422)
         messages.success(request, gettext("Your answer was recorded. Thank you."))
@@ -792,22 +856,19 @@ def _synthesis(request, pk: int, whole: bool, failed=None, status=200):
     proposal, consultation = _synthesis_scope(request, pk, whole)
     rows = selectors.synthesis_rows(proposal=proposal, consultation=consultation)
     can_respond = may_respond(request.user, proposal)
+    # Rows are read-only with a "Respond" button that brings one row's form
+    # in place (HTMX; ``?edit=<id>`` without JavaScript): a form per row
+    # would cost most of the page's time on a round of hundreds of comments.
+    editing = (
+        params.parse_id_or_none(request.GET.get("edit", "")) if can_respond else None
+    )
+    _row_display(rows)
     for row in rows:
+        row.form = None
         if failed and failed[0] == row.pk:
             row.form, row.row_notice = failed[1], failed[2]
-            continue
-        row.form = (
-            ResponseForm(
-                initial={
-                    "response": row.response,
-                    "response_text": row.response_text,
-                    "version": row.version,
-                },
-                auto_id=f"id_row_{row.pk}_%s",
-            )
-            if can_respond
-            else None
-        )
+        elif row.pk == editing:
+            row.form = _response_form(row)
     if whole:
         export = reverse("proposals:synthesis-export", args=[proposal.pk, "xlsx"])
         base = export[: -len("xlsx")]
@@ -826,8 +887,41 @@ def _synthesis(request, pk: int, whole: bool, failed=None, status=200):
             "can_respond": can_respond,
             "export_base": base,
             "scope": "proposal" if whole else "round",
+            "respond_prefix": _respond_prefix(),
         },
         status=status,
+    )
+
+
+def _respond_prefix() -> str:
+    """``/proposals/comments/``: the rows' "Respond" links add ``<id>/respond/``
+    (one ``reverse`` for the table instead of one per row)."""
+    return reverse("proposals:respond", args=[0]).removesuffix("0/respond/")
+
+
+def _row_display(rows) -> None:
+    """The response's label and "who, when" of each row, formatted once per
+    table rather than by template filters on every row."""
+    labels = dict(RoundComment.Response.choices)
+    for row in rows:
+        row.response_label = labels.get(row.response, "")
+        by = row.responded_by
+        row.responded_line = (
+            f"{by.full_name or by.username}, "
+            f"{timezone.localtime(row.responded_at).strftime('%d/%m/%Y %H:%M')}"
+            if by is not None and row.responded_at
+            else ""
+        )
+
+
+def _response_form(comment: RoundComment) -> ResponseForm:
+    return ResponseForm(
+        initial={
+            "response": comment.response,
+            "response_text": comment.response_text,
+            "version": comment.version,
+        },
+        auto_id=f"id_row_{comment.pk}_%s",
     )
 
 
@@ -844,7 +938,7 @@ def round_synthesis(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_respond(request, pk: int):
     """One row of the synthesis table, edited in place (HTMX: the row comes
     back; on a conflict the row shows the saved values and the message,
@@ -863,6 +957,30 @@ def comment_respond(request, pk: int):
     proposal = comment.party.round.proposal
     if not may_respond(request.user, proposal):
         raise PermissionDenied
+    whole = request.GET.get("scope", request.POST.get("scope")) == "proposal"
+    if request.method == "GET":
+        # The row's form in place (HTMX), or the table with it open.
+        if not _is_htmx(request):
+            target = (
+                reverse("proposals:synthesis", args=[proposal.pk])
+                if whole
+                else reverse("proposals:round-synthesis", args=[comment.party.round_id])
+            )
+            return redirect(f"{target}?edit={comment.pk}#synthesis-row-{comment.pk}")
+        comment.form = _response_form(comment)
+        comment.number = request.GET.get("number", "")[:10]
+        _row_display([comment])
+        return render_page(
+            request,
+            "proposals/synthesis.html",
+            {
+                "row": comment,
+                "can_respond": True,
+                "scope": "proposal" if whole else "round",
+                "respond_prefix": _respond_prefix(),
+            },
+            "synthesis-row",
+        )
     form = ResponseForm(request.POST, auto_id=f"id_row_{comment.pk}_%s")
     notice = ""
     status = 200
@@ -893,14 +1011,8 @@ def comment_respond(request, pk: int):
             add_service_errors(form, exc)
             status = 422
         else:
-            form = ResponseForm(
-                initial={
-                    "response": comment.response,
-                    "response_text": comment.response_text,
-                    "version": comment.version,
-                },
-                auto_id=f"id_row_{comment.pk}_%s",
-            )
+            # Saved: the row reads as saved again (its form closes).
+            form = None
             if not _is_htmx(request):
                 messages.success(request, gettext("The response was saved."))
                 return redirect(
@@ -909,7 +1021,6 @@ def comment_respond(request, pk: int):
                 )
     else:
         status = 422
-    whole = request.POST.get("scope") == "proposal"
     if not _is_htmx(request):
         # The whole table again, this row with the user's input and the message.
         return _synthesis(
@@ -920,7 +1031,8 @@ def comment_respond(request, pk: int):
             status=status,
         )
     comment.form = form
-    comment.number = request.POST.get("number", "")
+    comment.number = request.POST.get("number", "")[:10]
+    _row_display([comment])
     # HTMX swaps only 2xx answers by default: the row comes back with 200 and
     # says what happened; the counts above the table follow (out of band).
     rows = selectors.synthesis_rows(
@@ -934,6 +1046,7 @@ def comment_respond(request, pk: int):
             "can_respond": True,
             "row_notice": notice,
             "scope": "proposal" if whole else "round",
+            "respond_prefix": _respond_prefix(),
             "count": len(rows),
             "counts": selectors.response_counts(rows),
         },

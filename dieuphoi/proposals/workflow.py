@@ -67,6 +67,10 @@ TRANSITIONS: dict[str, Transition] = {
     )
 }  # fmt: skip
 
+# The proposal's facts are edited while it is drafted, consulted on and
+# reviewed by the team; from submission on, what was decided stays.
+EDITABLE_STATES = frozenset({S.DRAFT, S.CONSULTATION, S.TEAM_REVIEW})
+
 DECIDER_ROLES = frozenset({Role.LEADER, Role.DEPUTY})
 RECORDER_ROLES = frozenset({Role.LEADER, Role.DEPUTY, Role.SECRETARIAT})
 

@@ -22,6 +22,13 @@ Public names:
 - ``selectors.task_reminder_panel(*, user, task) -> dict``: context for the
   include ``reminders/task_escalation.html`` on the task page.
 - ``selectors.escalation_list(*, user, state="open")``.
+- ``obligations``: the same ladder for what is owed by a date and is not a
+  task (a party's answer to a consultation round, a key project's
+  milestone, a report contribution): an app registers an
+  ``ObligationSource``; the daily job ``reminders.obligations`` reminds
+  before and on the deadline, urges every ``URGING_EVERY_WORKING_DAYS``
+  working days after it (the source stores the count), escalates after
+  ``ESCALATE_AFTER_URGINGS``, each rung once (``ObligationReminder``).
 - Tasks are registered as notification targets here (``targets``), so any
   app may ``notifications.services.notify(target=task, ...)``; the kinds
   ``part_urging`` and ``confirmation_pending`` are added to the

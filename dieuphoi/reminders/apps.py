@@ -29,6 +29,12 @@ class RemindersConfig(AppConfig):
             jobs.extension_pending_daily,
             working_days_only=True,
         )
+        register_daily_job(
+            "reminders.obligations", jobs.obligations_daily, working_days_only=True
+        )
+        register_action_labels(
+            {"reminders.obligation_urge": _("Urged the party that has not acted")}
+        )
         register_home_section(home_section, order=20)
         # Kinds this app adds to the notifications catalogue (after the
         # built-in "part_before_deadline", 160).
@@ -43,4 +49,24 @@ class RemindersConfig(AppConfig):
             _("Reminder: a task reported done still waits for confirmation"),
             must_act=True,
             order=166,
+        )
+        # Obligations other than tasks' (``obligations``): a round's answer,
+        # a milestone, a report contribution.
+        register_kind(
+            "obligation_reminder",
+            _("Reminder: something you owe is due soon"),
+            must_act=True,
+            order=167,
+        )
+        register_kind(
+            "obligation_urging",
+            _("Urging: something you owe is overdue"),
+            must_act=True,
+            order=168,
+        )
+        register_kind(
+            "obligation_escalation",
+            _("Escalation: something owed is still missing after the urgings"),
+            must_act=True,
+            order=169,
         )

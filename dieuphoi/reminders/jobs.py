@@ -27,3 +27,20 @@ def reminders_daily(*, day: str) -> dict:
 def extension_pending_daily(*, day: str) -> dict:
     on = datetime.date.fromisoformat(day)
     return {"day": day, "notifications": services.extension_pending_notify(day=on)}
+
+
+@retrying_task(max_attempts=3, backoff=300)
+def obligations_daily(*, day: str) -> dict:
+    """Reminders and urgings of the obligations other apps register
+    (``obligations``): consultation answers, milestones, contributions."""
+    from . import obligations
+
+    result = obligations.run_day(datetime.date.fromisoformat(day))
+    return {
+        "day": day,
+        "planned": result.planned,
+        "sent": result.sent,
+        "urged": result.urged,
+        "escalated": result.escalated,
+        "by_source": result.by_source,
+    }

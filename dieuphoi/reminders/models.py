@@ -125,3 +125,38 @@ class TaskEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.escalated_on}"
+
+
+class ObligationReminder(models.Model):
+    """One rung sent about an obligation that is not a task (``obligations``):
+    a consultation answer, a milestone, a report contribution. The unique key
+    makes each rung go out once, as ``Reminder`` does for tasks."""
+
+    source = models.CharField(_("kind of obligation"), max_length=60)
+    object_id = models.BigIntegerField()
+    kind = models.CharField(_("kind"), max_length=20)
+    deadline = models.DateField(_("deadline"))
+    # Working days left (before), 0 (on the day or escalation), or the
+    # urging number (the obligation's count after it).
+    seq = models.PositiveIntegerField(_("number"))
+    sent_on = models.DateField(_("sent on"))
+    run = models.UUIDField(editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("obligation reminder")
+        verbose_name_plural = _("obligation reminders")
+        ordering = ["-sent_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "object_id", "kind", "deadline", "seq"],
+                name="obligation_reminder_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["run"]),
+            models.Index(fields=["source", "object_id", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.object_id} {self.kind} {self.deadline} #{self.seq}"

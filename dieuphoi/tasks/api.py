@@ -248,6 +248,13 @@ class TaskListQuery(Schema):
     assigned_from: str | None = None
     assigned_to: str | None = None
     source_document: str | None = Field(None, description="Document id.")
+    source: str | None = Field(
+        None,
+        description=(
+            "The record the tasks carry out, as app_label.model:id "
+            "(e.g. proposals.proposal:12)."
+        ),
+    )
     record_only: str | None = Field(
         None,
         description=(

@@ -76,6 +76,20 @@ class Task(models.Model):
         verbose_name=_("source document"),
     )
     source_text = models.CharField(_("source"), max_length=500, blank=True)
+    # The record the task carries out, when it is one of ours: a proposal in
+    # implementation, a meeting's conclusion, an inspection's finding
+    # (``dieuphoi.tasks.sources``).
+    source_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("source record type"),
+    )
+    source_id = models.PositiveBigIntegerField(
+        _("source record"), null=True, blank=True
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -206,6 +220,7 @@ class Task(models.Model):
         ]
         indexes = [
             models.Index(fields=["body", "state", "deadline"]),
+            models.Index(fields=["source_type", "source_id"]),
             models.Index(fields=["lead_agency", "state", "deadline"]),
             models.Index(fields=["body", "-assigned_on", "-id"]),
             # Keyset pages sorted by deadline (both directions).

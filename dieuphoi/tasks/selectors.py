@@ -74,7 +74,7 @@ from dieuphoi.docs.models import fold, strip_diacritics
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Agency
 
-from . import buckets, lineage
+from . import buckets, lineage, sources
 from . import history as task_history
 from .models import DeadlineChange, ProgressUpdate, Sector, Task, TaskPart
 from .permissions import focal_agency_ids, manager_body_ids, party_ids, user_seats
@@ -138,6 +138,8 @@ class TaskFilters:
     assigned_from: datetime.date | None = None
     assigned_to: datetime.date | None = None
     source_document: int | None = None
+    # "app_label.model:id" of the record the tasks carry out (``sources``).
+    source: str | None = None
     record_only: bool | None = None
     q: str = ""
     sort: str = DEFAULT_SORT
@@ -257,6 +259,13 @@ def parse_task_filters(querydict) -> tuple[TaskFilters, dict[str, str]]:
         values["is_key"] = False
     elif is_key:
         errors["is_key"] = gettext("Use 1 (key tasks) or 0 (other tasks).")
+    source = raw("source")
+    if source:
+        try:
+            sources.parse_source_key(source)
+            values["source"] = source
+        except ValueError:
+            errors["source"] = gettext("Not a valid source record.")
     extended = raw("extended").lower()
     if extended in _TRUE:
         values["extended"] = True
@@ -434,6 +443,8 @@ def _filter_q(filters: TaskFilters, on: datetime.date) -> Q:
         q &= Q(assigned_on__lte=filters.assigned_to)
     if filters.source_document:
         q &= Q(source_document_id=filters.source_document)
+    if filters.source:
+        q &= sources.source_q(filters.source)
     return q
 
 

@@ -30,6 +30,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
@@ -385,8 +386,13 @@ def task_create(
     is_key: bool = False,
     deadline: datetime.date | None = None,
     recurrence: str = Task.Recurrence.NONE,
+    source=None,
 ) -> Task:
     """Assign a new task of ``body`` to ``lead_agency``.
+
+    ``source``: the record the task carries out (a proposal, a conclusion,
+    a finding: ``dieuphoi.tasks.sources``); the task page links to it and
+    the list filters by it (``?source=``).
 
     Only the leader, deputy or secretariat of the body (or an administrator)
     may (``PermissionDenied``). The code ``NV-<year>-<seq>`` is unique per
@@ -451,6 +457,12 @@ def task_create(
                 description=_clean_multiline(description),
                 source_document=source_document,
                 source_text=_clean(source_text),
+                source_type=(
+                    ContentType.objects.get_for_model(source)
+                    if source is not None
+                    else None
+                ),
+                source_id=source.pk if source is not None else None,
                 assigned_by=actor
                 if getattr(actor, "is_authenticated", False)
                 else None,
@@ -505,6 +517,8 @@ def task_create(
                 "before": None,
                 "after": sorted(u.pk for u in provinces),
             }
+        if source is not None:
+            changes["source_record"] = {"before": None, "after": str(source)[:200]}
         audit_record(actor=actor, action="tasks.create", target=task, changes=changes)
         notices.task_created(task=task, actor=actor)
     return task

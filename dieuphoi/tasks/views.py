@@ -57,6 +57,7 @@ from . import (
     extension_views,
     selectors,
     services,
+    sources,
     workflow,
 )
 from .forms import (
@@ -285,6 +286,14 @@ def task_list(request):
         )
         context["counts_url"] = counts_url
         context["counts_loaded"] = counts_loaded
+        if filters.source:
+            context["source_filter"] = sources.source_record_for_key(
+                filters.source, request.user
+            )
+            context["source_clear_url"] = _url(
+                "tasks:list",
+                {k: v for k, v in filters.to_params().items() if k != "source"},
+            )
         # Counted here only when asked without HTMX (the placeholder's link).
         context["counts"] = (
             SimpleLazyObject(lambda: _counts_strip(request.user, filters, on))
@@ -813,6 +822,7 @@ def _detail_context(
     return {
         "task": task,
         "party_only": party_only,
+        "source_record": None if party_only else sources.source_link(task, user),
         "today": today,
         "warnings": buckets.task_warnings(task),
         "why_at_risk": buckets.why_at_risk(task, today),

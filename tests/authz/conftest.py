@@ -194,6 +194,36 @@ def world(db, authz_media) -> World:
     )
     round_party = consultation.parties.order_by("pk").first()
 
+    # Key projects: the Hanoi team's in Bắc Ninh (the external user's
+    # province: read only for them), a third team's nobody of the roles sees.
+    from dieuphoi.keyprojects import services as keyproject_services
+
+    key_project = keyproject_services.project_create(
+        actor=secretariat,
+        body=hanoi,
+        code="DA-AUTHZ",
+        name="Dự án thử quyền",
+        lead_agency=sxd,
+        decided_on=today,
+        starts_on=today - datetime.timedelta(days=30),
+        locations=[bac_ninh.unit],
+    )
+    milestone = keyproject_services.milestone_add(
+        actor=secretariat,
+        project=key_project,
+        name="Mốc thử quyền",
+        planned_on=today,
+        responsible_agency=sxd,
+    )
+    key_project_other = keyproject_services.project_create(
+        actor=w.users["admin"],
+        body=third,
+        code="DA-KHAC",
+        name="Dự án tỉnh Khác",
+        lead_agency=third_agency,
+        decided_on=today,
+    )
+
     for role in ("member", "leader"):
         w.tokens[role] = api_token_create(user=w.users[role], name="authz")[0].pk
     email = OutgoingEmail.objects.order_by("pk").first()
@@ -238,6 +268,9 @@ def world(db, authz_media) -> World:
         "draft2.own_body": draft2.pk,
         "round.own_body": consultation.pk,
         "party.own_body": round_party.pk,
+        "keyproject.own_body": key_project.pk,
+        "keyproject.other_body": key_project_other.pk,
+        "milestone.own_body": milestone.pk,
         "missing": 987654,
     }
     # Agencies are public to signed-in users; kept for the agency routes.

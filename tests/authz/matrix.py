@@ -562,6 +562,13 @@ ROWS: list[Row] = [
         {"pk": "proposal.own_body"},
     ),
     Row(
+        "proposals:task-new",
+        "POST",
+        hanoi_item(change=MEMBER_MANAGERS),
+        {"pk": "proposal.own_body"},
+        "the recorders assign tasks from an adopted proposal",
+    ),
+    Row(
         "proposals:round-new",
         "GET",
         hanoi_item(change=MANAGERS),
@@ -601,6 +608,68 @@ ROWS: list[Row] = [
         {"pk": "round.own_body", "fmt": "const.xlsx"},
     ),
     Row("proposals:respond", "POST", E(404), {"pk": "missing"}),
+    # --- key projects -------------------------------------------------------
+    # The Hanoi team's project lies in Bắc Ninh: the external user reads it.
+    Row("keyprojects:list", "GET", E(OK)),
+    Row("keyprojects:timeline", "GET", E(OK)),
+    Row("keyprojects:create", "GET", E(403, (MANAGERS, OK))),
+    Row(
+        "keyprojects:detail",
+        "GET",
+        view_only(party=True),
+        {"pk": "keyproject.own_body"},
+        "located in the external user's province",
+    ),
+    Row(
+        "keyprojects:detail",
+        "GET",
+        view_only(other_body=True),
+        {"pk": "keyproject.other_body"},
+    ),
+    Row("keyprojects:detail", "GET", E(404), {"pk": "missing"}),
+    Row(
+        "keyprojects:edit",
+        "GET",
+        hanoi_item(change=MANAGERS, party=True),
+        {"pk": "keyproject.own_body"},
+    ),
+    Row(
+        "keyprojects:edit",
+        "GET",
+        hanoi_item(change=("admin",), other_body=True),
+        {"pk": "keyproject.other_body"},
+    ),
+    Row(
+        "keyprojects:phase-add",
+        "POST",
+        hanoi_item(change=MANAGERS, party=True),
+        {"pk": "keyproject.own_body"},
+    ),
+    Row(
+        "keyprojects:milestone-add",
+        "POST",
+        hanoi_item(change=MANAGERS, party=True),
+        {"pk": "keyproject.own_body"},
+    ),
+    Row(
+        "keyprojects:milestone-edit",
+        "GET",
+        hanoi_item(change=MANAGERS, party=True),
+        {"pk": "keyproject.own_body", "mid": "milestone.own_body"},
+    ),
+    Row(
+        "keyprojects:milestone-complete",
+        "POST",
+        hanoi_item(change=MANAGERS, party=True),
+        {"pk": "keyproject.own_body", "mid": "milestone.own_body"},
+    ),
+    Row(
+        "keyprojects:milestone-complete",
+        "POST",
+        E(404),
+        {"pk": "keyproject.other_body", "mid": "milestone.own_body"},
+        "a milestone under another project's id: 404 to all",
+    ),
     # --- API ----------------------------------------------------------------
     Row(
         "POST /api/v1/auth/token",
@@ -808,6 +877,13 @@ ROWS: list[Row] = [
         "a party: the rounds asking it",
     ),
     Row(
+        "POST /api/v1/proposals/{proposal_id}/tasks",
+        "POST",
+        A(404, (SEES_HANOI, 403), (MEMBER_MANAGERS, OK)),
+        {"proposal_id": "proposal.own_body"},
+        "the recorders assign tasks from an adopted proposal",
+    ),
+    Row(
         "GET /api/v1/rounds/{round_id}/answers",
         "GET",
         A(404, ((*SEES_HANOI, "external"), OK)),
@@ -819,6 +895,44 @@ ROWS: list[Row] = [
         A(404, ((*SEES_HANOI, "external"), 403), (("member", "external"), OK)),
         {"round_id": "round.own_body"},
     ),
+    Row("GET /api/v1/key-projects", "GET", A(OK)),
+    Row("POST /api/v1/key-projects", "POST", A(OK)),
+    Row(
+        "GET /api/v1/key-projects/{project_id}",
+        "GET",
+        A(404, ((*SEES_HANOI, "external"), OK)),
+        {"project_id": "keyproject.own_body"},
+    ),
+    Row(
+        "GET /api/v1/key-projects/{project_id}",
+        "GET",
+        A(404, (CITY, OK)),
+        {"project_id": "keyproject.other_body"},
+    ),
+    Row(
+        "PATCH /api/v1/key-projects/{project_id}",
+        "PATCH",
+        A(404, ((*SEES_HANOI, "external"), 403), (MANAGERS, OK)),
+        {"project_id": "keyproject.own_body"},
+    ),
+    Row(
+        "GET /api/v1/key-projects/{project_id}/milestones",
+        "GET",
+        A(404, ((*SEES_HANOI, "external"), OK)),
+        {"project_id": "keyproject.own_body"},
+    ),
+    Row(
+        "POST /api/v1/key-projects/{project_id}/milestones",
+        "POST",
+        A(404, ((*SEES_HANOI, "external"), 403), (MANAGERS, OK)),
+        {"project_id": "keyproject.own_body"},
+    ),
+    Row(
+        "PATCH /api/v1/key-projects/{project_id}/milestones/{milestone_id}",
+        "PATCH",
+        A(404, ((*SEES_HANOI, "external"), 403), (MANAGERS, OK)),
+        {"project_id": "keyproject.own_body", "milestone_id": "milestone.own_body"},
+    ),
 ]
 
 # Bodies for the writes, so a refusal is about the permission and not about
@@ -827,6 +941,7 @@ ROWS: list[Row] = [
 BODIES: dict[str, dict] = {
     "tasks:transition": {"action": "cancel", "reason": "Thử", "version": "1"},
     "proposals:action": {"action": "review"},
+    "POST /api/v1/proposals/{proposal_id}/tasks": {"title": "Thử", "lead_agency_id": 1},
     "PATCH /api/v1/documents/{document_id}": {"version": 1, "summary": "Thử"},
     "PATCH /api/v1/tasks/{task_id}": {"version": 1, "title": "Thử quyền"},
     "POST /api/v1/tasks/{task_id}/transitions": {"action": "cancel", "reason": "x"},
@@ -845,6 +960,16 @@ BODIES: dict[str, dict] = {
         "version": 1,
     },
     "POST /api/v1/rounds/{round_id}/answers": {"answer": "agree"},
+    "PATCH /api/v1/key-projects/{project_id}": {"version": 1, "name": "Thử quyền"},
+    "POST /api/v1/key-projects/{project_id}/milestones": {
+        "name": "Thử quyền",
+        "planned_on": "2099-01-01",
+        "responsible_agency_id": 1,
+    },
+    "PATCH /api/v1/key-projects/{project_id}/milestones/{milestone_id}": {
+        "version": 1,
+        "note": "Thử",
+    },
 }
 
 # The Django admin: every admin URL (named or not) is for administrators;

@@ -517,7 +517,41 @@ def test_synthesis_page_counts_per_response(
     page = login(secretariat).get(url("synthesis", consultation.proposal_id))
     html = page.content.decode()
     assert 'id="response-count-none"' in html
-    assert html.count('class="synthesis-row-form"') == 2
+    assert html.count("synthesis-respond") == 2
+    assert 'class="synthesis-row-form"' not in html
+
+
+def test_a_synthesis_row_opens_its_form_in_place_or_by_link(
+    login, secretariat, member, external, outsider, consultation
+):
+    answered_round(consultation, external, member)
+    comment = RoundComment.objects.order_by("pk").first()
+    client = login(secretariat)
+    # HTMX: the row comes back with its form.
+    row = client.get(
+        url("respond", comment.pk),
+        {"scope": "round", "number": "1"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert row.count('class="synthesis-row-form"') == 1
+    assert f'id="synthesis-row-{comment.pk}"' in row
+    # Without JavaScript: the table with that row's form open.
+    response = client.get(url("respond", comment.pk), {"scope": "round"})
+    assert response.status_code == 302
+    page = client.get(response["Location"].split("#")[0]).content.decode()
+    assert page.count('class="synthesis-row-form"') == 1
+    # Saved: the row reads as saved, its form closed, with a "Change" button.
+    saved = client.post(
+        url("respond", comment.pk),
+        {"response": "accepted", "response_text": "Tiếp thu.", "version": comment.version,
+         "scope": "round", "number": "1"},
+        headers={"HX-Request": "true"},
+    ).content.decode()  # fmt: skip
+    assert "Tiếp thu." in saved and 'class="synthesis-row-form"' not in saved
+    assert "synthesis-respond" in saved
+    # Someone who may not respond gets no form, an outsider not even the row.
+    assert login(external).get(url("respond", comment.pk)).status_code in (403, 404)
+    assert login(outsider).get(url("respond", comment.pk)).status_code == 404
 
 
 def test_a_member_of_the_lead_agency_may_respond_a_member_of_another_may_not(
