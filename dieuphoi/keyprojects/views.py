@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.selectors import audit_timeline
+from dieuphoi.core import params
 from dieuphoi.core.forms import add_service_errors
 from dieuphoi.core.htmx import render_page
 from dieuphoi.core.models import local_today
@@ -188,6 +189,23 @@ def _form_choices(request, body: Body, project: KeyProject | None = None) -> Cho
     return Choices(bodies=[body], on=on or local_today(), extra_parties=extra)
 
 
+def _from_proposal(proposal) -> dict:
+    """A key project's form filled from the proposal it carries out: name,
+    lead agency, provinces and the budget by source (as text, 1.000.000)."""
+    from .forms import money_text
+
+    return {
+        "proposal": proposal,
+        "name": proposal.title,
+        "lead_agency": proposal.lead_agency,
+        "locations": list(proposal.provinces.all()),
+        "capital_central": money_text(proposal.budget_central),
+        "capital_city": money_text(proposal.budget_city),
+        "capital_provinces": money_text(proposal.budget_provinces),
+        "capital_other": money_text(proposal.budget_other),
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_create(request):
@@ -198,17 +216,23 @@ def project_create(request):
     if request.method == "POST" and len(bodies) > 1:
         chosen = request.POST.get("body")
         body = next((b for b in bodies if str(b.pk) == chosen), body)
+    proposals = _proposals(body)
+    initial = {
+        "body": body.pk,
+        "decided_on": local_today(),
+        "state": KeyProject.State.PREPARING,
+    }
+    # From an adopted proposal (its page links here): its facts pre-filled.
+    source = proposals.get(params.parse_id_or_none(request.GET.get("proposal", "")))
+    if source is not None and request.method == "GET":
+        initial.update(_from_proposal(source))
     form = ProjectForm(
         request.POST or None,
         choices=_form_choices(request, body),
         bodies=bodies,
-        proposals=_proposals(body),
+        proposals=proposals,
         tasks=_task_choices(body),
-        initial={
-            "body": body.pk,
-            "decided_on": local_today(),
-            "state": KeyProject.State.PREPARING,
-        },
+        initial=initial,
     )
     status = 200
     if request.method == "POST":

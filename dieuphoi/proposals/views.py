@@ -375,6 +375,7 @@ def _detail_response(request, proposal: Proposal, *, status=200, **extra):
         else [],
         "tasks_url": f"{reverse('tasks:list')}?source={source_key(proposal)}",
         "can_assign_tasks": can_assign,
+        **_key_projects(user, proposal),
         "task_form": task_form,
         "can_add_draft": is_drafter and proposal.state in DRAFT_STATES,
         "draft_form": extra.pop("draft_form", None) or DraftForm(),
@@ -387,6 +388,26 @@ def _detail_response(request, proposal: Proposal, *, status=200, **extra):
 
 
 TASK_STATES = (Proposal.State.ADOPTED, Proposal.State.IMPLEMENTATION)
+
+
+def _key_projects(user, proposal: Proposal) -> dict:
+    """An adopted key-project proposal is carried out by a key project (its
+    milestones followed there): the ones made from it, and a link to make
+    one with the proposal's facts filled in."""
+    if proposal.kind != Proposal.Kind.KEY_PROJECT or proposal.state not in TASK_STATES:
+        return {}
+    from dieuphoi.keyprojects.models import KeyProject
+
+    return {
+        "key_projects": list(
+            KeyProject.objects.filter(proposal=proposal).order_by("code")
+        ),
+        "key_project_new_url": (
+            f"{reverse('keyprojects:create')}?proposal={proposal.pk}"
+            if org_perms.can_manage_body(user, proposal.body_id)
+            else ""
+        ),
+    }
 
 
 @login_required

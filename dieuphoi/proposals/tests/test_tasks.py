@@ -216,3 +216,34 @@ def test_api_assigns_a_task_and_checks_fields(
     assert created.status_code == 201
     assert created.json()["source"] == source_key(proposal)
     assert Task.objects.get().source_id == proposal.pk
+
+
+def test_an_adopted_key_project_proposal_makes_its_key_project(
+    team, secretariat, leader, member, member_agency, client
+):
+    from dieuphoi.keyprojects.models import KeyProject
+    from dieuphoi.proposals.tests.conftest import make_proposal
+
+    proposal = make_proposal(
+        team, secretariat, member_agency, title="Dự án tuyến nối sân bay (kiểm thử)",
+        kind=Proposal.Kind.KEY_PROJECT,
+    )  # fmt: skip
+    proposal, _decision = adopt(proposal, secretariat, leader)
+    client.force_login(secretariat)
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert 'id="key-project-new"' in page
+    form = client.get(f"/key-projects/new/?proposal={proposal.pk}").content.decode()
+    assert "Dự án tuyến nối sân bay (kiểm thử)" in form
+    # A member of the team may not make the project.
+    client.force_login(member)
+    assert (
+        'id="key-project-new"'
+        not in client.get(proposal.get_absolute_url()).content.decode()
+    )
+    project = KeyProject.objects.create(
+        body=team, code="DA-KT", name=proposal.title, lead_agency=member_agency,
+        proposal=proposal, created_by=secretariat, decided_on=proposal.proposed_on,
+    )  # fmt: skip
+    client.force_login(secretariat)
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert project.get_absolute_url() in page
