@@ -6,6 +6,8 @@ from dieuphoi.api.urls import api
 
 # 503 while the database is unreachable (the worker recovers by itself).
 handler500 = "dieuphoi.core.views.server_error"
+# JSON under /api/ for any path no route matches.
+handler404 = "dieuphoi.core.views.page_not_found"
 
 urlpatterns = [
     path("", include("dieuphoi.core.urls")),

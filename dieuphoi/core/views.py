@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -112,3 +113,14 @@ def server_error(request):
 def _locked(error) -> bool:
     # SQLite's "database is locked" is a writer waiting too long, not an outage.
     return "locked" in str(error)
+
+
+def page_not_found(request, exception):
+    """``handler404``: the API's JSON error under ``/api/`` (a path no route
+    matches, e.g. one with a line break the API's own fallback cannot
+    take), the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "not_found", "message": "Not found.", "errors": []}, status=404
+        )
+    return defaults.page_not_found(request, exception)

@@ -656,7 +656,9 @@ def _save_milestone(
     project = milestone.project
     with transaction.atomic():
         locked = (
-            Milestone.objects.select_for_update()
+            # Only the milestone's row: PostgreSQL refuses FOR UPDATE on the
+            # nullable side of the join to its phase.
+            Milestone.objects.select_for_update(of=("self",))
             .select_related("responsible_agency", "phase")
             .get(pk=milestone.pk)
         )

@@ -687,3 +687,66 @@ def assign_task(request, proposal_id: int, payload: ProposalTaskIn):
             "source": source_key(proposal),
         },
     )
+
+
+# --- files sent with an answer -----------------------------------------------------
+
+
+class AnswerFileOut(Schema):
+    id: int
+    name: str
+    size: int
+    url: str
+
+
+@router.post(
+    "/rounds/{int:round_id}/parties/{int:party_id}/files",
+    response={201: AnswerFileOut, **E401, **E403, **E404, **E422},
+    summary="Attach a file to your party's answer",
+    # The file is read after the access checks (a refusal is about the
+    # caller, not a missing field), so it is described here, not as a param.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                }
+            },
+        }
+    },
+)
+def attach_answer_file(request, round_id: int, party_id: int):
+    """A signed reply or an annex, as ``multipart/form-data`` field ``file``
+    (PDF, Word, Excel, images; the size limit of every attachment), by who
+    answers for the party, while the round is open."""
+    from django.urls import reverse
+
+    from dieuphoi.docs.services import attachment_add
+
+    consultation, _member = _access_round(request, round_id)
+    party = consultation.parties.filter(pk=party_id).first()
+    if party is None:
+        raise Http404
+    party.round = consultation
+    if not (services.acts_for(request.user, party) or is_admin(request.user)):
+        raise PermissionDenied
+    if consultation.state != ConsultationRound.State.OPEN:
+        raise ValidationError({"file": [gettext("The round is closed.")]})
+    file = request.FILES.get("file")
+    if file is None:
+        raise ValidationError({"file": [gettext("Choose a file to upload.")]})
+    attachment = attachment_add(actor=request.user, target=party, uploaded_file=file)
+    return Status(
+        201,
+        {
+            "id": attachment.pk,
+            "name": attachment.original_name,
+            "size": attachment.size,
+            "url": reverse("docs:attachment-download", args=[attachment.pk]),
+        },
+    )

@@ -884,6 +884,13 @@ ROWS: list[Row] = [
         "the recorders assign tasks from an adopted proposal",
     ),
     Row(
+        "POST /api/v1/rounds/{round_id}/parties/{party_id}/files",
+        "POST",
+        A(404, ((*SEES_HANOI, "external"), 403), (("member", "admin"), OK)),
+        {"round_id": "round.own_body", "party_id": "party.own_body"},
+        "the Sở Xây dựng party: its focal point attaches files",
+    ),
+    Row(
         "GET /api/v1/rounds/{round_id}/answers",
         "GET",
         A(404, ((*SEES_HANOI, "external"), OK)),

@@ -85,3 +85,14 @@ def test_outsider_sees_the_same_503_without_details(
     response = anonymous_errors.get("/")
     assert response.status_code == 503
     assert "password" not in response.content.decode()
+
+
+def test_an_api_path_no_route_matches_is_a_json_404(client, member):
+    client.force_login(member)
+    response = client.patch(
+        "/api/v1/key-projects/T%0Ax", "{}", content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    page = client.get("/no-such-page%0A/")
+    assert page.status_code == 404 and "text/html" in page["Content-Type"]

@@ -158,3 +158,51 @@ def test_an_answer_keeps_its_files_and_a_bad_file_refuses_it(
     assert client.get(
         f"/documents/attachments/{attachment.pk}/download/"
     ).status_code in (403, 404)
+
+
+def test_api_attaches_a_file_to_the_answer(
+    round_two, external, member, outsider, other_team, client, secretariat
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dieuphoi.accounts.models import ApiToken, hash_token
+    from dieuphoi.docs.models import Attachment
+
+    def bearer(user):
+        raw = ApiToken.generate_raw()
+        ApiToken.objects.create(
+            user=user, name="t", prefix=raw[:8], key_hash=hash_token(raw)
+        )
+        return {"Authorization": f"Bearer {raw}"}
+
+    party = round_two.parties.get(party_body=other_team)
+    url = f"/api/v1/rounds/{round_two.pk}/parties/{party.pk}/files"
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+    def post(user, data=pdf, name="tra-loi.pdf"):
+        return client.post(
+            url, {"file": SimpleUploadedFile(name, data)}, headers=bearer(user)
+        )
+
+    assert post(outsider).status_code == 404
+    assert (
+        post(member).status_code == 403
+    )  # sees the round, does not answer for this party
+    bad = post(external, data=b"not a pdf")
+    assert bad.status_code == 422 and "file" in str(bad.json())
+    files = Attachment.objects.filter(target_type__model="roundparty")
+    assert not files.exists()
+    created = post(external)
+    assert created.status_code == 201, created.content
+    assert created.json()["name"] == "tra-loi.pdf"
+    assert files.count() == 1
+    services.round_close(actor=secretariat, consultation=round_two)
+    assert post(external).status_code == 422
+    assert files.count() == 1
+    # No file at all: a field error, after the access checks.
+    raw = ApiToken.generate_raw()
+    ApiToken.objects.create(
+        user=outsider, name="u", prefix=raw[:8], key_hash=hash_token(raw)
+    )
+    empty = client.post(url, {}, headers={"Authorization": f"Bearer {raw}"})
+    assert empty.status_code == 404, empty.content
