@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.core.forms import DateField, LimitedCharField
+from dieuphoi.core.money import money_text
 from dieuphoi.org.models import Body
 from dieuphoi.tasks.forms import (
     TOM,
@@ -50,13 +51,6 @@ def units_on(choices: Choices) -> list[tuple[str, str]]:
         for pk, u in choices.units.items()
         if u.is_valid_on(choices.on) or u in choices.extra_parties
     ]
-
-
-def money_text(value) -> str:
-    """1.000.000 (Vietnamese grouping) for a form's initial value."""
-    if value is None:
-        return ""
-    return f"{int(value):,}".replace(",", ".")
 
 
 # --- list filters ------------------------------------------------------------------

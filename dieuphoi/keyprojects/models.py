@@ -73,7 +73,7 @@ class KeyProject(models.Model):
         verbose_name=_("locations"),
     )
     # VND. The sources add up to the total when both are given
-    # (``money.total_of_sources``).
+    # (``dieuphoi.core.money.total_of_sources``).
     total_investment = models.DecimalField(
         _("total investment (VND)"), null=True, blank=True, **MONEY,
         validators=[MinValueValidator(Decimal(0))],

@@ -32,13 +32,13 @@ from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.services import audit_record
+from dieuphoi.core import money
 from dieuphoi.core.models import local_today
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body
 from dieuphoi.org.permissions import can_manage_body
 from dieuphoi.paperwork.services import clean_text
 from dieuphoi.tasks.services import lead_agency_error
 
-from . import money
 from .models import NOTE_MAX, KeyProject, Milestone, Phase
 
 ACTION_LABELS = {

@@ -192,7 +192,7 @@ def _form_choices(request, body: Body, project: KeyProject | None = None) -> Cho
 def _from_proposal(proposal) -> dict:
     """A key project's form filled from the proposal it carries out: name,
     lead agency, provinces and the budget by source (as text, 1.000.000)."""
-    from .forms import money_text
+    from dieuphoi.core.money import money_text
 
     return {
         "proposal": proposal,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.core.forms import DateField, LimitedCharField, MultipleFileField
+from dieuphoi.core.money import money_text
 from dieuphoi.org.models import Body
 from dieuphoi.tasks.forms import (
     TOM,
@@ -261,13 +262,6 @@ class ProposalEditForm(ProposalForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, bodies=None, **kwargs)
-
-
-def money_text(value) -> str:
-    """1.000.000 (Vietnamese grouping) for a form's initial value."""
-    if value is None:
-        return ""
-    return f"{int(value):,}".replace(",", ".")
 
 
 def edit_initial(proposal: Proposal) -> dict:

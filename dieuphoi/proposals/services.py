@@ -30,7 +30,7 @@ import datetime
 import io
 import re
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +43,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.services import audit_record
+from dieuphoi.core import money
 from dieuphoi.core.models import local_today
 from dieuphoi.docs.services import attachment_add
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body
@@ -111,29 +112,6 @@ def _bump(obj, fields: Sequence[str]) -> None:
 
 
 # --- proposals ----------------------------------------------------------------------
-
-
-def _money(value: Any, field: str, errors: dict) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        amount = (
-            Decimal(str(value).replace(".", "").replace(" ", ""))
-            if isinstance(value, str)
-            else Decimal(value)
-        )
-    except (InvalidOperation, ValueError, TypeError):
-        errors.setdefault(field, []).append(gettext("Write an amount in VND."))
-        return None
-    if not amount.is_finite() or amount < 0 or amount != amount.to_integral_value():
-        errors.setdefault(field, []).append(
-            gettext("An amount is a whole, non-negative number of VND.")
-        )
-        return None
-    if amount >= Decimal(10) ** 20:
-        errors.setdefault(field, []).append(gettext("The amount is too large."))
-        return None
-    return amount
 
 
 def _validate(
@@ -211,8 +189,11 @@ def _validate(
                 "with one, choose regional linkage."
             ),
         )
-    amounts = {name: _money(budget.get(name), name, errors) for name in BUDGET_FIELDS}
-    total = _money(budget_total, "budget_total", errors)
+    amounts = {
+        name: money.parse_amount(budget.get(name), name, errors)
+        for name in BUDGET_FIELDS
+    }
+    total = money.parse_amount(budget_total, "budget_total", errors)
     if total is not None and not errors.get("budget_total"):
         given = sum((a or Decimal(0) for a in amounts.values()), Decimal(0))
         if given != total:
@@ -221,10 +202,7 @@ def _validate(
                 gettext(
                     "The sources add up to %(sum)s VND, not the total %(total)s VND."
                 )
-                % {
-                    "sum": f"{given:,}".replace(",", "."),
-                    "total": f"{total:,}".replace(",", "."),
-                },
+                % {"sum": money.vnd(given), "total": money.vnd(total)},
             )
     if starts_on and ends_on and ends_on < starts_on:
         add("ends_on", gettext("The end is before the start."))

@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.models import AuditEvent
+from dieuphoi.core import money
 from dieuphoi.core.models import local_today
 from dieuphoi.docs.tests.factories import DocumentFactory
-from dieuphoi.keyprojects import money, services
+from dieuphoi.keyprojects import services
 from dieuphoi.keyprojects.models import KeyProject, Milestone, Phase
 from dieuphoi.org.tests.factories import AgencyFactory, BodyFactory
 from dieuphoi.proposals import services as proposal_services

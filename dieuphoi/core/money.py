@@ -1,9 +1,6 @@
-"""Amounts in VND and capital sources that add up to a total.
-
-The proposals' budget follows the same rule (``proposals.services._money``
-and the check in ``_validate``), but those are private there; this module is
-the public helper, so a later app (reports, the proposals' own budget) can
-share it instead of a third copy.
+"""Amounts in VND and capital sources that add up to a total: one parser
+for every app that takes money (a proposal's budget by source, a key
+project's capital).
 
 - ``parse_amount(value, field, errors)``: ``None`` for blank, else a whole,
   non-negative ``Decimal`` below 10^20; a string may group thousands with
@@ -28,6 +25,11 @@ LIMIT = Decimal(10) ** 20
 def vnd(amount: Decimal) -> str:
     """1.000.000 (Vietnamese grouping), for messages."""
     return f"{int(amount):,}".replace(",", ".")
+
+
+def money_text(value) -> str:
+    """1.000.000 for a form's initial value; blank for no amount."""
+    return "" if value is None else vnd(value)
 
 
 def parse_amount(value: Any, field: str, errors: dict) -> Decimal | None:
