@@ -26,14 +26,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.services import audit_record
 from dieuphoi.core import money
 from dieuphoi.core.models import local_today
+from dieuphoi.core.versioning import check_version, save_bumped
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body
 from dieuphoi.org.permissions import can_manage_body
 from dieuphoi.paperwork.services import clean_text
@@ -77,23 +77,6 @@ def _actor(actor):
 
 def _d(day: datetime.date) -> str:
     return day.strftime("%d/%m/%Y")
-
-
-def _check_version(current, version: int | None) -> None:
-    if version is not None and current.version != version:
-        raise Conflict(
-            gettext(
-                "Someone changed this while you were working on it. Reload the "
-                "page to see their changes."
-            ),
-            current_version=current.version,
-        )
-
-
-def _bump(obj, fields: Sequence[str]) -> None:
-    obj.version = F("version") + 1
-    obj.save(update_fields=[*fields, "version"])
-    obj.refresh_from_db(fields=["version"])
 
 
 def _require_manager(actor, body_id: int) -> None:
@@ -374,7 +357,7 @@ def project_update(
     )
     with transaction.atomic():
         locked = KeyProject.objects.select_for_update().get(pk=project.pk)
-        _check_version(locked, version)
+        check_version(locked, version)
         changes: dict[str, dict] = {}
         for name in UPDATE_FIELDS:
             before, after = getattr(locked, name), new[name]
@@ -397,7 +380,7 @@ def project_update(
                     "after": sorted(after_ids),
                 }
                 getattr(locked, name).set(m2m[name])
-        _bump(locked, [*UPDATE_FIELDS, *amounts, "updated_at"])
+        save_bumped(locked, [*UPDATE_FIELDS, *amounts, "updated_at"])
         audit_record(
             actor=actor, action="keyprojects.update", target=locked, changes=changes
         )
@@ -662,7 +645,7 @@ def _save_milestone(
             .select_related("responsible_agency", "phase")
             .get(pk=milestone.pk)
         )
-        _check_version(locked, version)
+        check_version(locked, version)
         changes: dict[str, Any] = {"milestone": locked.name}
         for name in MILESTONE_FIELDS:
             before, after = getattr(locked, name), new[name]
@@ -672,7 +655,7 @@ def _save_milestone(
                     "after": None if after is None else str(after),
                 }
             setattr(locked, name, after)
-        _bump(locked, MILESTONE_FIELDS)
+        save_bumped(locked, MILESTONE_FIELDS)
         locked.project = project
         audit_record(actor=actor, action=action, target=project, changes=changes)
     return locked

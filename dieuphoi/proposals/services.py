@@ -41,10 +41,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.services import audit_record
 from dieuphoi.core import money
 from dieuphoi.core.models import local_today
+from dieuphoi.core.versioning import check_version, save_bumped
 from dieuphoi.docs.services import attachment_add
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body
 from dieuphoi.org.permissions import is_admin
@@ -93,22 +93,6 @@ def _actor(actor):
 
 def _d(day: datetime.date) -> str:
     return c.dmy(day)
-
-
-def _check_version(current, version: int | None) -> None:
-    if version is not None and current.version != version:
-        raise Conflict(
-            gettext(
-                "Someone changed this while you were working on it. Reload the "
-                "page to see their changes."
-            )
-        )
-
-
-def _bump(obj, fields: Sequence[str]) -> None:
-    obj.version = F("version") + 1
-    obj.save(update_fields=[*fields, "version"])
-    obj.refresh_from_db(fields=["version"])
 
 
 # --- proposals ----------------------------------------------------------------------
@@ -360,7 +344,7 @@ def proposal_update(*, actor, proposal: Proposal, version: int, **fields) -> Pro
     )
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        _check_version(locked, version)
+        check_version(locked, version)
         changes = {}
         for name in UPDATE_FIELDS:
             before, after = getattr(locked, name), new[name]
@@ -374,7 +358,7 @@ def proposal_update(*, actor, proposal: Proposal, version: int, **fields) -> Pro
                     "after": str(amount),
                 }
             setattr(locked, name, amount)
-        _bump(locked, [*UPDATE_FIELDS, *BUDGET_FIELDS, "updated_at"])
+        save_bumped(locked, [*UPDATE_FIELDS, *BUDGET_FIELDS, "updated_at"])
         locked.cooperating_agencies.set(cooperating)
         locked.provinces.set(provinces)
         if "sectors" in fields:
@@ -547,7 +531,7 @@ def round_open(
     kind = PaperKind.objects.filter(key="cong-van").first() or seed_kinds()[0]
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        _check_version(locked, version)
+        check_version(locked, version)
         if locked.state not in (Proposal.State.DRAFT, Proposal.State.CONSULTATION):
             raise ValidationError(
                 {"state": [gettext("The proposal moved on meanwhile.")]}
@@ -602,7 +586,7 @@ def round_open(
         before = locked.state
         if locked.state == Proposal.State.DRAFT:
             locked.state = Proposal.State.CONSULTATION
-            _bump(locked, ["state"])
+            save_bumped(locked, ["state"])
         ProposalStep.objects.create(
             proposal=locked,
             action="consult",
@@ -746,7 +730,7 @@ def answer_submit(
             .select_related("round")
             .get(pk=party.pk)
         )
-        _check_version(locked, version)
+        check_version(locked, version)
         if locked.answered:
             raise ValidationError(
                 {"answer": [gettext("This party has already answered.")]}
@@ -755,7 +739,7 @@ def answer_submit(
         locked.answered_on = on
         locked.answered_by = _actor(actor)
         locked.late = closed or on > locked.round.deadline
-        _bump(locked, ["answer", "answered_on", "answered_by", "late"])
+        save_bumped(locked, ["answer", "answered_on", "answered_by", "late"])
         RoundComment.objects.bulk_create(
             [
                 RoundComment(party=locked, position=i, section=section, text=text)
@@ -796,7 +780,7 @@ def round_close(
         )
         locked.state = ConsultationRound.State.CLOSED
         locked.closed_on = on
-        _bump(locked, ["state", "closed_on"])
+        save_bumped(locked, ["state", "closed_on"])
         audit_record(
             actor=actor,
             action="proposals.round_close",
@@ -843,13 +827,15 @@ def comment_respond(
         raise ValidationError(errors)
     with transaction.atomic():
         locked = RoundComment.objects.select_for_update().get(pk=comment.pk)
-        _check_version(locked, version)
+        check_version(locked, version)
         before = (locked.response, locked.response_text)
         locked.response = response
         locked.response_text = text
         locked.responded_by = _actor(actor)
         locked.responded_at = timezone.now()
-        _bump(locked, ["response", "response_text", "responded_by", "responded_at"])
+        save_bumped(
+            locked, ["response", "response_text", "responded_by", "responded_at"]
+        )
         audit_record(
             actor=actor,
             action="proposals.respond",
@@ -912,14 +898,14 @@ def proposal_transition(
         )
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        _check_version(locked, version)
+        check_version(locked, version)
         if not workflow.may(actor, locked, action):
             raise ValidationError(
                 {"state": [gettext("The proposal moved on meanwhile.")]}
             )
         before = locked.state
         locked.state = transition.target
-        _bump(locked, ["state"])
+        save_bumped(locked, ["state"])
         ProposalStep.objects.create(
             proposal=locked,
             action=action,
@@ -999,10 +985,10 @@ def proposal_submit(
         )
         transition = workflow.TRANSITIONS["submit"]
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        _check_version(locked, version)
+        check_version(locked, version)
         before = locked.state
         locked.state = transition.target
-        _bump(locked, ["state"])
+        save_bumped(locked, ["state"])
         ProposalStep.objects.create(
             proposal=locked,
             action="submit",
@@ -1084,7 +1070,7 @@ def proposal_task_assign(
         if locked.state == Proposal.State.ADOPTED:
             before = locked.state
             locked.state = Proposal.State.IMPLEMENTATION
-            _bump(locked, ["state"])
+            save_bumped(locked, ["state"])
             ProposalStep.objects.create(
                 proposal=locked,
                 action="implement",
