@@ -28,6 +28,10 @@ for module_path, prefix in [
     ("dieuphoi.discussions.api", "/v1/tasks"),
     ("dieuphoi.proposals.api", "/v1"),
     ("dieuphoi.keyprojects.api", "/v1"),
+    ("dieuphoi.matters.api", "/v1"),
+    ("dieuphoi.activities.api", "/v1"),
+    ("dieuphoi.inspections.api", "/v1"),
+    ("dieuphoi.calendars.api", "/v1"),
 ]:
     from importlib import import_module
     from importlib.util import find_spec

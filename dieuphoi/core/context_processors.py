@@ -15,10 +15,10 @@ NAV_AREAS = [
     ("docs:list", _("Documents"), "file-earmark-text"),
     ("proposals:list", _("Proposals"), "lightbulb"),
     ("keyprojects:list", _("Key projects"), "bricks"),
+    ("matters:list", _("Inter-provincial matters"), "signpost-split"),
+    ("activities:list", _("Joint activities"), "calendar-event"),
 ]
 LATER_AREAS = [
-    _("Inter-provincial matters"),
-    _("Joint activities"),
     _("Reports"),
 ]
 
@@ -139,6 +139,29 @@ NAV_PAGES = [
         "calendar-range",
         _everyone,
     ),
+    ("matters:list", "matters:list", _("All matters"), "list-ul", _everyone),
+    (
+        "matters:list",
+        "matters:matrix",
+        _("Province by state matrix"),
+        "grid-3x3",
+        _everyone,
+    ),
+    (
+        "activities:list",
+        "activities:list",
+        _("Meetings and activities"),
+        "people",
+        _everyone,
+    ),
+    (
+        "activities:list",
+        "inspections:list",
+        _("Inspections"),
+        "clipboard-check",
+        _everyone,
+    ),
+    ("activities:list", "calendars:month", _("Calendar"), "calendar3", _everyone),
 ]
 
 

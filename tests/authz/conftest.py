@@ -273,6 +273,24 @@ def world(db, authz_media) -> World:
         "milestone.own_body": milestone.pk,
         "missing": 987654,
     }
+    from . import world_activities, world_calendars, world_inspections, world_matters
+
+    ctx = {
+        "hanoi": hanoi,
+        "bac_ninh": bac_ninh,
+        "third": third,
+        "third_agency": third_agency,
+        "third_person": third_person,
+        "sxd": sxd,
+        "today": today,
+        "secretariat": secretariat,
+        "admin": w.users["admin"],
+        "proposal": proposal,
+        "key_project": key_project,
+        "task": own_body,
+    }
+    for module in (world_matters, world_activities, world_inspections, world_calendars):
+        w.ids.update(module.build(w, **ctx))
     # Agencies are public to signed-in users; kept for the agency routes.
     assert Agency.objects.filter(pk=sxd.pk).exists()
     return w

@@ -993,3 +993,22 @@ NOT_CHECKED = {
     "api:not_found": "the API's catch-all 404",
     "javascript-catalog": "public translations for scripts",
 }
+
+
+# Per-app rows and bodies, one module per app (matrix_<app>.py), so the
+# newer areas keep their own part of the matrix.
+from . import (  # noqa: E402
+    matrix_activities,
+    matrix_calendars,
+    matrix_inspections,
+    matrix_matters,
+)
+
+for _module in (
+    matrix_matters,
+    matrix_activities,
+    matrix_inspections,
+    matrix_calendars,
+):
+    ROWS.extend(_module.ROWS)
+    BODIES.update(_module.BODIES)

@@ -1,0 +1,5 @@
+"""Calendar API, mounted at /api/v1."""
+
+from ninja import Router
+
+router = Router(tags=["calendar"])
