@@ -486,6 +486,13 @@ if PROGRESS_REQUEST_EVERY not in ("monthly", "quarterly", "off"):
         "PROGRESS_REQUEST_EVERY must be monthly, quarterly or off, "
         f"got {PROGRESS_REQUEST_EVERY!r}"
     )
+# An open inter-provincial matter with no log entry for this many working
+# days is stale: badged on the list and reminded to its owner.
+MATTER_STALE_WORKING_DAYS = env_int("MATTER_STALE_WORKING_DAYS", 10)
+if MATTER_STALE_WORKING_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"MATTER_STALE_WORKING_DAYS must be 1 or more, got {MATTER_STALE_WORKING_DAYS}"
+    )
 # Reminders handled per transaction by the daily job.
 REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 1000)
 

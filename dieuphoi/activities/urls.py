@@ -1,5 +1,27 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "activities"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.activity_list, name="list"),
+    path("new/", views.activity_create, name="create"),
+    path("<int:pk>/", views.activity_detail, name="detail"),
+    path("<int:pk>/edit/", views.activity_edit, name="edit"),
+    path("<int:pk>/cancel/", views.activity_cancel, name="cancel"),
+    path("<int:pk>/invitation/", views.invitation_create, name="invitation"),
+    path("<int:pk>/send/", views.invitation_send, name="send"),
+    path("<int:pk>/respond/", views.respond, name="respond"),
+    path("<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("<int:pk>/minutes/", views.minutes, name="minutes"),
+    path("<int:pk>/files/", views.upload, name="upload"),
+    path("<int:pk>/conclusions/", views.conclusion_add, name="conclusion-add"),
+    path(
+        "<int:pk>/conclusions/<int:cid>/tasks/",
+        views.conclusion_convert,
+        name="convert",
+    ),
+    path("<int:pk>/conclude/", views.conclude, name="conclude"),
+    path("<int:pk>/notice/", views.notice_create, name="notice"),
+]

@@ -88,6 +88,12 @@ def events_between(
     kinds: Iterable[str] | None = None,
 ) -> list[CalendarEvent]:
     """Every event ``user`` may see in ``[start, end)``, sorted by start."""
+    if getattr(user, "is_authenticated", False):
+        # The user's seats today, in one query that also fills
+        # ``org.permissions.body_roles``' cache: the sources share them.
+        from dieuphoi.tasks.permissions import user_seats
+
+        user_seats(user)
     body_ids = None if body_ids is None else frozenset(body_ids)
     agency_ids = None if agency_ids is None else frozenset(agency_ids)
     wanted = None if kinds is None else set(kinds)
@@ -100,6 +106,21 @@ def events_between(
         )
     out.sort(key=lambda e: (sort_key(e.start), e.title, e.uid))
     return out
+
+
+def uid_host() -> str:
+    """The host part of the events' UIDs (``task-12-deadline@<host>``): the
+    site's host name from ``SITE_URL``, so two installations never clash."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    return urlsplit(getattr(settings, "SITE_URL", "") or "").hostname or "dieuphoi"
+
+
+def event_uid(local: str) -> str:
+    """``local@host``: a stable UID for the thing ``local`` names."""
+    return f"{local}@{uid_host()}"
 
 
 def sort_key(value: datetime.date | datetime.datetime) -> datetime.datetime:
