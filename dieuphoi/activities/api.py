@@ -23,12 +23,14 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 
 from dieuphoi.api.errors import responses
 from dieuphoi.core.params import ApiDate, ApiId, ApiVersion
+from dieuphoi.core.versioning import check_version
 from dieuphoi.org.models import Agency, Body
 
 from . import permissions, selectors, services
@@ -94,6 +96,7 @@ class ActivityDetailOut(ActivityOut):
     minutes: str
     invitation_paper_id: int | None
     conclusions_paper_id: int | None
+    matter_ids: list[int] = Field(description="Linked matters you may see.")
     can_change: bool
 
 
@@ -137,6 +140,9 @@ class ActivityIn(Schema):
     invitees: list[InviteeIn] = Field(
         [], description="Each one of body_id, agency_id, person_id."
     )
+    matter_ids: list[ApiId] = Field(
+        [], description="Inter-provincial matters to link (ones you may see)."
+    )
 
 
 class ActivityPatch(Schema):
@@ -152,6 +158,11 @@ class ActivityPatch(Schema):
     online_link: str | None = None
     response_deadline: ApiDate | None = None
     invitees: list[InviteeIn] | None = Field(None, description="Replaces the list.")
+    matter_ids: list[ApiId] | None = Field(
+        None,
+        description="Replaces the linked matters you may see (ones you may not "
+        "see stay linked); [] unlinks them.",
+    )
 
 
 class InviteeOut(Schema):
@@ -183,7 +194,7 @@ class ResponseIn(Schema):
     version: ApiVersion | None = None
 
 
-class TaskRef(Schema):
+class ConclusionTaskRef(Schema):
     id: int
     code: str
     title: str
@@ -198,7 +209,7 @@ class ConclusionOut(Schema):
     cooperating_body_ids: list[int]
     deadline: datetime.date | None
     converted_at: datetime.datetime | None
-    tasks: list[TaskRef]
+    tasks: list[ConclusionTaskRef]
     version: int
 
 
@@ -210,7 +221,7 @@ class ConclusionIn(Schema):
     deadline: ApiDate | None = None
 
 
-class TaskIn(Schema):
+class ConclusionTaskIn(Schema):
     title: str
     lead_agency_id: ApiId
     cooperating_agency_ids: list[ApiId] = []
@@ -220,13 +231,13 @@ class TaskIn(Schema):
 
 class ConvertIn(Schema):
     version: ApiVersion | None = None
-    tasks: list[TaskIn] | None = Field(
+    tasks: list[ConclusionTaskIn] | None = Field(
         None, description="Left out: one task as the conclusion proposes."
     )
 
 
 class ConvertOut(Schema):
-    tasks: list[TaskRef]
+    tasks: list[ConclusionTaskRef]
 
 
 # --- helpers -----------------------------------------------------------------------
@@ -280,6 +291,13 @@ def _detail_out(request, pk: int) -> dict[str, Any]:
     out["invitation_paper_id"] = activity.invitation_paper_id
     out["conclusions_paper_id"] = activity.conclusions_paper_id
     out["can_change"] = permissions.can_change_activity(request.user, activity)
+    from dieuphoi.matters import permissions as matter_perms
+
+    out["matter_ids"] = sorted(
+        matter_perms.visible(request.user, activity.matters.all()).values_list(
+            "pk", flat=True
+        )
+    )
     return out
 
 
@@ -371,21 +389,27 @@ def create_activity(request, payload: ActivityIn):
     invitees, errors = _invitees(data["invitees"])
     if errors:
         raise ValidationError(errors)
+    matters = services.check_matters(request.user, data["matter_ids"], "matter_ids")
     try:
-        activity = services.activity_create(
-            actor=request.user,
-            body=body,
-            kind=data["kind"],
-            title=data["title"],
-            description=data["description"],
-            starts_at=_aware(data["starts_at"]),
-            ends_at=_aware(data["ends_at"]),
-            place=data["place"],
-            online_link=data["online_link"],
-            response_deadline=data["response_deadline"],
-            agenda=data["agenda"],
-            invitees=invitees,
-        )
+        with transaction.atomic():
+            activity = services.activity_create(
+                actor=request.user,
+                body=body,
+                kind=data["kind"],
+                title=data["title"],
+                description=data["description"],
+                starts_at=_aware(data["starts_at"]),
+                ends_at=_aware(data["ends_at"]),
+                place=data["place"],
+                online_link=data["online_link"],
+                response_deadline=data["response_deadline"],
+                agenda=data["agenda"],
+                invitees=invitees,
+            )
+            if matters:
+                services.activity_matters_set(
+                    actor=request.user, activity=activity, add=matters
+                )
     except ValidationError as exc:
         raise _api_errors(exc) from exc
     return Status(201, _detail_out(request, activity.pk))
@@ -431,10 +455,24 @@ def update_activity(request, activity_id: int, payload: ActivityPatch):
     for name in ("starts_at", "ends_at"):
         if name in data:
             data[name] = _aware(data[name])
+    matter_ids = data.pop("matter_ids", None)
+    matters = (
+        None
+        if matter_ids is None
+        else services.check_matters(request.user, matter_ids, "matter_ids")
+    )
     try:
-        services.activity_update(
-            actor=request.user, activity=activity, version=version, **data
-        )
+        with transaction.atomic():
+            if data or matters is None:
+                activity = services.activity_update(
+                    actor=request.user, activity=activity, version=version, **data
+                )
+            else:
+                check_version(activity, version)
+            if matters is not None:
+                services.activity_matters_set(
+                    actor=request.user, activity=activity, replace=matters
+                )
     except ValidationError as exc:
         raise _api_errors(exc) from exc
     return _detail_out(request, activity_id)

@@ -28,6 +28,34 @@ def agencies(on=None):
     return Agency.objects.as_of(on or local_today()).order_by("name")
 
 
+def seated_people(on=None):
+    """Active people with a seat in a coordination body on the day."""
+    from django.contrib.auth import get_user_model
+
+    from dieuphoi.org.models import Membership
+
+    seated = Membership.objects.as_of(on or local_today()).values("person_id")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=seated)
+        .order_by("full_name", "username")
+    )
+
+
+class PersonLabelMixin:
+    def label_from_instance(self, obj) -> str:
+        name = obj.get_full_name() or obj.get_username()
+        return f"{name} ({obj.get_username()})"
+
+
+class PersonChoiceField(PersonLabelMixin, forms.ModelChoiceField):
+    pass
+
+
+class PersonMultipleChoiceField(PersonLabelMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
 class TimeInput(forms.TimeInput):
     input_type = "text"
 
@@ -72,6 +100,13 @@ class ActivityForm(forms.Form):
         label=_("Invited agencies"),
         widget=forms.SelectMultiple(attrs={"data-tom-select": ""}),
     )
+    invited_persons = PersonMultipleChoiceField(
+        queryset=Body.objects.none(),
+        required=False,
+        label=_("Invited persons"),
+        help_text=_("People with a seat in a coordination body."),
+        widget=forms.SelectMultiple(attrs={"data-tom-select": ""}),
+    )
     agenda = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
@@ -92,7 +127,10 @@ class ActivityForm(forms.Form):
             self.fields["body"].widget = forms.HiddenInput()
         self.fields["invited_bodies"].queryset = team_bodies()
         self.fields["invited_agencies"].queryset = agencies()
+        self.fields["invited_persons"].queryset = seated_people()
         if editing:
+            # The agenda is kept and edited item by item on the activity's
+            # page (its documents hang on each item).
             del self.fields["agenda"]
 
     def times(self) -> tuple[datetime.datetime | None, datetime.datetime | None]:
@@ -122,6 +160,7 @@ class ActivityForm(forms.Form):
         return [
             *self.cleaned_data.get("invited_bodies", []),
             *self.cleaned_data.get("invited_agencies", []),
+            *({"person": p} for p in self.cleaned_data.get("invited_persons", [])),
         ]
 
 
@@ -142,6 +181,7 @@ def edit_initial(activity: Activity) -> dict:
         "response_deadline": activity.response_deadline,
         "invited_bodies": [i.body_id for i in invitees if i.body_id],
         "invited_agencies": [i.agency_id for i in invitees if i.agency_id],
+        "invited_persons": [i.person_id for i in invitees if i.person_id],
         "version": activity.version,
     }
 
@@ -264,3 +304,68 @@ class FilterForm(forms.Form):
         self.fields["body"].queryset = Body.objects.exclude(
             kind=Body.Kind.COUNCIL
         ).order_by("name")
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(max_length=500, label=_("Agenda item"))
+    presenter = forms.CharField(max_length=300, required=False, label=_("Presenter"))
+
+
+class InviteeAddForm(forms.Form):
+    """One more invitee: a body, an agency or a person (exactly one)."""
+
+    body = forms.ModelChoiceField(
+        queryset=Body.objects.none(), required=False, label=_("Coordination team"),
+        widget=forms.Select(attrs={"data-tom-select": ""}),
+    )  # fmt: skip
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(), required=False, label=_("Agency"),
+        widget=forms.Select(attrs={"data-tom-select": ""}),
+    )  # fmt: skip
+    person = PersonChoiceField(
+        queryset=Body.objects.none(), required=False, label=_("Person"),
+        widget=forms.Select(attrs={"data-tom-select": ""}),
+    )  # fmt: skip
+
+    def __init__(self, *args, on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].queryset = team_bodies(on)
+        self.fields["agency"].queryset = agencies(on)
+        self.fields["person"].queryset = seated_people(on)
+
+    def clean(self):
+        data = super().clean()
+        chosen = [n for n in ("body", "agency", "person") if data.get(n)]
+        if len(chosen) != 1:
+            raise forms.ValidationError(
+                _("Choose one: a coordination team, an agency or a person.")
+            )
+        return data
+
+    def party(self):
+        data = self.cleaned_data
+        return data.get("body") or data.get("agency") or {"person": data["person"]}
+
+
+class InviteeRemoveForm(forms.Form):
+    confirm = forms.BooleanField(
+        required=False, label=_("Yes, remove them although they answered")
+    )
+
+
+class MatterLinkForm(forms.Form):
+    matters = forms.ModelMultipleChoiceField(
+        queryset=Body.objects.none(), label=_("Matters"),
+        widget=forms.SelectMultiple(attrs={"data-tom-select": ""}),
+    )  # fmt: skip
+
+    def __init__(self, *args, user=None, exclude=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from dieuphoi.matters import permissions as matter_perms
+        from dieuphoi.matters.models import Matter
+
+        self.fields["matters"].queryset = (
+            matter_perms.visible(user, Matter.objects.all())
+            .exclude(pk__in=list(exclude))
+            .order_by("-pk")
+        )

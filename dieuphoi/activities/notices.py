@@ -31,17 +31,21 @@ CANCELLED = "activity_cancelled"
 KINDS = (INVITED, CHANGED, CANCELLED)
 
 
-def _people(activity: Activity) -> tuple[dict[int, set[int]], list[Invitee]]:
+def _people(activity: Activity, only=None) -> tuple[dict[int, set[int]], list[Invitee]]:
     invitees = list(activity.invitees.select_related("body", "agency", "person"))
+    if only is not None:
+        wanted = {i.pk for i in only}
+        invitees = [i for i in invitees if i.pk in wanted]
     return permissions.responders(activity, invitees), invitees
 
 
-def invitation_sent(activity: Activity) -> tuple[int, list[str]]:
-    """Notify and e-mail every invitee's people; ``(how many people were
+def invitation_sent(activity: Activity, only=None) -> tuple[int, list[str]]:
+    """Notify and e-mail every invitee's people (``only``: these invitees,
+    e.g. one added after the invitation went out); ``(how many people were
     notified, names of invitees nobody could be told or e-mailed)``."""
     from django.contrib.auth import get_user_model
 
-    people, invitees = _people(activity)
+    people, invitees = _people(activity, only)
     everyone = set().union(*people.values()) if people else set()
     emails = dict(
         get_user_model().objects.filter(pk__in=everyone).values_list("pk", "email")

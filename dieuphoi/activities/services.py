@@ -64,6 +64,12 @@ ACTION_LABELS = {
     "activities.update": _("Edited the activity"),
     "activities.cancel": _("Cancelled the activity"),
     "activities.agenda_add": _("Added an agenda item"),
+    "activities.agenda_update": _("Edited an agenda item"),
+    "activities.agenda_move": _("Moved an agenda item"),
+    "activities.agenda_remove": _("Removed an agenda item"),
+    "activities.invitee_add": _("Invited"),
+    "activities.invitee_remove": _("Removed an invitee"),
+    "activities.matters": _("Changed the linked matters"),
     "activities.invitation_create": _("Drafted the Giấy mời"),
     "activities.invitation_send": _("Sent the invitation"),
     "activities.respond": _("Answered the invitation"),
@@ -84,6 +90,10 @@ CHANGE_LABELS = {
     "response_deadline": _("answer by"),
     "invitees": _("invitees"),
     "agenda_item": _("agenda item"),
+    "agenda": _("agenda"),
+    "presenter": _("presenter"),
+    "matters": _("matters"),
+    "notified": _("people told"),
     "invitee": _("invitee"),
     "answer": _("answer"),
     "delegate": _("delegate"),
@@ -533,17 +543,48 @@ def activity_cancel(
     return locked
 
 
+AGENDA_TITLE_MAX = AgendaItem._meta.get_field("title").max_length
+PRESENTER_MAX = AgendaItem._meta.get_field("presenter").max_length
+
+
+def _agenda_input(title: str, presenter: str) -> tuple[str, str]:
+    """Cleaned ``(title, presenter)``; ``ValidationError`` by field."""
+    title = clean_text(title or "", limit=AGENDA_TITLE_MAX + 1)
+    presenter = clean_text(presenter or "", limit=PRESENTER_MAX + 1)
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = [gettext("Write the agenda item.")]
+    elif len(title) > AGENDA_TITLE_MAX:
+        errors["title"] = [
+            gettext("The text is longer than %(n)d characters.")
+            % {"n": AGENDA_TITLE_MAX}
+        ]
+    if len(presenter) > PRESENTER_MAX:
+        errors["presenter"] = [
+            gettext("The text is longer than %(n)d characters.") % {"n": PRESENTER_MAX}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return title, presenter
+
+
+def _agenda_text(item: AgendaItem) -> str:
+    return f"{item.order}. {item.title}" + (
+        f" — {item.presenter}" if item.presenter else ""
+    )
+
+
 def agenda_item_add(
     *, actor, activity: Activity, title: str, presenter: str = ""
 ) -> AgendaItem:
+    """An item at the end of the agenda (while planned or invited). The
+    agenda is not part of the calendar event: no new SEQUENCE."""
     _require_manager(actor, activity)
     _require_state(activity, "edit")
-    title = clean_text(title, limit=500)
-    presenter = clean_text(presenter, limit=300)
-    if not title:
-        raise ValidationError({"title": [gettext("Write the agenda item.")]})
+    title, presenter = _agenda_input(title, presenter)
     with transaction.atomic():
         locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        _require_state(locked, "edit")
         last = locked.agenda.aggregate(m=Max("order"))["m"] or 0
         item = AgendaItem.objects.create(
             activity=locked, order=last + 1, title=title, presenter=presenter
@@ -552,9 +593,299 @@ def agenda_item_add(
             actor=actor,
             action="activities.agenda_add",
             target=locked,
-            changes={"agenda_item": f"{item.order}. {title}"},
+            changes={"agenda_item": _agenda_text(item)},
         )
     return item
+
+
+def agenda_item_update(
+    *, actor, item: AgendaItem, title: str, presenter: str = ""
+) -> AgendaItem:
+    activity = item.activity
+    _require_manager(actor, activity)
+    _require_state(activity, "edit")
+    title, presenter = _agenda_input(title, presenter)
+    with transaction.atomic():
+        Activity.objects.select_for_update().get(pk=activity.pk)
+        locked = AgendaItem.objects.get(pk=item.pk)
+        changes: dict[str, Any] = {"agenda_item": _agenda_text(locked)}
+        if locked.title != title:
+            changes["title"] = {"before": locked.title, "after": title}
+        if locked.presenter != presenter:
+            changes["presenter"] = {"before": locked.presenter, "after": presenter}
+        if len(changes) > 1:
+            locked.title, locked.presenter = title, presenter
+            locked.save(update_fields=["title", "presenter"])
+            audit_record(
+                actor=actor,
+                action="activities.agenda_update",
+                target=activity,
+                changes=changes,
+            )
+        locked.activity = activity
+    return locked
+
+
+def _renumber(activity: Activity, items: list[AgendaItem]) -> None:
+    for n, item in enumerate(items, start=1):
+        item.order = n
+    AgendaItem.objects.bulk_update(items, ["order"])
+
+
+def agenda_item_move(*, actor, item: AgendaItem, direction: str) -> AgendaItem:
+    """One place up or down (``direction`` "up" / "down"); the first item
+    cannot go up nor the last down."""
+    activity = item.activity
+    _require_manager(actor, activity)
+    _require_state(activity, "edit")
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": [gettext("Move it up or down.")]})
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        items = list(locked.agenda.order_by("order", "id"))
+        index = next((n for n, i in enumerate(items) if i.pk == item.pk), None)
+        if index is None:
+            raise ValidationError({"agenda_item": [gettext("This item is gone.")]})
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(items):
+            raise ValidationError(
+                {
+                    "direction": [
+                        gettext("This item is already first.")
+                        if direction == "up"
+                        else gettext("This item is already last.")
+                    ]
+                }
+            )
+        before = items[index].order
+        items[index], items[other] = items[other], items[index]
+        _renumber(locked, items)
+        moved = items[other]
+        audit_record(
+            actor=actor,
+            action="activities.agenda_move",
+            target=locked,
+            changes={
+                "agenda_item": moved.title,
+                "order": {"before": before, "after": moved.order},
+            },
+        )
+        moved.activity = activity
+    return moved
+
+
+def agenda_item_remove(*, actor, item: AgendaItem) -> None:
+    """Remove an item (the rest renumbered). An item with documents keeps
+    them: remove its documents first (they go to the bin, restorable)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from dieuphoi.docs.models import Attachment
+
+    activity = item.activity
+    _require_manager(actor, activity)
+    _require_state(activity, "edit")
+    if Attachment.objects.filter(
+        target_type=ContentType.objects.get_for_model(AgendaItem), target_id=item.pk
+    ).exists():
+        raise ValidationError(
+            {"agenda_item": [gettext("Remove the item's documents first.")]}
+        )
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        gone = AgendaItem.objects.filter(pk=item.pk, activity=locked).first()
+        if gone is None:
+            raise ValidationError({"agenda_item": [gettext("This item is gone.")]})
+        text = _agenda_text(gone)
+        gone.delete()
+        _renumber(locked, list(locked.agenda.order_by("order", "id")))
+        audit_record(
+            actor=actor,
+            action="activities.agenda_remove",
+            target=locked,
+            changes={"agenda_item": text},
+        )
+
+
+# --- invitees after creation -------------------------------------------------------
+
+
+def invitee_add(*, actor, activity: Activity, party: Any) -> Invitee:
+    """Invite one more body, agency or person (``party``: a ``Body``, an
+    ``Agency``, a user or an ``InviteeInput``) while planned or invited.
+    Once the invitation was sent, the new invitee's people get it at once
+    (notification + ICS e-mail) through ``notices.invitation_sent``; the
+    result's ``notified`` and ``unreachable`` say who was told."""
+    _require_manager(actor, activity)
+    _require_state(activity, "edit")
+    if party is None:
+        raise ValidationError(
+            {"invitees": [gettext("Choose a body, an agency or a person.")]}
+        )
+    (value,) = _invitee_inputs([party])
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    _invitee_errors([value], local(activity.starts_at).date(), add)
+    kind, pk = value.key
+    if activity.invitees.filter(**{f"{kind}_id": pk}).exists():
+        add("invitees", gettext("%(party)s is already invited.") % {"party": value})
+    if errors:
+        raise ValidationError(errors)
+    from . import notices
+
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        _require_state(locked, "edit")
+        invitee = Invitee.objects.create(
+            activity=locked, body=value.body, agency=value.agency, person=value.person
+        )
+        invitee.notified, invitee.unreachable = 0, []
+        changes: dict[str, Any] = {"invitee": invitee.name}
+        if locked.state == Activity.State.INVITED:
+            invitee.notified, invitee.unreachable = notices.invitation_sent(
+                locked, only=[invitee]
+            )
+            changes["notified"] = invitee.notified
+            changes["unreachable"] = invitee.unreachable
+        audit_record(
+            actor=actor, action="activities.invitee_add", target=locked, changes=changes
+        )
+        invitee.activity = locked
+    return invitee
+
+
+def invitee_remove(*, actor, invitee: Invitee, confirm: bool = False) -> None:
+    """Remove an invitee while planned or invited; one who already answered
+    only with ``confirm`` (their answer is in the audit event)."""
+    activity = invitee.activity
+    _require_manager(actor, activity)
+    _require_state(activity, "edit")
+    if invitee.response != Invitee.Response.PENDING and not confirm:
+        raise ValidationError(
+            {
+                "confirm": [
+                    gettext(
+                        "%(party)s already answered (%(answer)s): confirm to remove them."
+                    )
+                    % {"party": invitee.name, "answer": invitee.get_response_display()}
+                ]
+            }
+        )
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        _require_state(locked, "edit")
+        gone = Invitee.objects.filter(pk=invitee.pk, activity=locked).first()
+        if gone is None:
+            raise ValidationError({"invitee": [gettext("This invitee is gone.")]})
+        changes: dict[str, Any] = {
+            "invitee": gone.name,
+            "answer": str(Invitee.Response(gone.response).label),
+        }
+        if gone.response == Invitee.Response.DELEGATE:
+            changes["delegate"] = f"{gone.delegate_name}, {gone.delegate_position}"
+        gone.delete()
+        audit_record(
+            actor=actor,
+            action="activities.invitee_remove",
+            target=locked,
+            changes=changes,
+        )
+
+
+# --- linked matters ----------------------------------------------------------------
+
+
+def check_matters(actor, matters: Iterable[Any], field_name: str) -> list:
+    """The matters, each one ``actor`` may see; unknown or hidden ones are a
+    ``ValidationError`` on ``field_name`` (an id, or a ``Matter``)."""
+    from dieuphoi.matters import permissions as matter_perms
+    from dieuphoi.matters.models import Matter
+
+    ids = []
+    for m in matters or ():
+        pk = getattr(m, "pk", m)
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                {field_name: [gettext("Give matters by their number.")]}
+            ) from None
+        ids.append(pk)
+    ids = list(dict.fromkeys(ids))
+    found = {
+        m.pk: m
+        for m in matter_perms.visible(
+            actor, Matter.objects.filter(pk__in=[i for i in ids if 0 < i < 2**63])
+        )
+    }
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise ValidationError(
+            {
+                field_name: [
+                    gettext("No matter you may see has the number %(ids)s.")
+                    % {"ids": ", ".join(missing)}
+                ]
+            }
+        )
+    return [found[i] for i in ids]
+
+
+def activity_matters_set(
+    *,
+    actor,
+    activity: Activity,
+    add: Iterable[Any] = (),
+    remove: Iterable[Any] = (),
+    replace: Iterable[Any] | None = None,
+    field_name: str = "matter_ids",
+) -> list:
+    """Link matters (``add``), unlink (``remove``) or set the whole list
+    (``replace``); only matters ``actor`` may see are linked; a matter the
+    actor may not see stays linked when the list is replaced. Audited."""
+    from dieuphoi.matters import permissions as matter_perms
+
+    _require_manager(actor, activity)
+    if activity.state == Activity.State.CANCELLED:
+        _require_state(activity, "edit")
+    adding = check_matters(actor, add, field_name)
+    removing = {getattr(m, "pk", m) for m in remove}
+    wanted = None if replace is None else check_matters(actor, replace, field_name)
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        current = list(locked.matters.all())
+        current_ids = {m.pk for m in current}
+        if wanted is not None:
+            visible_ids = set(
+                matter_perms.visible(actor, locked.matters.all()).values_list(
+                    "pk", flat=True
+                )
+            )
+            keep = {m.pk for m in current if m.pk not in visible_ids}
+            target = keep | {m.pk for m in wanted}
+        else:
+            target = (current_ids | {m.pk for m in adding}) - removing
+        added = target - current_ids
+        dropped = current_ids - target
+        if added or dropped:
+            locked.matters.add(*added)
+            locked.matters.remove(*dropped)
+            save_bumped(locked, ["updated_at"])
+            names = {m.pk: str(m) for m in [*current, *adding, *(wanted or [])]}
+            audit_record(
+                actor=actor,
+                action="activities.matters",
+                target=locked,
+                changes={
+                    "matters": {
+                        "before": [names.get(i, str(i)) for i in sorted(dropped)],
+                        "after": [names.get(i, str(i)) for i in sorted(added)],
+                    }
+                },
+            )
+    return list(activity.matters.all())
 
 
 # --- the invitation ----------------------------------------------------------------

@@ -24,4 +24,23 @@ urlpatterns = [
     ),
     path("<int:pk>/conclude/", views.conclude, name="conclude"),
     path("<int:pk>/notice/", views.notice_create, name="notice"),
+    path("<int:pk>/agenda/", views.agenda_add, name="agenda-add"),
+    path("<int:pk>/agenda/<int:iid>/", views.agenda_edit, name="agenda-edit"),
+    path("<int:pk>/agenda/<int:iid>/move/", views.agenda_move, name="agenda-move"),
+    path(
+        "<int:pk>/agenda/<int:iid>/remove/", views.agenda_remove, name="agenda-remove"
+    ),
+    path("<int:pk>/agenda/<int:iid>/files/", views.agenda_upload, name="agenda-upload"),
+    path("<int:pk>/invitees/", views.invitee_add, name="invitee-add"),
+    path(
+        "<int:pk>/invitees/<int:iid>/remove/",
+        views.invitee_remove,
+        name="invitee-remove",
+    ),
+    path("<int:pk>/matters/", views.matter_link, name="matter-link"),
+    path(
+        "<int:pk>/matters/<int:mid>/unlink/",
+        views.matter_unlink,
+        name="matter-unlink",
+    ),
 ]

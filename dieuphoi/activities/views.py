@@ -7,6 +7,8 @@
 | ``detail`` | who may see the activity (404 otherwise) |
 | ``respond`` | an invitee's own people or the host's managers (403 for other viewers) |
 | ``edit``, ``cancel``, ``invitation``, ``send``, ``attendance``, ``minutes``, ``upload``, ``conclusion-add``, ``convert``, ``conclude``, ``notice`` | the host's managers (403 for other viewers, 404 for the rest) |
+| ``agenda-add``, ``agenda-edit``, ``agenda-move``, ``agenda-remove``, ``agenda-upload`` | the host's managers; HTMX answers the agenda section, without JS the page |
+| ``invitee-add``, ``invitee-remove``, ``matter-link``, ``matter-unlink`` | the host's managers |
 
 Every write is one service call; a service's refusal comes back at the
 field on the page; a stale version is a 409 with a message.
@@ -16,9 +18,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -37,16 +41,21 @@ from dieuphoi.docs.views import attachment_changed_response, attachments_context
 from . import permissions, selectors, services, workflow
 from .forms import (
     ActivityForm,
+    AgendaItemForm,
     CancelForm,
     ConclusionForm,
     ConvertForm,
     FilterForm,
+    InviteeAddForm,
+    InviteeRemoveForm,
+    MatterLinkForm,
     MinutesForm,
     ResponseForm,
     convert_initial,
     edit_initial,
 )
-from .models import Activity, Invitee
+from .models import Activity, AgendaItem, Invitee
+from .services import local
 
 
 def _conflict_text() -> str:
@@ -244,11 +253,23 @@ def _detail_context(request, activity: Activity, **bound) -> dict:
     for invitee in invitees:
         counts[invitee.response] += 1
     now = timezone.now()
+    editable = manager and workflow.state_allows(activity, "edit")
+    linked = list(activity.matters.all())
     context = {
-        "activity": activity,
+        **_agenda_context(request, activity, **bound),
         "invitees": invitees,
         "counts": counts,
-        "agenda": list(activity.agenda.all()),
+        "may_change_invitees": editable,
+        "invitee_form": bound.get("invitee_form")
+        or (InviteeAddForm(on=local(activity.starts_at).date()) if editable else None),
+        "linked_matters": _visible_matters(user, linked),
+        "confirm_remove": bound.get("confirm_remove"),
+        "matter_form": bound.get("matter_form")
+        or (
+            MatterLinkForm(user=user, exclude=[m.pk for m in linked])
+            if manager and activity.state != Activity.State.CANCELLED
+            else None
+        ),
         "respond_forms": respond_forms,
         "can_change": manager,
         "internals": internals,
@@ -277,6 +298,61 @@ def _detail_context(request, activity: Activity, **bound) -> dict:
         ),
     }
     return context
+
+
+def _visible_matters(user, matters) -> list:
+    from dieuphoi.matters import permissions as matter_perms
+    from dieuphoi.matters.models import Matter
+
+    ids = set(
+        matter_perms.visible(
+            user, Matter.objects.filter(pk__in=[m.pk for m in matters])
+        ).values_list("pk", flat=True)
+    )
+    return [m for m in matters if m.pk in ids]
+
+
+def _agenda_context(request, activity: Activity, **bound) -> dict:
+    """The agenda section: the items (each with its documents and, for the
+    host's managers while planned or invited, its edit form)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from dieuphoi.docs.models import Attachment
+
+    items = list(activity.agenda.order_by("order", "id"))
+    docs: dict[int, list] = {}
+    if items:
+        for a in Attachment.objects.filter(
+            target_type=ContentType.objects.get_for_model(AgendaItem),
+            target_id__in=[i.pk for i in items],
+        ).order_by("uploaded_at", "id"):
+            docs.setdefault(a.target_id, []).append(a)
+    editable = permissions.can_change_activity(
+        request.user, activity
+    ) and workflow.state_allows(activity, "edit")
+    failed = bound.get("agenda_failed")  # (item id, form)
+    for n, item in enumerate(items):
+        item.docs = docs.get(item.pk, [])
+        item.first, item.last = n == 0, n == len(items) - 1
+        if editable:
+            item.edit_form = (
+                failed[1]
+                if failed and failed[0] == item.pk
+                else AgendaItemForm(
+                    initial={"title": item.title, "presenter": item.presenter},
+                    auto_id=f"id_a{item.pk}_%s",
+                )
+            )
+    return {
+        "activity": activity,
+        "agenda": items,
+        "agenda_editable": editable,
+        "agenda_form": bound.get("agenda_form")
+        or (AgendaItemForm(auto_id="id_agenda_%s") if editable else None),
+        "agenda_errors": bound.get("agenda_errors") or [],
+        "agenda_message": bound.get("agenda_message") or "",
+        "upload_max_bytes": settings.ATTACHMENT_MAX_BYTES,
+    }
 
 
 def _detail(request, activity: Activity, status: int = 200, **bound):
@@ -619,3 +695,246 @@ def notice_create(request, pk: int):
         gettext("The Thông báo kết luận was drafted: have it approved and issued."),
         "#papers",
     )
+
+
+# --- agenda after creation ---------------------------------------------------------
+
+
+def _is_htmx(request) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _agenda_answer(request, activity: Activity, *, ok: str = "", status=200, **bound):
+    """HTMX: the agenda section (200, so HTMX swaps it, errors included);
+    otherwise back to the page (success) or the page with the errors."""
+    if _is_htmx(request):
+        activity = selectors.activity_detail(activity.pk)
+        return render_page(
+            request,
+            "activities/activity_detail.html",
+            _agenda_context(request, activity, agenda_message=ok, **bound),
+            "agenda",
+        )
+    if ok:
+        messages.success(request, ok)
+        return redirect(activity.get_absolute_url() + "#agenda")
+    return _detail(request, activity, status=status, **bound)
+
+
+def _agenda_item(request, pk: int, iid: int) -> AgendaItem:
+    """The item (404 when not under this activity), then the right (403)."""
+    activity = permissions.access_activity(user=request.user, pk=pk)
+    item = AgendaItem.objects.filter(pk=permissions._pk(iid), activity=activity).first()
+    if item is None:
+        raise Http404
+    if not permissions.can_change_activity(request.user, activity):
+        raise PermissionDenied
+    item.activity = activity
+    return item
+
+
+@login_required
+@require_POST
+def agenda_add(request, pk: int):
+    activity = _manager_action(request, pk)
+    form = AgendaItemForm(request.POST, auto_id="id_agenda_%s")
+    if form.is_valid():
+        try:
+            services.agenda_item_add(actor=request.user, activity=activity,
+                                     **form.cleaned_data)  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"state": None})
+            return _agenda_answer(request, activity, status=422, agenda_form=form,
+                                  agenda_errors=_messages_of(exc))  # fmt: skip
+        return _agenda_answer(
+            request, activity, ok=gettext("The agenda item was added.")
+        )
+    return _agenda_answer(request, activity, status=422, agenda_form=form)
+
+
+@login_required
+@require_POST
+def agenda_edit(request, pk: int, iid: int):
+    item = _agenda_item(request, pk, iid)
+    form = AgendaItemForm(request.POST, auto_id=f"id_a{item.pk}_%s")
+    if form.is_valid():
+        try:
+            services.agenda_item_update(actor=request.user, item=item,
+                                        **form.cleaned_data)  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"state": None})
+            return _agenda_answer(request, item.activity, status=422,
+                                  agenda_failed=(item.pk, form),
+                                  agenda_errors=_messages_of(exc))  # fmt: skip
+        return _agenda_answer(
+            request, item.activity, ok=gettext("The agenda item was saved.")
+        )
+    return _agenda_answer(request, item.activity, status=422,
+                          agenda_failed=(item.pk, form))  # fmt: skip
+
+
+@login_required
+@require_POST
+def agenda_move(request, pk: int, iid: int):
+    item = _agenda_item(request, pk, iid)
+    try:
+        services.agenda_item_move(
+            actor=request.user, item=item, direction=request.POST.get("direction", "")
+        )
+    except ValidationError as exc:
+        return _agenda_answer(request, item.activity, status=422,
+                              agenda_errors=_messages_of(exc))  # fmt: skip
+    return _agenda_answer(
+        request, item.activity, ok=gettext("The agenda was reordered.")
+    )
+
+
+@login_required
+@require_POST
+def agenda_remove(request, pk: int, iid: int):
+    item = _agenda_item(request, pk, iid)
+    try:
+        services.agenda_item_remove(actor=request.user, item=item)
+    except ValidationError as exc:
+        return _agenda_answer(request, item.activity, status=422,
+                              agenda_errors=_messages_of(exc))  # fmt: skip
+    return _agenda_answer(
+        request, item.activity, ok=gettext("The agenda item was removed.")
+    )
+
+
+@login_required
+@require_POST
+def agenda_upload(request, pk: int, iid: int):
+    """A document of an agenda item (the attachments engine)."""
+    item = _agenda_item(request, pk, iid)
+    if not workflow.state_allows(item.activity, "edit"):
+        raise PermissionDenied
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attached = docs_services.attachment_add(
+                actor=request.user, target=item, uploaded_file=form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            return _agenda_answer(request, item.activity, status=422,
+                                  agenda_errors=_messages_of(exc))  # fmt: skip
+        return _agenda_answer(
+            request,
+            item.activity,
+            ok=gettext("%(name)s was attached.") % {"name": attached.original_name},
+        )
+    errors = [m for ms in form.errors.values() for m in ms]
+    return _agenda_answer(request, item.activity, status=422, agenda_errors=errors)
+
+
+# --- invitees after creation -------------------------------------------------------
+
+
+@login_required
+@require_POST
+def invitee_add(request, pk: int):
+    activity = _manager_action(request, pk)
+    if not workflow.state_allows(activity, "edit"):
+        raise PermissionDenied
+    form = InviteeAddForm(request.POST, on=local(activity.starts_at).date())
+    if form.is_valid():
+        try:
+            invitee = services.invitee_add(
+                actor=request.user, activity=activity, party=form.party()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"invitees": None, "state": None})
+            return _detail(request, activity, status=422, invitee_form=form,
+                           errors=_messages_of(exc))  # fmt: skip
+        messages.success(
+            request, gettext("%(party)s was invited.") % {"party": invitee.name}
+        )
+        if activity.state == Activity.State.INVITED:
+            messages.info(
+                request,
+                gettext("The invitation was sent to them (%(n)d people).")
+                % {"n": invitee.notified},
+            )
+        if invitee.unreachable:
+            messages.warning(
+                request,
+                gettext("Nobody could be e-mailed for: %(names)s.")
+                % {"names": "; ".join(invitee.unreachable)},
+            )
+        return redirect(activity.get_absolute_url() + "#invitees")
+    return _detail(request, activity, status=422, invitee_form=form)
+
+
+@login_required
+@require_POST
+def invitee_remove(request, pk: int, iid: int):
+    invitee = permissions.access_invitee(user=request.user, activity_pk=pk, pk=iid)
+    activity = invitee.activity
+    if not permissions.can_change_activity(request.user, activity):
+        raise PermissionDenied
+    form = InviteeRemoveForm(request.POST)
+    form.is_valid()
+    try:
+        services.invitee_remove(
+            actor=request.user,
+            invitee=invitee,
+            confirm=bool(form.cleaned_data.get("confirm")),
+        )
+    except ValidationError as exc:
+        if "confirm" in getattr(exc, "error_dict", {}):
+            # Answered already: the page asks (works without JavaScript).
+            return _detail(request, activity, status=409, confirm_remove=invitee)
+        return _detail(request, activity, status=422, errors=_messages_of(exc))
+    messages.success(
+        request, gettext("%(party)s is no longer invited.") % {"party": invitee.name}
+    )
+    return redirect(activity.get_absolute_url() + "#invitees")
+
+
+# --- linked matters ----------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def matter_link(request, pk: int):
+    activity = _manager_action(request, pk)
+    form = MatterLinkForm(
+        request.POST,
+        user=request.user,
+        exclude=list(activity.matters.values_list("pk", flat=True)),
+    )
+    if form.is_valid():
+        try:
+            services.activity_matters_set(
+                actor=request.user,
+                activity=activity,
+                add=list(form.cleaned_data["matters"]),
+                field_name="matters",
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"state": None})
+            return _detail(request, activity, status=422, matter_form=form,
+                           errors=_messages_of(exc))  # fmt: skip
+        messages.success(request, gettext("The matters were linked."))
+        return redirect(activity.get_absolute_url() + "#activity-matters")
+    return _detail(request, activity, status=422, matter_form=form)
+
+
+@login_required
+@require_POST
+def matter_unlink(request, pk: int, mid: int):
+    activity = _manager_action(request, pk)
+    matter = activity.matters.filter(pk=permissions._pk(mid)).first()
+    if matter is None:
+        raise Http404
+    try:
+        services.activity_matters_set(
+            actor=request.user, activity=activity, remove=[matter.pk]
+        )
+    except ValidationError as exc:
+        return _detail(request, activity, status=422, errors=_messages_of(exc))
+    messages.success(
+        request, gettext("%(matter)s is no longer linked.") % {"matter": matter}
+    )
+    return redirect(activity.get_absolute_url() + "#activity-matters")

@@ -25,6 +25,7 @@ that imported it updates it in place; a cancelled activity keeps its UID with
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -111,11 +112,16 @@ def events_between(
 def uid_host() -> str:
     """The host part of the events' UIDs (``task-12-deadline@<host>``): the
     site's host name from ``SITE_URL``, so two installations never clash."""
-    from urllib.parse import urlsplit
-
     from django.conf import settings
 
-    return urlsplit(getattr(settings, "SITE_URL", "") or "").hostname or "dieuphoi"
+    return _host_of(getattr(settings, "SITE_URL", "") or "")
+
+
+@functools.lru_cache(maxsize=8)
+def _host_of(site_url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(site_url).hostname or "dieuphoi"
 
 
 def event_uid(local: str) -> str:

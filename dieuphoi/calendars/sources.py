@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from dieuphoi.core.models import local_today
 from dieuphoi.org import permissions as org_perms
 
-from .events import CalendarEvent, event_uid, register_event_source
+from .events import CalendarEvent, event_uid, register_event_source, uid_host  # noqa: F401 (event_uid: the UID scheme, for callers)
 
 TASK_DEADLINE = "tasks.deadline"
 ROUND_DEADLINE = "proposals.round"
@@ -141,6 +141,10 @@ def task_deadline_events(
     url = _url_maker("tasks:detail")
     states = dict(Task.State.choices)
     member_of = org_perms.visible_body_ids(user)
+    # Translated once, not per event (thousands of events a month).
+    title_text = gettext("Deadline: %(title)s")
+    description_text = gettext("Task %(code)s. Lead agency: %(agency)s.")
+    host = uid_host()
     out = []
     for r in rows:
         pk = r["id"]
@@ -151,13 +155,13 @@ def task_deadline_events(
         overdue = r["deadline"] < today
         out.append(
             CalendarEvent(
-                uid=event_uid(f"task-{pk}-deadline"),
+                uid=f"task-{pk}-deadline@{host}",
                 kind=TASK_DEADLINE,
-                title=gettext("Deadline: %(title)s") % {"title": r["title"]},
+                title=title_text % {"title": r["title"]},
                 start=r["deadline"],
                 url=url(pk),
                 sequence=r["extension_count"],
-                description=gettext("Task %(code)s. Lead agency: %(agency)s.")
+                description=description_text
                 % {"code": r["code"], "agency": r["lead_agency__name"]},
                 body_id=r["body_id"],
                 agency_ids=agencies,
@@ -249,20 +253,21 @@ def round_deadline_events(
         "proposal__lead_agency_id",
     )
     url = _url_maker("proposals:round")
+    title_text = gettext("Consultation closes: %(title)s")
+    description_text = gettext("Consultation round %(number)s.")
+    host = uid_host()
     out = []
     for r in rows:
         closed = r["state"] == ConsultationRound.State.CLOSED
         out.append(
             CalendarEvent(
-                uid=event_uid(f"round-{r['id']}-deadline"),
+                uid=f"round-{r['id']}-deadline@{host}",
                 kind=ROUND_DEADLINE,
-                title=gettext("Consultation closes: %(title)s")
-                % {"title": r["proposal__title"]},
+                title=title_text % {"title": r["proposal__title"]},
                 start=r["deadline"],
                 url=url(r["id"]),
                 sequence=max(r["version"] - 1, 0),
-                description=gettext("Consultation round %(number)s.")
-                % {"number": r["number"]},
+                description=description_text % {"number": r["number"]},
                 body_id=r["proposal__body_id"],
                 agency_ids=(r["proposal__lead_agency_id"],),
                 extra={
@@ -326,6 +331,9 @@ def milestone_events(
     )
     today = local_today()
     url = _url_maker("keyprojects:detail")
+    title_text = gettext("Milestone: %(name)s — %(project)s")
+    description_text = gettext("Key project %(code)s. Responsible agency: %(agency)s.")
+    host = uid_host()
     out = []
     for r in rows:
         agencies = tuple(
@@ -333,16 +341,13 @@ def milestone_events(
         )
         out.append(
             CalendarEvent(
-                uid=event_uid(f"milestone-{r['id']}"),
+                uid=f"milestone-{r['id']}@{host}",
                 kind=MILESTONE,
-                title=gettext("Milestone: %(name)s — %(project)s")
-                % {"name": r["name"], "project": r["project__name"]},
+                title=title_text % {"name": r["name"], "project": r["project__name"]},
                 start=r["planned_on"],
                 url=url(r["project_id"]),
                 sequence=max(r["version"] - 1, 0),
-                description=gettext(
-                    "Key project %(code)s. Responsible agency: %(agency)s."
-                )
+                description=description_text
                 % {
                     "code": r["project__code"],
                     "agency": r["responsible_agency__name"],

@@ -171,7 +171,7 @@ class InspectionListQuery(Schema):
     limit: int = Field(selectors.LIST_LIMIT, ge=1, le=selectors.MAX_LIMIT)
 
 
-class TaskRef(Schema):
+class FindingTaskRef(Schema):
     id: int = Field(description="Task id (GET /api/v1/tasks/{id}).")
     code: str
     state: str
@@ -187,7 +187,9 @@ class FindingOut(Schema):
     recommendation: str
     agency: InspectionAgencyRef | None
     deadline: datetime.date | None
-    task: TaskRef | None = Field(description="The follow-up task, once converted.")
+    task: FindingTaskRef | None = Field(
+        description="The follow-up task, once converted."
+    )
     converted_at: datetime.datetime | None
     version: int
 

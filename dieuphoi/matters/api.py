@@ -41,13 +41,13 @@ API_FIELD_NAMES = {
 }
 
 
-class RefOut(Schema):
+class MatterRefOut(Schema):
     id: int
     name: str
 
 
-class UnitOut(RefOut):
-    successors: list[RefOut] = Field(
+class MatterUnitOut(MatterRefOut):
+    successors: list[MatterRefOut] = Field(
         description="Today's units that absorbed it (empty while it exists)."
     )
 
@@ -57,17 +57,17 @@ class MatterOut(Schema):
     code: str
     title: str
     description: str
-    body: RefOut
-    sector: RefOut | None
-    provinces: list[UnitOut] = Field(description="Units as of raised_on.")
-    raised_by_body: RefOut | None
-    raised_by_agency: RefOut | None
+    body: MatterRefOut
+    sector: MatterRefOut | None
+    provinces: list[MatterUnitOut] = Field(description="Units as of raised_on.")
+    raised_by_body: MatterRefOut | None
+    raised_by_agency: MatterRefOut | None
     raised_on: datetime.date
     competence: str = Field(description=", ".join(Matter.Competence.values))
     priority: str = Field(description=", ".join(Matter.Priority.values))
     state: str = Field(description=", ".join(Matter.State.values))
     state_label: str
-    owner: RefOut | None
+    owner: MatterRefOut | None
     last_logged_on: datetime.date | None
     stale: bool = Field(description="Open with no log entry for N working days.")
     version: int = Field(description="Send it back with changes (409 when stale).")
@@ -83,7 +83,7 @@ class MatterPageOut(Schema):
 
 
 class MatterDetailOut(MatterOut):
-    agencies: list[RefOut]
+    agencies: list[MatterRefOut]
     resolution: str
     resolved_on: datetime.date | None
     escalation_reason: str
@@ -155,11 +155,11 @@ class LogOut(Schema):
     kind_label: str
     occurred_on: datetime.date
     summary: str
-    agencies: list[RefOut]
-    bodies: list[RefOut]
+    agencies: list[MatterRefOut]
+    bodies: list[MatterRefOut]
     document_id: int | None
     author: str
-    files: list[RefOut]
+    files: list[MatterRefOut]
 
 
 class LogPageOut(Schema):
@@ -185,7 +185,7 @@ class LogIn(Schema):
     )
 
 
-class TransitionIn(Schema):
+class MatterTransitionIn(Schema):
     action: str = Field(description=", ".join(workflow.TRANSITIONS))
     version: ApiVersion | None = None
     resolution: str = Field("", description="Required to resolve.")
@@ -445,7 +445,7 @@ def update_matter(request, matter_id: int, payload: MatterPatch):
     response=responses({200: MatterDetailOut}, version=True, body=True),
     summary="Change the state of a matter",
 )
-def transition_matter(request, matter_id: int, payload: TransitionIn):
+def transition_matter(request, matter_id: int, payload: MatterTransitionIn):
     matter = permissions.access_matter(user=request.user, pk=matter_id)
     data = payload.dict()
     step = workflow.TRANSITIONS.get(data["action"])

@@ -295,3 +295,21 @@ class TransitionForm(forms.Form):
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, choices: Choices | None = None, **kwargs):
+        """``choices`` (the body's register) adds the resolution document
+        picker: the resolve form only."""
+        super().__init__(*args, **kwargs)
+        if choices is not None:
+            self.fields["document"] = ObjectChoiceField(
+                label=_("Resolution document"),
+                required=False,
+                help_text=_(
+                    "From the body's register (the newest are offered; type to "
+                    "search), e.g. the conclusion notice."
+                ),
+                objects=lambda: choices.documents,
+                choices=choices.document_choices,
+                empty_label=_("— none —"),
+                widget=Select(attrs=TOM),
+            )

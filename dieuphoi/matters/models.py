@@ -177,6 +177,18 @@ class Matter(models.Model):
         indexes = [
             models.Index(fields=["body", "state", "-raised_on", "-id"]),
             models.Index(fields=["-raised_on", "-id"], name="matter_keyset"),
+            # The list's filters by competence and sector, each in the list's
+            # order (a rare value is read from its index, not found by walking
+            # the whole keyset). No index led by state: the stale filter
+            # (state IN new, coordinating) then made SQLite collect and sort
+            # every open matter (0.6 ms → 5-10 ms on 10,000), while walking
+            # ``matter_keyset`` stops after a page; states are few and common.
+            models.Index(
+                fields=["competence", "-raised_on", "-id"], name="matter_comp_keyset"
+            ),
+            models.Index(
+                fields=["sector", "-raised_on", "-id"], name="matter_sector_keyset"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -581,7 +581,10 @@ def transition(
             errors["resolution"] = [
                 gettext("The text is longer than %(n)d characters.") % {"n": TEXT_MAX}
             ]
-        if document is not None and document.body_id != matter.body_id:
+        if document is not None and (
+            document.body_id != matter.body_id
+            or not actor.has_perm("docs.view_document", document)
+        ):
             errors["document"] = [gettext("Choose a document of the team's register.")]
     if step.needs == "reason":
         if not reason:

@@ -292,13 +292,34 @@ def _discussion(request, matter: Matter) -> dict | None:
     return thread_context(request, entry, matter, "")
 
 
+def _transition_form(matter: Matter, action: str, data=None) -> TransitionForm:
+    """The form of one action; resolving offers the body's register."""
+    choices = None
+    if action == "resolve":
+        choices = Choices(
+            bodies=[matter.body], extra_document=matter.resolution_document
+        )
+    return TransitionForm(
+        data,
+        initial={"action": action, "version": matter.version},
+        auto_id=f"id_{action}_%s",
+        choices=choices,
+    )
+
+
+def _stale_context(matter: Matter) -> dict:
+    """The facts' "last log entry" and the stale badge (``matter.stale``)."""
+    matter.stale = stale.is_stale(matter)
+    return {
+        "stale_due": stale.stale_due(matter) if matter.is_open else None,
+        "stale_days": stale.stale_days(),
+    }
+
+
 def _actions(request, matter: Matter, failed=None) -> list[dict]:
     out = []
     for step in workflow.allowed_actions(request.user, matter):
-        form = TransitionForm(
-            initial={"action": step.action, "version": matter.version},
-            auto_id=f"id_{step.action}_%s",
-        )
+        form = _transition_form(matter, step.action)
         if failed and failed[0] == step.action:
             form = failed[1]
         out.append({"step": step, "form": form})
@@ -357,9 +378,9 @@ def _detail_response(request, matter: Matter, *, status=200, **extra):
         **_log_context(
             request, matter, **{k: extra.pop(k) for k in ["log_form"] if k in extra}
         ),
-        "stale_due": stale.stale_due(matter) if matter.is_open else None,
-        "stale_days": stale.stale_days(),
+        **_stale_context(matter),
         "can_change": can_change,
+        "internals": internals,
         "actions": _actions(request, matter, extra.pop("failed", None)),
         "sections": links.linked_sections(matter, request.user),
         "link_choices": _link_choices(matter) if can_change else None,
@@ -409,10 +430,18 @@ def log_add(request, pk: int):
         else:
             message = gettext("The entry was added to the coordination log.")
             if _is_htmx(request):
+                # The log, and out of band the facts' last entry date and
+                # the stale badge in the header.
                 response = render_page(
                     request,
                     "matters/matter_detail.html",
-                    _log_context(request, matter, log_notice=message),
+                    _log_context(
+                        request,
+                        matter,
+                        log_notice=message,
+                        oob=True,
+                        **_stale_context(matter),
+                    ),
                     "log",
                 )
                 return attachment_changed_response(response, message)
@@ -438,7 +467,7 @@ def transition(request, pk: int):
         raise Http404
     if not workflow.holds(request.user, matter, workflow.TRANSITIONS[action].who):
         raise PermissionDenied
-    form = TransitionForm(request.POST, auto_id=f"id_{action}_%s")
+    form = _transition_form(matter, action, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -449,12 +478,15 @@ def transition(request, pk: int):
                 version=data["version"],
                 resolution=data["resolution"],
                 reason=data["reason"],
+                document=data.get("document"),
             )
         except Conflict:
             messages.error(request, _conflict_text())
             return redirect(matter.get_absolute_url())
         except ValidationError as exc:
-            add_service_errors(form, exc, {"action": None, "document": None})
+            leftover = add_service_errors(form, exc, {"action": None})
+            if leftover:
+                form.add_error(None, leftover)
         else:
             messages.success(request, gettext("The state of the matter was changed."))
             return redirect(matter.get_absolute_url())
@@ -479,15 +511,21 @@ def link(request, pk: int):
     item_id = params.parse_id_or_none(raw)
     model = models_by_kind.get(kind)
     obj = model.objects.filter(pk=item_id).first() if model and item_id else None
+    removing = request.POST.get("op") == "remove"
     try:
-        if request.POST.get("op") == "remove":
+        if removing:
             services.unlink(actor=request.user, matter=matter, kind=kind, obj=obj)
         else:
             services.link(actor=request.user, matter=matter, kind=kind, obj=obj)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, gettext("The links were saved."))
+        messages.success(
+            request,
+            gettext("The link was removed.")
+            if removing
+            else gettext("The links were saved."),
+        )
     return redirect(f"{matter.get_absolute_url()}#links")
 
 

@@ -79,6 +79,38 @@ ROWS: list[Row] = [
         E(404, (SEES_HANOI, 403), (MANAGERS, OK)),
         {"pk": "activity.hanoi_only"},
     ),
+    # --- after creation: agenda, invitees, matters ---------------------------
+    _manager_post("activities:agenda-add"),
+    *(
+        Row(
+            f"activities:{name}",
+            "POST",
+            hanoi_item(change=MANAGERS, party=True),
+            {"pk": "activity.own_body", "iid": "agenda.own_body"},
+        )
+        for name in ("agenda-edit", "agenda-move", "agenda-remove", "agenda-upload")
+    ),
+    Row(
+        "activities:agenda-move",
+        "POST",
+        E(404),
+        {"pk": "activity.held", "iid": "agenda.own_body"},
+        "an agenda item under another activity's id: 404 to all",
+    ),
+    _manager_post("activities:invitee-add"),
+    Row(
+        "activities:invitee-remove",
+        "POST",
+        hanoi_item(change=MANAGERS, party=True),
+        {"pk": "activity.own_body", "iid": "invitee.own_body"},
+    ),
+    _manager_post("activities:matter-link"),
+    Row(
+        "activities:matter-unlink",
+        "POST",
+        hanoi_item(change=MANAGERS, party=True),
+        {"pk": "activity.own_body", "mid": "matter.own_body"},
+    ),
     # --- API ----------------------------------------------------------------
     Row("GET /api/v1/activities", "GET", A(OK)),
     Row("POST /api/v1/activities", "POST", A(OK)),

@@ -15,7 +15,10 @@ def build(w, **ctx) -> dict:
     - ``activity.hanoi_only``: a Hanoi meeting not inviting it;
     - ``activity.held``: a Hanoi meeting held last week, Bắc Ninh invited,
       with ``conclusion.own_body`` not yet turned into tasks;
-    - ``activity.other_body``: the third team's own meeting.
+    - ``activity.other_body``: the third team's own meeting;
+    - ``agenda.own_body``, ``invitee.own_body`` (the Bắc Ninh team): of
+      ``activity.own_body``, which is linked to ``matter.own_body`` (built
+      by ``world_matters`` before this).
     """
     from dieuphoi.activities import services
 
@@ -41,6 +44,13 @@ def build(w, **ctx) -> dict:
         )
 
     own = make(secretariat, hanoi, "Họp phối hợp (thử quyền)", 20, [bac_ninh])
+    agenda = services.agenda_item_add(
+        actor=secretariat, activity=own, title="Báo cáo (thử quyền)"
+    )
+    if "matter.own_body" in w.ids:
+        services.activity_matters_set(
+            actor=secretariat, activity=own, add=[w.ids["matter.own_body"]]
+        )
     hanoi_only = make(secretariat, hanoi, "Họp nội bộ (thử quyền)", 21, [])
     held = make(secretariat, hanoi, "Họp đã diễn ra (thử quyền)", -7, [bac_ninh])
     invitee = held.invitees.get()
@@ -60,4 +70,6 @@ def build(w, **ctx) -> dict:
         "activity.held": held.pk,
         "activity.other_body": other.pk,
         "conclusion.own_body": conclusion.pk,
+        "agenda.own_body": agenda.pk,
+        "invitee.own_body": own.invitees.get(body=bac_ninh).pk,
     }

@@ -1,21 +1,25 @@
 """A joint meeting in the browser, on the demo data: the secretariat
-(``thuky``) convenes the Bắc Ninh, Hưng Yên and Phú Thọ teams; once the
-Giấy mời is issued (the body's paperwork, driven here through its services:
-its own journey covers the pages) the invitation goes out; two teams accept
-and one sends a deputy, each logged in as its own user; attendance is taken
-in the table, the minutes written and the signed biên bản uploaded; two
-conclusions become tasks (a Hanoi agency; a provincial team as a party) and
-the Thông báo kết luận is drafted. The calendar source shows the meeting."""
+(``thuky``) convenes the Bắc Ninh, Hưng Yên and Phú Thọ teams; the Giấy mời
+is drafted, submitted, approved by the leader (``truongto``) and issued on
+the documents' pages, then the invitation goes out; two teams accept and one
+sends a deputy, each logged in as its own user; attendance is taken in the
+table, the minutes written and the signed biên bản uploaded; two conclusions
+become tasks (a Hanoi agency; a provincial team as a party); the Thông báo
+kết luận is drafted, approved and issued on the same pages; the calendar
+(month and agenda pages) shows the meeting and the new tasks' deadlines,
+each a link."""
 
 import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from playwright.sync_api import expect
 
-from dieuphoi.activities.models import Activity, Invitee
+from dieuphoi.activities.models import Activity, Conclusion, Invitee
 from dieuphoi.core.models import local_today
 from dieuphoi.org.models import Agency, Body, Membership
+from dieuphoi.paperwork.models import Paper
 from dieuphoi.tasks.models import Task
 
 from .helpers import choose, tiny_pdf
@@ -43,18 +47,36 @@ def _team_user(key: str, username: str):
     )  # fmt: skip
 
 
-def _issue(activity):
-    from dieuphoi.paperwork import services as paper
+@pytest.fixture
+def immediate_jobs(settings):
+    """Issuing lays the paper out in a background job: run it at once."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
 
-    User = get_user_model()
-    clerk, leader = (
-        User.objects.get(username="thuky"),
-        User.objects.get(username="truongto"),
-    )
-    p = activity.invitation_paper
-    p = paper.paper_submit(actor=clerk, paper=p, version=p.version)
-    p = paper.paper_approve(actor=leader, paper=p, version=p.version)
-    paper.paper_issue(actor=clerk, paper_id=p.pk)
+
+def _act(page, action: str) -> None:
+    page.locator(f"#paper-action-{action} form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def _issue_on_pages(page, leader, link: str, paper_id: int) -> None:
+    """From the activity's page (``link`` = the paper's link there): the
+    secretariat submits, the leader approves, the secretariat issues."""
+    back = page.url
+    page.locator(f"{link} a").click()
+    page.wait_for_url(f"**/papers/{paper_id}/")
+    _act(page, "submit")
+    assert Paper.objects.get(pk=paper_id).state == Paper.State.IN_REVIEW
+    leader.goto(f"/papers/{paper_id}/")
+    _act(leader, "approve")
+    assert Paper.objects.get(pk=paper_id).state == Paper.State.APPROVED
+    page.reload()
+    _act(page, "issue")
+    paper = Paper.objects.get(pk=paper_id)
+    assert paper.state == Paper.State.ISSUED, paper.error
+    expect(page.locator("#paper-reference")).to_have_text(paper.reference)
+    page.goto(back)
 
 
 def _answer(new_page, log_in, username, response, *, name="", position=""):
@@ -73,7 +95,7 @@ def _answer(new_page, log_in, username, response, *, name="", position=""):
 
 
 def test_the_secretariat_convenes_a_joint_meeting_of_three_teams(
-    seeded, page, new_page, log_in, shot
+    seeded, immediate_jobs, page, new_page, log_in, shot
 ):
     for key, username in TEAMS.items():
         if username != "bacninh":
@@ -105,10 +127,16 @@ def test_the_secretariat_convenes_a_joint_meeting_of_three_teams(
     activity = Activity.objects.get(title=TITLE)
     assert activity.invitees.count() == 3
 
+    leader = new_page()
+    log_in("truongto", on=leader)
     page.locator("#invitation-create").click()
     expect(page.locator("#invitation-paper")).to_be_visible()
-    _issue(Activity.objects.get(pk=activity.pk))
-    page.reload()
+    _issue_on_pages(
+        page,
+        leader,
+        "#invitation-paper",
+        Activity.objects.get(pk=activity.pk).invitation_paper_id,
+    )
     page.locator("#invitation-send").click()
     expect(page.locator("#invited-at")).to_be_visible()
     assert Activity.objects.get(pk=activity.pk).state == "invited"
@@ -172,27 +200,52 @@ def test_the_secretariat_convenes_a_joint_meeting_of_three_teams(
         page.locator(f"#convert-open-{conclusion.pk}").click()
         page.locator(f"#convert-submit-{conclusion.pk}").click()
         expect(page.locator(f"#conclusion-tasks-{conclusion.pk}")).to_be_visible()
-    tasks = Task.objects.filter(source_id__in=activity.conclusions.values("pk"))
-    assert tasks.count() == 2
+    tasks = list(
+        Task.objects.filter(
+            source_type=ContentType.objects.get_for_model(Conclusion),
+            source_id__in=activity.conclusions.values("pk"),
+        )
+    )
+    assert len(tasks) == 2
     sxd = Agency.objects.as_of(today).get(code="SXD")
-    assert set(tasks.values_list("lead_agency", flat=True)) == {sxd.pk}
-    assert tasks.filter(parts__body=_team("bac-ninh")).count() == 1
+    assert {t.lead_agency_id for t in tasks} == {sxd.pk}
+    assert (
+        Task.objects.filter(
+            pk__in=[t.pk for t in tasks], parts__body=_team("bac-ninh")
+        ).count()
+        == 1
+    )
 
     page.locator("#notice-create").click()
     expect(page.locator("#conclusions-paper")).to_be_visible()
     activity.refresh_from_db()
     assert activity.conclusions_paper.kind.key == "thong-bao"
+    # The Thông báo kết luận is issued, as any paper of the body.
+    _issue_on_pages(page, leader, "#conclusions-paper", activity.conclusions_paper_id)
+    activity.refresh_from_db()
+    assert activity.conclusions_paper.state == Paper.State.ISSUED
     shot(page, "activity-detail")
 
-    # The calendar source shows the meeting to an invited team.
-    from dieuphoi.calendars.events import events_between
-
-    bacninh = get_user_model().objects.get(username="bacninh")
-    uids = [
-        e.uid
-        for e in events_between(bacninh, today, today + datetime.timedelta(days=1))
-    ]
-    assert activity.uid in uids
+    # The calendar shows the meeting (this month) and the new tasks'
+    # deadlines, each a link to its page.
+    page.goto(f"/calendar/?month={today:%Y-%m}")
+    meeting = page.locator(f"a.cal-event[href$='/activities/{activity.pk}/']")
+    expect(meeting.first).to_be_visible()
+    expect(meeting.first).to_contain_text("Hội nghị các Tổ điều phối vùng")
+    shot(page, "activity-calendar-month")
+    end = today + datetime.timedelta(days=31)
+    page.goto(f"/calendar/agenda/?start={today:%d/%m/%Y}&end={end:%d/%m/%Y}")
+    expect(
+        page.locator(f"a.cal-event[href$='/activities/{activity.pk}/']").first
+    ).to_be_visible()
+    day = page.locator(
+        f"section:has(#agenda-{(today + datetime.timedelta(days=30)).isoformat()})"
+    )
+    for task in tasks:
+        expect(day.locator(f"a.cal-event[href$='/tasks/{task.pk}/']")).to_be_visible()
+    page.locator(f"a.cal-event[href$='/tasks/{tasks[0].pk}/']").first.click()
+    page.wait_for_url(f"**/tasks/{tasks[0].pk}/")
+    expect(page.locator("body")).to_contain_text(tasks[0].code)
 
     page.goto("/activities/?when=all")
     expect(page.locator(f"#activity-row-{activity.pk}")).to_be_visible()

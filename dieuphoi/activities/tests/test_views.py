@@ -5,6 +5,8 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from dieuphoi.activities.models import Activity, Invitee
 from dieuphoi.audit.models import AuditEvent
@@ -14,6 +16,12 @@ from .conftest import at
 from .test_api import _many
 
 pytestmark = pytest.mark.django_db
+
+
+def _vi(text: str) -> str:
+    """The page speaks Vietnamese (LANGUAGE_CODE)."""
+    with translation.override("vi"):
+        return gettext(text)
 
 
 def test_pages_scoped_by_invitation(
@@ -47,7 +55,8 @@ def test_respond_form(login, meeting, external, other_team, phu_tho_user):
     before = AuditEvent.objects.writes().count()
     r = login(external).post(url, {"invitee": invitee.pk, "response": "delegate"})
     assert r.status_code == 422
-    assert "Write the name of who will attend." in r.content.decode()
+    with translation.override("vi"):
+        assert gettext("Write the name of who will attend.") in r.content.decode()
     assert AuditEvent.objects.writes().count() == before
     r = login(external).post(
         url, {"invitee": invitee.pk, "response": "delegate", "delegate_name": "Trần Văn Bình",
@@ -71,7 +80,7 @@ def test_create_page(login, team, secretariat, other_team, member_agency):
     )  # fmt: skip
     assert (
         r.status_code == 200
-        and "The end must be after the start." in r.content.decode()
+        and _vi("The end must be after the start.") in r.content.decode()
     )
     r = login(secretariat).post(
         reverse("activities:create"),
