@@ -722,6 +722,7 @@ DEMO_LOGINS = [
     ),
     ("lanhdao", DEMO_PASSWORD, "City leadership viewer (UBND TP. Hà Nội)"),
     ("bacninh", DEMO_PASSWORD, "External: member of the Bắc Ninh team"),
+    ("hungyen", DEMO_PASSWORD, "External: member of the Hưng Yên team"),
     (
         "nguyen.van.an",
         DEMO_PASSWORD,
@@ -1137,6 +1138,8 @@ def seed_people(
     city = agencies.get("UBND-HN", HANOI_NEW_START)
     bac_ninh_team = bodies.provincial[("bac-ninh", NEW_UNITS_START)]
     bac_ninh_finance = agencies.get("STC-BAC-NINH", NEW_UNITS_START)
+    hung_yen_team = bodies.provincial[("hung-yen", NEW_UNITS_START)]
+    hung_yen_finance = agencies.get("STC-HUNG-YEN", NEW_UNITS_START)
     logins: list[Login] = []
 
     def login(user, created, body="", agency=""):
@@ -1340,6 +1343,28 @@ def seed_people(
         ),
     )
     login(external, created, bac_ninh_team, bac_ninh_finance)
+
+    # A second province's team: shared matters and joint activities are
+    # checked as users of two provinces.
+    external2, created = _user(
+        "hungyen",
+        full_name="Trần Văn Bình",
+        position="Chuyên viên Sở Tài chính tỉnh Hưng Yên",
+        agency=hung_yen_finance,
+    )
+    _membership(
+        external2,
+        hung_yen_team,
+        role.MEMBER,
+        NEW_UNITS_START,
+        agency=hung_yen_finance,
+        position="Chuyên viên Sở Tài chính tỉnh Hưng Yên",
+        duties=(
+            "Đầu mối phối hợp của tỉnh Hưng Yên với Tổ điều phối TP. Hà Nội về các vấn "
+            "đề liên tỉnh."
+        ),
+    )
+    login(external2, created, hung_yen_team, hung_yen_finance)
     return logins
 
 
