@@ -13,7 +13,7 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 def bench_env(db: str, **overrides: str) -> dict:
     """DEBUG off, HTTPS redirects off (plain loopback HTTP), and the bench
     database: ``var/bench.sqlite3`` or PostgreSQL ``dieuphoi_bench``
-    (``BENCH_DATABASE_URL`` to change it)."""
+    (``BENCH_SQLITE_PATH`` / ``BENCH_DATABASE_URL`` to change them)."""
     env = dict(os.environ)
     env.update(
         DEBUG="false",
@@ -30,7 +30,9 @@ def bench_env(db: str, **overrides: str) -> dict:
     env.pop("DIEUPHOI_TESTING", None)
     if db == "sqlite":
         env.pop("DATABASE_URL", None)
-        env["SQLITE_PATH"] = str(ROOT / "var" / "bench.sqlite3")
+        env["SQLITE_PATH"] = os.environ.get(
+            "BENCH_SQLITE_PATH", str(ROOT / "var" / "bench.sqlite3")
+        )
     else:
         env["DATABASE_URL"] = os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dieuphoi_bench"

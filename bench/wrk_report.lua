@@ -1,4 +1,76 @@
 -- Print latency percentiles (ms) and requests/s as one parsable line.
+--
+-- With WRK_VIEW=<file> it also drives page views: each line of the file is
+-- one request of the view, "path<TAB>Header: value<TAB>...", sent in that
+-- order on one connection (run wrk with as many threads as connections, so
+-- each thread owns one connection and one sequence). The time from sending
+-- the first request of a view to the last byte of its last response is one
+-- page-view latency; a second line "VIEWS ..." reports their percentiles and
+-- the page views per second. WRK_STOP_AFTER=<n> stops each thread after n
+-- responses (for the memory runs).
+local ffi = require("ffi")
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_nsec; } wrk_timespec;
+  int clock_gettime(int clk_id, wrk_timespec *tp);
+]]
+local ts = ffi.new("wrk_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+  return tonumber(ts.tv_sec) * 1000000 + tonumber(ts.tv_nsec) / 1000
+end
+
+local threads = {}
+setup = function(thread)
+  table.insert(threads, thread)
+end
+
+local view_file = os.getenv("WRK_VIEW")
+local seq = nil
+if view_file then
+  seq = {}
+  for line in io.lines(view_file) do
+    if line ~= "" then
+      local parts = {}
+      for field in string.gmatch(line, "[^\t]+") do
+        table.insert(parts, field)
+      end
+      local headers = {}
+      for i = 2, #parts do
+        local k, v = string.match(parts[i], "^([^:]+):%s*(.*)$")
+        headers[k] = v
+      end
+      table.insert(seq, { path = parts[1], headers = headers })
+    end
+  end
+end
+
+views = {} -- completed page-view latencies of this thread (microseconds)
+local pos, started = 0, 0
+
+if seq then
+  request = function()
+    pos = pos % #seq + 1
+    if pos == 1 then
+      started = now_us()
+    end
+    return wrk.format(nil, seq[pos].path, seq[pos].headers)
+  end
+
+  response = function(status, headers, body)
+    if pos == #seq then
+      table.insert(views, now_us() - started)
+    end
+  end
+end
+
+local function percentile(sorted, p)
+  if #sorted == 0 then
+    return 0
+  end
+  local i = math.max(1, math.ceil(#sorted * p / 100))
+  return sorted[i]
+end
+
 done = function(summary, latency, requests)
   local secs = summary.duration / 1e6
   io.write(string.format(
@@ -7,4 +79,17 @@ done = function(summary, latency, requests)
     latency:percentile(99) / 1000, summary.requests / secs, summary.requests,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     summary.errors.status))
+  if seq then
+    local all = {}
+    for _, thread in ipairs(threads) do
+      for _, v in ipairs(thread:get("views") or {}) do
+        table.insert(all, v)
+      end
+    end
+    table.sort(all)
+    io.write(string.format(
+      "VIEWS p50=%.2f p95=%.2f p99=%.2f rps=%.1f views=%d\n",
+      percentile(all, 50) / 1000, percentile(all, 95) / 1000,
+      percentile(all, 99) / 1000, #all / secs, #all))
+  end
 end

@@ -432,6 +432,13 @@ TASK_AT_RISK_GAP = env_int("TASK_AT_RISK_GAP", 25)
 # Seconds the task summary's counts may be cached per process; any task write
 # invalidates them at once (dieuphoi.tasks.selectors). 0 = no cache.
 TASK_SUMMARY_CACHE_SECONDS = env_int("TASK_SUMMARY_CACHE_SECONDS", 0 if TESTING else 60)
+# The same for the list's counts strip (dieuphoi.tasks.cache); both are keyed
+# by version stamps every task and registry write replaces, so the time only
+# bounds memory and writes made behind the application's back (raw SQL).
+TASK_COUNTS_CACHE_SECONDS = env_int("TASK_COUNTS_CACHE_SECONDS", 0 if TESTING else 300)
+# Keep the list filters' registry options (agencies, provinces, sectors) in
+# each process until the registry stamp changes (dieuphoi.tasks.cache).
+REGISTRY_CHOICES_CACHE = env_bool("REGISTRY_CHOICES_CACHE", not TESTING)
 # Other processes see a change to the working-day table within this many
 # seconds (dieuphoi.workdays.calendar).
 WORKDAYS_CACHE_SECONDS = env_int("WORKDAYS_CACHE_SECONDS", 10)

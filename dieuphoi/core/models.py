@@ -55,3 +55,18 @@ def dated_check_constraint(name: str) -> models.CheckConstraint:
         condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
         name=name,
     )
+
+
+class VersionStamp(models.Model):
+    """A token per name, replaced whenever data a cache depends on change
+    (``dieuphoi.core.cache``): ``"tasks"``, ``"registry"``. Read in one
+    primary-key query; shared by every process, as the database is."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "core_version_stamp"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"

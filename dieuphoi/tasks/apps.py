@@ -35,6 +35,10 @@ class TasksConfig(AppConfig):
         from . import handover
 
         handover.register()
+        from . import cache, search
+
+        cache.connect()
+        search.connect()
 
 
 def register_audit_display() -> None:

@@ -30,6 +30,7 @@ from dieuphoi.docs.models import Document
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body, Membership
 
 from . import buckets, selectors, workflow
+from . import cache as task_cache
 from .models import Sector, Task
 
 TOM = {"data-tom-select": ""}
@@ -171,6 +172,24 @@ def document_label(document: Document) -> str:
     if len(summary) > 90:
         summary = summary[:89].rstrip() + "…"
     return f"{document.reference} ({_d(document.issued_on)}) — {summary}"
+
+
+def filter_options() -> dict[str, list[tuple[str, str]]]:
+    """The list filters' options: ``agencies``, ``units`` (every version,
+    ended ones dated) and ``sectors``, as ``(value, label)``. Three queries."""
+    agencies = Agency.objects.order_by("name", "-valid_from").values_list(
+        "id", "name", "valid_to"
+    )
+    units = AdministrativeUnit.objects.order_by("name", "-valid_from").values_list(
+        "id", "name", "valid_to"
+    )
+    return {
+        "agencies": [(str(pk), _until(name, to)) for pk, name, to in agencies],
+        "units": [(str(pk), _until(name, to)) for pk, name, to in units],
+        "sectors": [
+            (str(pk), name) for pk, name in Sector.objects.values_list("id", "name")
+        ],
+    }
 
 
 class Choices:
@@ -353,35 +372,20 @@ class Choices:
         return self._unit_choices
 
     # The list filters need only the labels: plain rows, no model objects
-    # (about 190 agencies and 600 unit versions on every list page).
+    # (about 190 agencies and 600 unit versions on every list page), kept in
+    # the process until the registry changes (``tasks.cache.filter_options``).
     @cached_property
-    def _agency_options(self) -> list[tuple[str, str]]:
-        rows = Agency.objects.order_by("name", "-valid_from").values_list(
-            "id", "name", "valid_to"
-        )
-        return [(str(pk), _until(name, valid_to)) for pk, name, valid_to in rows]
-
-    @cached_property
-    def _unit_options(self) -> list[tuple[str, str]]:
-        rows = AdministrativeUnit.objects.order_by("name", "-valid_from").values_list(
-            "id", "name", "valid_to"
-        )
-        return [(str(pk), _until(name, valid_to)) for pk, name, valid_to in rows]
-
-    @cached_property
-    def _sector_options(self) -> list[tuple[str, str]]:
-        return [
-            (str(pk), name) for pk, name in Sector.objects.values_list("id", "name")
-        ]
+    def _filter_options(self) -> dict[str, list[tuple[str, str]]]:
+        return task_cache.filter_options(filter_options)
 
     def agency_options(self) -> list[tuple[str, str]]:
-        return self._agency_options
+        return self._filter_options["agencies"]
 
     def unit_options(self) -> list[tuple[str, str]]:
-        return self._unit_options
+        return self._filter_options["units"]
 
     def sector_options(self) -> list[tuple[str, str]]:
-        return self._sector_options
+        return self._filter_options["sectors"]
 
     def document_choices(self) -> list[tuple[str, str]]:
         return [(str(pk), document_label(d)) for pk, d in self.documents.items()]

@@ -60,6 +60,7 @@ from dieuphoi.notifications.services import NotificationSpec, notify_many
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Agency, AgencySuccession, Body
 
+from . import cache as task_cache
 from .models import ProgressUpdate, Task, TaskLeadChange, TaskPart
 from .notices import PartySeats
 
@@ -475,6 +476,7 @@ def handover_commit(
                     for uid in sorted(people.agency(task.body_id, agency.pk))
                 ]
         TaskLeadChange.objects.bulk_create(lead_changes)
+        task_cache.bump_tasks()  # bulk_create sends no signal
         result.notified = notify_many(specs, on=today)
         succession.handed_over_at = timezone.now()
         succession.handed_over_by = (

@@ -272,9 +272,19 @@ class Task(models.Model):
         return self.extension_count > 0
 
     def compute_search_text(self) -> str:
+        return self.search_text_of(self.code, self.title, self.last_update_text)
+
+    @staticmethod
+    def search_text_of(code: str, title: str, last_update_text: str) -> str:
+        """``search_text`` for these values (bulk inserts use it directly).
+
+        Free text is a substring of it (``tasks.search``); lines are joined
+        by a newline, which ``fold`` removes from any needle, so no match
+        spans the folded and the plain line.
+        """
         from dieuphoi.docs.models import fold, strip_diacritics
 
-        folded = fold(" | ".join([self.code, self.title, self.last_update_text]))
+        folded = fold(" | ".join([code, title, last_update_text]))
         plain = strip_diacritics(folded)
         return folded if plain == folded else f"{folded}\n{plain}"
 

@@ -47,18 +47,14 @@ import base64
 import binascii
 import dataclasses
 import datetime
-import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection
 from django.db.models import (
     Count,
     Exists,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -74,7 +70,8 @@ from dieuphoi.docs.models import fold, strip_diacritics
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Agency
 
-from . import buckets, lineage, sources
+from . import buckets, lineage, search, sources
+from . import cache as task_cache
 from . import history as task_history
 from .models import DeadlineChange, ProgressUpdate, Sector, Task, TaskPart
 from .permissions import focal_agency_ids, manager_body_ids, party_ids, user_seats
@@ -400,12 +397,19 @@ def _scope(user) -> Q | None:
 
 
 def scope_key(user) -> str:
-    """What ``_scope`` depends on, for cache keys."""
+    """What ``_scope`` (and ``_text_q``) depend on, for cache keys: the
+    visible bodies, and the party scope only for a user who has one (so the
+    people who see the same tasks share a key). No query once the seats are
+    loaded."""
+    seats = user_seats(user)
     visible = org_perms.visible_body_ids(user)
     if visible is None:
         return "all"
-    bodies, agencies = party_ids(user)
-    return repr((sorted(visible), sorted(bodies), sorted(agencies)))
+    party = None
+    if any(seat.outside_parts for seat in seats):
+        bodies, agencies = party_ids(user)
+        party = (sorted(bodies), sorted(agencies))
+    return repr((sorted(visible), party))
 
 
 def _filter_q(filters: TaskFilters, on: datetime.date) -> Q:
@@ -460,9 +464,13 @@ def _text_q(user, text: str) -> Q:
     what the user sees of the row, the code, the title and their own parts'
     descriptions, folded and accent-insensitive as ``search_text`` is. One
     query over the user's own parts, only for such users.
+
+    The ``search_text`` match goes through the free-text index (FTS5 trigram
+    on SQLite, ``pg_trgm`` on PostgreSQL: ``search.search_text_q``), with
+    the plain substring's results: the whole folded input is one substring.
     """
     needle = fold(text)
-    match = Q(search_text__contains=needle)
+    match = search.search_text_q(needle)
     visible = org_perms.visible_body_ids(user)
     if visible is None or _party_q(user, visible) is None:
         return match
@@ -721,39 +729,15 @@ def _rollup(grouped) -> tuple[dict, dict, dict]:
 
 
 def _summary_counts(user, filters: TaskFilters, on: datetime.date):
-    """``(totals, by_agency, by_sector)`` counts, cached while no task changes.
+    """``(totals, by_agency, by_sector)`` counts, cached until a task or the
+    registry changes (``tasks.cache.summary_counts``: per visible scope,
+    filters and date; the version stamps every task write replaces)."""
 
-    The grouped scan costs tens of milliseconds at 200,000 tasks, while the
-    counts change only when a task does. They are cached (per process, Django's
-    default cache) under the scope, filters, date, warning settings, working-day
-    calendar and a stamp: the latest ``updated_at`` of any task, which every
-    service write moves (one index look-up). Tasks are never deleted by the
-    application; a deletion behind its back, or a write whose transaction
-    commits after a later-stamped one was counted, is seen within
-    ``TASK_SUMMARY_CACHE_SECONDS`` (0 turns the cache off; tests do).
-    """
-    qs = task_queryset(user=user, filters=filters, on=on)
-    seconds = int(getattr(settings, "TASK_SUMMARY_CACHE_SECONDS", 60))
-    if seconds <= 0:
+    def count():
+        qs = task_queryset(user=user, filters=filters, on=on)
         return _rollup(_grouped(qs, on))
-    stamp = Task.objects.aggregate(m=Max("updated_at"))["m"]
-    key_data = repr(
-        (
-            scope_key(user),
-            sorted(filters.replace(on=None).to_params().items()),
-            on.isoformat(),
-            buckets.due_soon_limit(on).isoformat(),
-            buckets.at_risk_gap(),
-            buckets.rule_key(),
-            stamp.isoformat() if stamp else None,
-        )
-    )
-    key = "tasks:summary:" + hashlib.sha256(key_data.encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is None:
-        cached = _rollup(_grouped(qs, on))
-        cache.set(key, cached, seconds)
-    return cached
+
+    return task_cache.summary_counts(user, filters, on, count)
 
 
 def task_summary(
@@ -922,14 +906,21 @@ def _count_each(querysets: dict[str, QuerySet]) -> dict[str, int]:
 
 
 def task_bucket_counts(*, user, filters: TaskFilters, on) -> dict[str, int]:
-    """Tasks per bucket for ``filters`` (the bucket filter left out): one query."""
-    qs = task_queryset(user=user, filters=filters.replace(bucket=None), on=on)
-    counts = qs.aggregate(
-        **{
-            name: Count("id", filter=buckets.bucket_q(name, on))
-            for name in buckets.BUCKETS
-        }
-    )
-    counts = {name: counts.get(name) or 0 for name in buckets.BUCKETS}
-    counts["total"] = sum(counts.values())
-    return counts
+    """Tasks per bucket for ``filters`` (the bucket filter left out): one
+    query, cached until a task or the registry changes
+    (``tasks.cache.bucket_counts``: per visible scope, filters and date)."""
+    filters = filters.replace(bucket=None)
+
+    def count() -> dict[str, int]:
+        qs = task_queryset(user=user, filters=filters, on=on)
+        counts = qs.aggregate(
+            **{
+                name: Count("id", filter=buckets.bucket_q(name, on))
+                for name in buckets.BUCKETS
+            }
+        )
+        counts = {name: counts.get(name) or 0 for name in buckets.BUCKETS}
+        counts["total"] = sum(counts.values())
+        return counts
+
+    return task_cache.bucket_counts(user, filters, on, count)

@@ -45,6 +45,7 @@ from dieuphoi.docs.models import Document
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body, Membership
 
+from . import cache as task_cache
 from . import history as task_history
 from . import notices, workflow
 from .models import DeadlineChange, ProgressUpdate, Sector, Task, TaskPart
@@ -502,6 +503,7 @@ def task_create(
         for part in part_rows:
             part.full_clean(exclude=["task"])
         TaskPart.objects.bulk_create(part_rows)
+        task_cache.bump_tasks()  # bulk_create sends no signal
         if provinces:
             task.provinces.set(provinces)
         changes = {
@@ -707,6 +709,7 @@ def task_update(*, actor, task: Task, version: int, **fields: Any) -> Task:
             for row in new_rows:
                 row.full_clean(exclude=["task"])
             TaskPart.objects.bulk_create(new_rows)
+            task_cache.bump_tasks()  # bulk_create sends no signal
             after_parts = _parts_state(current.parts.all())
             if after_parts != before_parts:
                 changes["cooperating"] = {"before": before_parts, "after": after_parts}

@@ -328,20 +328,32 @@ class TestSummaryCache:
         cache.clear()
 
     def test_counts_are_reused_until_a_task_changes(
-        self, make_task, secretariat, member, today, django_assert_num_queries
+        self,
+        make_task,
+        secretariat,
+        member,
+        today,
+        django_assert_num_queries,
+        django_capture_on_commit_callbacks,
     ):
         from dieuphoi.tasks import services
 
-        task = make_task(state=S.NEW, deadline=today + 30 * DAY)
+        # The stamps move when a write commits (the test's transaction never
+        # does: its commit hooks are run by hand).
+        commits = django_capture_on_commit_callbacks
+        with commits(execute=True):
+            task = make_task(state=S.NEW, deadline=today + 30 * DAY)
         assert selectors.task_summary(user=secretariat)["totals"]["total"] == 1
-        # seats cached on the user; stamp + agency names + sector names
+        # seats cached on the user; stamps + agency names + sector names
         with django_assert_num_queries(3):
             again = selectors.task_summary(user=secretariat)
         assert again["totals"]["in_progress_within_deadline"] == 1
-        make_task(deadline=today - DAY)
+        with commits(execute=True):
+            make_task(deadline=today - DAY)
         assert selectors.task_summary(user=secretariat)["totals"]["overdue"] == 1
-        services.task_transition(actor=member, task=task, action="report_done")
-        services.task_transition(actor=secretariat, task=task, action="confirm")
+        with commits(execute=True):
+            services.task_transition(actor=member, task=task, action="report_done")
+            services.task_transition(actor=secretariat, task=task, action="confirm")
         totals = selectors.task_summary(user=secretariat)["totals"]
         assert totals["completed_on_time"] == 1 and totals["total"] == 2
 

@@ -26,8 +26,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from dieuphoi.core import cache as stamps
 from dieuphoi.core.models import local_today
-from dieuphoi.docs.models import fold, strip_diacritics
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body, BodyAgency
 from dieuphoi.tasks.models import DeadlineChange, ProgressUpdate, Task, TaskPart
 from dieuphoi.tasks.seed import HANOI_TEAM_KEY, seed_sectors
@@ -86,9 +86,10 @@ UPDATES = [
 
 
 def _search(code: str, title: str, update: str) -> str:
-    folded = fold(" | ".join([code, title, update]))
-    plain = strip_diacritics(folded)
-    return folded if plain == folded else f"{folded}\n{plain}"
+    # The same as Task.compute_search_text; the free-text index on
+    # search_text follows these raw inserts through its triggers (SQLite) or
+    # as any index does (PostgreSQL).
+    return Task.search_text_of(code, title, update)
 
 
 class Command(BaseCommand):
@@ -127,6 +128,9 @@ class Command(BaseCommand):
             self.reset()
         agencies = self.agencies(body, opts["agencies"])
         sectors = list(seed_sectors().values())
+        # Raw and bulk writes send no signal: the cached counts and registry
+        # options must see them (dieuphoi.tasks.cache).
+        stamps.bump(stamps.TASKS, stamps.REGISTRY)
         have = Task.objects.filter(lead_agency__code__startswith=PREFIX).count()
         todo = opts["tasks"] - have
         if todo <= 0:
@@ -168,6 +172,7 @@ class Command(BaseCommand):
                     "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
                     [Task._meta.db_table, self.next_task_id],
                 )
+        stamps.bump(stamps.TASKS)
         self.log("analysing tables")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

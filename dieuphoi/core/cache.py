@@ -1,0 +1,184 @@
+"""Version stamps: exact caches of derived figures, shared by every process.
+
+A stamp is a token per name (``"tasks"``, ``"registry"``) kept in one
+database row (``core.models.VersionStamp``). Whatever writes data a cache
+depends on calls ``bump(name)``; a cache key holds the stamps read *before*
+the figures are computed, so an entry is never read after a write committed:
+
+- ``bump(*names)``: replaces the tokens when the current transaction commits
+  (``transaction.on_commit``; at once outside a transaction). Several bumps of
+  the same names in one transaction write once. The new token is random, not
+  an increment: a database restored from a backup, or a row rolled back,
+  never brings back a token an entry was stored under for other data.
+- ``bump_on_write(name, *models)``: ``bump(name)`` on every ``save()``,
+  ``delete()`` and many-to-many change of those models (signals). Queryset
+  writes (``update()``, ``bulk_create()``, raw SQL) send no signal: their
+  callers call ``bump`` themselves.
+- ``read(*names) -> tuple[int, ...]``: the current tokens, one query (0 for
+  a name never bumped).
+- ``cached(prefix, parts, compute, *, stamps, seconds)``: ``compute()``
+  cached in Django's cache under ``prefix``, a hash of ``parts`` and the
+  stamps; ``seconds <= 0`` computes every time and reads no stamp.
+- ``memo(prefix, parts, compute, *, stamps)``: the same in a dictionary of
+  this process (no pickling: for values read on every page, such as the
+  registry's select options); entries of older stamps are dropped.
+
+Why a database row: the default cache is local memory, one per gunicorn
+worker, so a bump made in one worker would not be seen by the others. The
+row costs one primary-key look-up per use (about 0.1 ms on SQLite,
+``bench/counts_bench.py``); when ``CACHES`` is a shared Redis the cached
+values are shared too, and the stamp stays in the database, the one place
+written in the same transaction's commit as the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+TASKS = "tasks"
+REGISTRY = "registry"
+
+
+def _new_token() -> int:
+    return secrets.randbits(62) + 1
+
+
+def _apply(names: tuple[str, ...]) -> None:
+    from .models import VersionStamp
+
+    for name in names:
+        token = _new_token()
+        if VersionStamp.objects.filter(name=name).update(value=token):
+            continue
+        try:
+            with transaction.atomic():
+                VersionStamp.objects.create(name=name, value=token)
+        except IntegrityError:  # created meanwhile by another process
+            VersionStamp.objects.filter(name=name).update(value=token)
+
+
+def bump(*names: str, using: str | None = None) -> None:
+    """Replace the tokens of ``names`` when the transaction commits."""
+    names = tuple(sorted(set(names)))
+    if not names:
+        return
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block:
+        # Once per transaction: a hook still pending (not dropped by a
+        # savepoint rollback) for the same names will do.
+        for _sids, func, _robust in connection.run_on_commit:
+            if getattr(func, "stamp_names", None) == names and not func.done:
+                return
+
+    def hook() -> None:
+        hook.done = True
+        _apply(names)
+
+    hook.stamp_names = names
+    hook.done = False
+    transaction.on_commit(hook, using=using)
+
+
+def bump_on_write(name: str, *models) -> None:
+    """Bump ``name`` on each save, delete and many-to-many change of
+    ``models`` (an auto-created ``through`` model counts its owner's
+    ``m2m_changed``)."""
+
+    def on_write(sender, using=None, **kwargs) -> None:
+        if kwargs.get("raw"):  # loaddata: no stamp table guaranteed yet
+            return
+        action = kwargs.get("action")
+        if action is not None and not action.startswith("post_"):
+            return
+        bump(name, using=using)
+
+    for model in models:
+        uid = f"core.cache:{name}:{model._meta.label}"
+        if model._meta.auto_created:
+            m2m_changed.connect(on_write, sender=model, weak=False, dispatch_uid=uid)
+        else:
+            post_save.connect(on_write, sender=model, weak=False, dispatch_uid=uid)
+            post_delete.connect(
+                on_write, sender=model, weak=False, dispatch_uid=uid + ":del"
+            )
+
+
+def read(*names: str) -> tuple[int, ...]:
+    from .models import VersionStamp
+
+    found = dict(
+        VersionStamp.objects.filter(name__in=names).values_list("name", "value")
+    )
+    return tuple(found.get(name, 0) for name in names)
+
+
+def _key(prefix: str, parts, stamps: Iterable[int]) -> str:
+    data = repr((tuple(stamps), parts)).encode()
+    return f"{prefix}:{hashlib.sha256(data).hexdigest()}"
+
+
+def cached(
+    prefix: str,
+    parts,
+    compute: Callable[[], object],
+    *,
+    stamps: Iterable[str],
+    seconds: int,
+):
+    """``compute()``, cached while the stamps stay (at most ``seconds``).
+
+    The stamps are read first: figures computed after a concurrent write are
+    only ever stored under the stamps it replaces, never read again."""
+    if seconds <= 0:
+        return compute()
+    key = _key(prefix, parts, read(*stamps))
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+_memo: dict[str, tuple[tuple, dict]] = {}
+_memo_lock = threading.Lock()
+MEMO_SIZE = 32
+
+
+def memo(
+    prefix: str,
+    parts,
+    compute: Callable[[], object],
+    *,
+    stamps: Iterable[str],
+):
+    """``compute()`` kept in this process until one of the stamps changes
+    (at most ``MEMO_SIZE`` entries per prefix, e.g. one per language)."""
+    stamps = tuple(stamps)
+    current = read(*stamps)
+    with _memo_lock:
+        seen, entries = _memo.get(prefix, (None, {}))
+        if seen != current:
+            entries = {}
+            _memo[prefix] = (current, entries)
+        if parts in entries:
+            return entries[parts]
+    value = compute()
+    with _memo_lock:
+        seen, entries = _memo.get(prefix, (None, {}))
+        if seen == current:
+            if len(entries) >= MEMO_SIZE:
+                entries.clear()
+            entries[parts] = value
+    return value
+
+
+def clear_memo() -> None:
+    with _memo_lock:
+        _memo.clear()

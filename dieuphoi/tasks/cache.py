@@ -1,0 +1,157 @@
+"""What the task pages cache, and what invalidates it (``dieuphoi.core.cache``).
+
+- Stamp ``tasks``: replaced on every write of a task, a part, a progress
+  update, a deadline change, an extension request, a state or lead change
+  and a task's provinces (``connect``: model signals, so every ``save()``,
+  ``create()``, ``delete()`` whatever the caller: services, handover, seeds,
+  the admin), and by the queryset writes that send no signal
+  (``bulk_create`` of parts and lead changes, ``seed_scale``'s raw inserts)
+  where they are made. ``Task.urge_count``, set by queryset updates of the
+  reminders and letters, is read by no cached figure and bumps nothing.
+- Stamp ``registry``: replaced on every write of an agency, an
+  administrative unit, a body, a body's agencies, a succession, a region
+  and a sector (the org services, the admin, the seeds: model signals too).
+  Lineage filters (``lineage``) read the registry, so the counts key holds
+  both stamps.
+
+Cached:
+
+- ``bucket_counts(user, filters, on, compute)``: the list's counts strip,
+  per visible scope (``selectors.scope_key``: two users who see the same
+  tasks share an entry), filters (bucket, sort and ``on`` left out), date
+  and what the buckets depend on besides the tasks (due-soon horizon,
+  at-risk gap, day-off rule and calendar version).
+  ``TASK_COUNTS_CACHE_SECONDS``.
+- ``summary_counts(...)``: the summary's grouped counts, keyed the same
+  way. A past date is not cached for ever: the history of a past day can
+  still change (a deadline change dated in the past, a handover's lead
+  change dated on the succession day). ``TASK_SUMMARY_CACHE_SECONDS``.
+- ``filter_options()``: the list's agency, province and sector options
+  (plain ``(value, label)`` rows), per language, in this process until the
+  registry stamp changes: one stamp query instead of three per list page.
+  ``REGISTRY_CHOICES_CACHE``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils.translation import get_language
+
+from dieuphoi.core import cache as stamps
+
+from . import buckets
+
+TASK_STAMPS = (stamps.TASKS, stamps.REGISTRY)
+
+
+def connect() -> None:
+    """Bump the stamps on model writes (``TasksConfig.ready``)."""
+    from dieuphoi.org.models import (
+        AdministrativeUnit,
+        Agency,
+        AgencySuccession,
+        Body,
+        BodyAgency,
+        Region,
+        RegionMembership,
+    )
+
+    from .models import (
+        DeadlineChange,
+        ExtensionRequest,
+        ProgressUpdate,
+        Sector,
+        Task,
+        TaskLeadChange,
+        TaskPart,
+        TaskStateChange,
+    )
+
+    stamps.bump_on_write(
+        stamps.TASKS,
+        Task,
+        TaskPart,
+        ProgressUpdate,
+        DeadlineChange,
+        ExtensionRequest,
+        TaskStateChange,
+        TaskLeadChange,
+        Task.provinces.through,
+    )
+    stamps.bump_on_write(
+        stamps.REGISTRY,
+        Sector,
+        Agency,
+        Agency.predecessors.through,
+        AdministrativeUnit,
+        AdministrativeUnit.predecessors.through,
+        Body,
+        BodyAgency,
+        AgencySuccession,
+        AgencySuccession.predecessors.through,
+        AgencySuccession.successors.through,
+        Region,
+        RegionMembership,
+    )
+
+
+def bump_tasks() -> None:
+    """For queryset writes of task data (no signal)."""
+    stamps.bump(stamps.TASKS)
+
+
+def bump_registry() -> None:
+    """For queryset writes of the registry (no signal)."""
+    stamps.bump(stamps.REGISTRY)
+
+
+def _parts(user, filters, on: datetime.date) -> tuple:
+    from .selectors import DEFAULT_SORT, scope_key
+
+    normal = filters.replace(on=None, sort=DEFAULT_SORT)
+    return (
+        scope_key(user),
+        tuple(sorted(normal.to_params().items())),
+        on.isoformat(),
+        buckets.due_soon_limit(on).isoformat(),
+        buckets.at_risk_gap(),
+        buckets.rule_key(),
+    )
+
+
+def bucket_counts(user, filters, on: datetime.date, compute: Callable[[], dict]):
+    """``compute()`` (the counts strip, ``filters`` without its bucket)."""
+    seconds = int(getattr(settings, "TASK_COUNTS_CACHE_SECONDS", 0))
+    return stamps.cached(
+        "tasks:counts",
+        _parts(user, filters.replace(bucket=None), on),
+        compute,
+        stamps=TASK_STAMPS,
+        seconds=seconds,
+    )
+
+
+def summary_counts(user, filters, on: datetime.date, compute: Callable[[], tuple]):
+    seconds = int(getattr(settings, "TASK_SUMMARY_CACHE_SECONDS", 0))
+    return stamps.cached(
+        "tasks:summary",
+        _parts(user, filters, on),
+        compute,
+        stamps=TASK_STAMPS,
+        seconds=seconds,
+    )
+
+
+def filter_options(compute: Callable[[], dict]) -> dict:
+    """``compute()`` (the list filters' options), per language."""
+    if not getattr(settings, "REGISTRY_CHOICES_CACHE", False):
+        return compute()
+    return stamps.memo(
+        "tasks:filter-options",
+        (get_language(),),
+        compute,
+        stamps=(stamps.REGISTRY,),
+    )
