@@ -9,6 +9,9 @@ here and validates it with the same schema:
   (the shared 422 answer, ``errors.install``).
 - ``json_or_multipart(schema, *, required, files="files", many=True)``: the
   ``openapi_extra`` that documents both bodies.
+- ``body_to_create_in(bodies, body_id)``: the coordination body a create
+  request names (``body_id``) among those the caller manages, or the only
+  one they manage when it names none.
 """
 
 from __future__ import annotations
@@ -95,3 +98,26 @@ def json_or_multipart(
             "required": True,
         }
     }
+
+
+def body_to_create_in(bodies, body_id):
+    """The body a new record goes into: ``body_id`` if the caller manages it
+    (``bodies``: the app's ``permissions.manager_bodies``), else their only
+    managed body. 403 for a body not managed (or none at all), 422 on
+    ``body_id`` for an unknown id or when the caller manages several."""
+    from django.core.exceptions import PermissionDenied
+
+    from dieuphoi.org.models import Body
+
+    if body_id is None:
+        if not bodies:
+            raise PermissionDenied
+        if len(bodies) != 1:
+            raise ValidationError({"body_id": [gettext("Choose the body.")]})
+        return bodies[0]
+    body = Body.objects.filter(pk=body_id).first()
+    if body is None:
+        raise ValidationError({"body_id": [gettext("Unknown coordination body.")]})
+    if body not in bodies:
+        raise PermissionDenied
+    return body

@@ -19,12 +19,13 @@ import base64
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 
 from dieuphoi.api.errors import responses
+from dieuphoi.api.payloads import body_to_create_in
 from dieuphoi.core.models import local_today
 from dieuphoi.core.params import ApiDate, ApiId, ApiVersion
 from dieuphoi.docs.models import Document
@@ -462,20 +463,9 @@ def list_projects(request, query: Query[KeyProjectListQuery]):
 )
 def create_project(request, payload: ProjectIn):
     data = payload.dict()
-    bodies = permissions.manager_bodies(request.user)
-    body_id = data.pop("body_id")
-    if body_id is None:
-        if not bodies:
-            raise PermissionDenied
-        if len(bodies) != 1:
-            raise ValidationError({"body_id": [gettext("Choose the body.")]})
-        body = bodies[0]
-    else:
-        body = Body.objects.filter(pk=body_id).first()
-        if body is None:
-            raise ValidationError({"body_id": [gettext("Unknown coordination body.")]})
-        if body not in bodies:
-            raise PermissionDenied
+    body = body_to_create_in(
+        permissions.manager_bodies(request.user), data.pop("body_id")
+    )
     found, errors = _resolve(data, body)
     if errors:
         raise ValidationError(errors)
