@@ -93,6 +93,16 @@ def test_task_from_assignment_to_completed_on_time(
 
     # The lead agency's focal point reports 60% with a file...
     focal = new_page()
+    # Answers the page got with an error status: shown if a step fails.
+    refused: list[str] = []
+    focal.on(
+        "response",
+        lambda r: (
+            refused.append(f"{r.status} {r.request.method} {r.url}")
+            if r.status >= 400
+            else None
+        ),
+    )
     log_in("daumoi.sxd", on=focal)
     focal.goto(task_url)
     form = focal.locator("#task-progress-form form")
@@ -126,7 +136,7 @@ def test_task_from_assignment_to_completed_on_time(
         "Đã hoàn thành rà soát 20/20 hồ sơ."
     )
     done_form.locator("button[type=submit]").click()
-    _expect_state(focal, Task.State.REPORTED_DONE)
+    _expect_state(focal, Task.State.REPORTED_DONE, refused)
     expect(focal.locator("#task-progress-form")).to_have_count(0)
     assert Task.objects.get(code=code).state == Task.State.REPORTED_DONE
     # The focal point may not confirm his own report.
@@ -161,13 +171,16 @@ def test_task_from_assignment_to_completed_on_time(
     shot(page, "task-summary")
 
 
-def _expect_state(page, state) -> None:
-    """The stage shown is ``state``; else fail with what the page says."""
+def _expect_state(page, state, refused=()) -> None:
+    """The stage shown is ``state``; else fail with what the page says (and
+    the requests the server refused, when they are recorded)."""
     try:
         expect(page.locator("#task-state")).to_have_text(vi(state.label))
     except AssertionError as exc:
         detail = page.locator("#task-detail").inner_text()
-        raise AssertionError(f"{exc}\n--- the task page shows:\n{detail}") from None
+        raise AssertionError(
+            f"{exc}\n--- refused: {list(refused)}\n--- the task page shows:\n{detail}"
+        ) from None
 
 
 def _action_names(page) -> list[str]:
