@@ -121,3 +121,34 @@ def body_to_create_in(bodies, body_id):
     if body not in bodies:
         raise PermissionDenied
     return body
+
+
+class IdLookup:
+    """A payload's ids turned into rows for a service: ``one`` and ``many``
+    put each row found under the service's argument name (``found``), or a
+    field error under the payload's key (``errors``). A key left out is left
+    out; ``None`` clears a single reference; ids are de-duplicated."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.found: dict[str, Any] = {}
+        self.errors: dict[str, list[str]] = {}
+
+    def one(self, key: str, name: str, qs, message: str) -> None:
+        if key not in self.data:
+            return
+        if self.data[key] is None:
+            self.found[name] = None
+            return
+        self.found[name] = qs.filter(pk=self.data[key]).first()
+        if self.found[name] is None:
+            self.errors[key] = [message]
+
+    def many(self, key: str, name: str, qs, message: str) -> None:
+        if self.data.get(key) is None:
+            return
+        ids = list(dict.fromkeys(self.data[key]))
+        objects = list(qs.filter(pk__in=ids))
+        if len(objects) != len(ids):
+            self.errors[key] = [message]
+        self.found[name] = objects

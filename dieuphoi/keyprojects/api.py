@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 
 from dieuphoi.api.errors import responses
-from dieuphoi.api.payloads import body_to_create_in
+from dieuphoi.api.payloads import IdLookup, body_to_create_in
 from dieuphoi.core.models import local_today
 from dieuphoi.core.params import ApiDate, ApiId, ApiVersion
 from dieuphoi.docs.models import Document
@@ -364,27 +364,9 @@ def _resolve(data: dict, body: Body) -> tuple[dict, dict]:
     from dieuphoi.proposals.models import Proposal
     from dieuphoi.tasks.models import Task
 
-    found: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
-
-    def one(key: str, name: str, qs, message: str) -> None:
-        if key not in data:
-            return
-        if data[key] is None:
-            found[name] = None
-            return
-        found[name] = qs.filter(pk=data[key]).first()
-        if found[name] is None:
-            errors[key] = [message]
-
-    def many(key: str, name: str, qs, message: str) -> None:
-        if data.get(key) is None:
-            return
-        ids = list(dict.fromkeys(data[key]))
-        objects = list(qs.filter(pk__in=ids))
-        if len(objects) != len(ids):
-            errors[key] = [message]
-        found[name] = objects
+    lookup = IdLookup(data)
+    one, many = lookup.one, lookup.many
+    found, errors = lookup.found, lookup.errors
 
     one(
         "lead_agency_id",

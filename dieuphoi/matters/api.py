@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 
 from dieuphoi.api.errors import responses
-from dieuphoi.api.payloads import body_to_create_in
+from dieuphoi.api.payloads import IdLookup, body_to_create_in
 from dieuphoi.core.params import ApiDate, ApiId, ApiVersion
 from dieuphoi.docs.models import Document
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body
@@ -271,27 +271,9 @@ def _resolve(data: dict, body: Body) -> tuple[dict, dict]:
 
     from dieuphoi.tasks.models import Sector
 
-    found: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
-
-    def one(key, name, qs, message):
-        if key not in data:
-            return
-        if data[key] is None:
-            found[name] = None
-            return
-        found[name] = qs.filter(pk=data[key]).first()
-        if found[name] is None:
-            errors[key] = [message]
-
-    def many(key, name, qs, message):
-        if data.get(key) is None:
-            return
-        ids = list(dict.fromkeys(data[key]))
-        objects = list(qs.filter(pk__in=ids))
-        if len(objects) != len(ids):
-            errors[key] = [message]
-        found[name] = objects
+    lookup = IdLookup(data)
+    one, many = lookup.one, lookup.many
+    found, errors = lookup.found, lookup.errors
 
     unknown_agency = gettext("Unknown agency.")
     many(
