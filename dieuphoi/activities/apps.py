@@ -65,11 +65,8 @@ class ActivitiesConfig(AppConfig):
         register_event_source(
             "activities.activity", _("Activities"), notices.activity_events
         )
-        try:
-            from dieuphoi.matters import links  # type: ignore[attr-defined]
-        except ImportError:
-            links = None
-        if links is not None and hasattr(links, "register_matter_link"):
-            from . import matters_link
+        from dieuphoi.matters import links
 
-            matters_link.register(links)
+        from . import matters_link
+
+        matters_link.register(links)
