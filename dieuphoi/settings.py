@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "dieuphoi.activities",
     "dieuphoi.inspections",
     "dieuphoi.calendars",
+    "dieuphoi.reports",
     "dieuphoi.notifications",
     "dieuphoi.discussions",
     "dieuphoi.reminders",
@@ -488,6 +489,25 @@ if CONFIRMATION_REMINDER_WORKING_DAYS < 0:
         f"got {CONFIRMATION_REMINDER_WORKING_DAYS}"
     )
 PROGRESS_REQUEST_EVERY = env_str("PROGRESS_REQUEST_EVERY", "monthly")
+# Periodic reports (Decree 09/2019/NĐ-CP Art. 12; domain.md §4): whether
+# the nine-month period is offered (local rules add it), and the working
+# days after the cut-off by which each type of report is sent (Art. 8(5)(b):
+# at least one; the requiring rule sets it, so these are defaults).
+REPORT_NINE_MONTH = env_bool("REPORT_NINE_MONTH", True)
+REPORT_SUBMIT_WORKING_DAYS = {
+    "monthly": env_int("REPORT_SUBMIT_WORKING_DAYS_MONTHLY", 3),
+    "quarterly": env_int("REPORT_SUBMIT_WORKING_DAYS_QUARTERLY", 3),
+    "half_year": env_int("REPORT_SUBMIT_WORKING_DAYS_HALF_YEAR", 5),
+    "nine_month": env_int("REPORT_SUBMIT_WORKING_DAYS_NINE_MONTH", 5),
+    "annual": env_int("REPORT_SUBMIT_WORKING_DAYS_ANNUAL", 5),
+    "ad_hoc": env_int("REPORT_SUBMIT_WORKING_DAYS_AD_HOC", 3),
+}
+for _type, _days in REPORT_SUBMIT_WORKING_DAYS.items():
+    if _days < 1:
+        raise ImproperlyConfigured(
+            f"REPORT_SUBMIT_WORKING_DAYS_{_type.upper()} must be 1 or more "
+            f"(Decree 09/2019 Art. 8(5)(b)), got {_days}"
+        )
 if PROGRESS_REQUEST_EVERY not in ("monthly", "quarterly", "off"):
     raise ImproperlyConfigured(
         "PROGRESS_REQUEST_EVERY must be monthly, quarterly or off, "

@@ -19,6 +19,12 @@ mark a proposal submitted) it registers hooks from ``AppConfig.ready()``::
   urging number of a task): they are stored as the issued version.
 - ``after_issue(paper, actor)`` runs in the same transaction, after the
   register entry exists.
+- ``check_transition(paper, action, actor)`` runs before a review
+  transition (``submit``, ``return``, ``approve``, ``withdraw``) or the
+  ``send``, with the paper's row locked: it may refuse (``ValidationError``,
+  nothing is written). ``after_transition(paper, action, actor)`` runs in
+  the same transaction once the paper's new state is saved (a periodic
+  report freezes its figures at ``approve``).
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ class Producer:
     label: str | Promise
     before_issue: Callable | None = None
     after_issue: Callable | None = None
+    check_transition: Callable | None = None
+    after_transition: Callable | None = None
 
 
 _PRODUCERS: dict[str, Producer] = {}
@@ -46,11 +54,27 @@ def register_producer(
     label: str | Promise,
     before_issue: Callable | None = None,
     after_issue: Callable | None = None,
+    check_transition: Callable | None = None,
+    after_transition: Callable | None = None,
 ) -> Producer:
-    producer = Producer(key, label, before_issue, after_issue)
+    producer = Producer(
+        key, label, before_issue, after_issue, check_transition, after_transition
+    )
     _PRODUCERS[key] = producer
     return producer
 
 
 def get_producer(key: str) -> Producer | None:
     return _PRODUCERS.get(key) if key else None
+
+
+def run_check(paper, action: str, actor) -> None:
+    producer = get_producer(paper.producer)
+    if producer is not None and producer.check_transition is not None:
+        producer.check_transition(paper, action, actor)
+
+
+def run_after(paper, action: str, actor) -> None:
+    producer = get_producer(paper.producer)
+    if producer is not None and producer.after_transition is not None:
+        producer.after_transition(paper, action, actor)

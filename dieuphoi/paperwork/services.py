@@ -58,7 +58,7 @@ from dieuphoi.org.permissions import roles_in
 
 from . import compose as composer
 from . import content as c
-from . import workflow
+from . import producers, workflow
 from .models import (
     IssuingProfile,
     NumberingRegister,
@@ -671,10 +671,12 @@ def _transition(
         _require(actor, paper, action)
         if check is not None:
             check(paper)
+        producers.run_check(paper, action, actor)
         before = paper.state
         paper.state = workflow.TRANSITIONS[action].target
         _save(paper, ["state"])
         _step(paper, action, actor, comment)
+        producers.run_after(paper, action, actor)
         audit_record(
             actor=actor,
             action=f"paperwork.{action}",
@@ -1078,6 +1080,7 @@ def paper_send(*, actor, paper: Paper, version: int) -> Paper:
     with transaction.atomic():
         paper = _lock(paper, version)
         _require(actor, paper, "send")
+        producers.run_check(paper, "send", actor)
         recipients = list(
             paper.recipients.filter(
                 Q(agency__isnull=False) | Q(party_body__isnull=False)
@@ -1100,6 +1103,7 @@ def paper_send(*, actor, paper: Paper, version: int) -> Paper:
         paper.state = Paper.State.SENT
         _save(paper, ["state"])
         _step(paper, "send", actor)
+        producers.run_after(paper, "send", actor)
         audit_record(
             actor=actor,
             action="paperwork.send",

@@ -728,6 +728,14 @@ def _rollup(grouped) -> tuple[dict, dict, dict]:
     return totals, by_agency, by_sector
 
 
+def grouped_counts(qs: QuerySet[Task], on: datetime.date) -> tuple[dict, dict, dict]:
+    """``(totals, by_agency, by_sector)`` bucket and warning counts of
+    ``qs`` as of ``on`` (the lead of record on ``on`` for a past date), in
+    one grouped query: the summary's counting, for callers that scope the
+    tasks themselves (the periodic reports count one body's tasks)."""
+    return _rollup(_grouped(qs, on))
+
+
 def _summary_counts(user, filters: TaskFilters, on: datetime.date):
     """``(totals, by_agency, by_sector)`` counts, cached until a task or the
     registry changes (``tasks.cache.summary_counts``: per visible scope,

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "dieuphoi.reports"
+    verbose_name = _("Periodic reports")
+    label = "reports"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dieuphoi.audit.labels import register_action_labels
+
+        from . import services
+
+        register_action_labels(services.ACTION_LABELS)
+        # The report follows its Báo cáo through review, approval and issue.
+        services.register()
