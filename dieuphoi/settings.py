@@ -433,6 +433,8 @@ TASK_AT_RISK_GAP = env_int("TASK_AT_RISK_GAP", 25)
 # Seconds the task summary's counts may be cached per process; any task write
 # invalidates them at once (dieuphoi.tasks.selectors). 0 = no cache.
 TASK_SUMMARY_CACHE_SECONDS = env_int("TASK_SUMMARY_CACHE_SECONDS", 0 if TESTING else 60)
+# The agency scorecards' task columns, cached the same way (reports.scorecards).
+SCORECARD_CACHE_SECONDS = env_int("SCORECARD_CACHE_SECONDS", 0 if TESTING else 300)
 # The same for the list's counts strip (dieuphoi.tasks.cache); both are keyed
 # by version stamps every task and registry write replaces, so the time only
 # bounds memory and writes made behind the application's back (raw SQL).

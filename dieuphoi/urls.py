@@ -24,6 +24,7 @@ urlpatterns = [
     path("activities/", include("dieuphoi.activities.urls")),
     path("inspections/", include("dieuphoi.inspections.urls")),
     path("calendar/", include("dieuphoi.calendars.urls")),
+    path("reports/", include("dieuphoi.reports.urls")),
     path("papers/", include("dieuphoi.paperwork.urls")),
     path("notifications/", include("dieuphoi.notifications.urls")),
     path("discussions/", include("dieuphoi.discussions.urls")),

@@ -32,6 +32,9 @@ for module_path, prefix in [
     ("dieuphoi.activities.api", "/v1"),
     ("dieuphoi.inspections.api", "/v1"),
     ("dieuphoi.calendars.api", "/v1"),
+    ("dieuphoi.reports.api", "/v1"),
+    ("dieuphoi.reports.contribution_api", "/v1"),
+    ("dieuphoi.reports.scorecard_api", "/v1"),
 ]:
     from importlib import import_module
     from importlib.util import find_spec

@@ -17,10 +17,9 @@ NAV_AREAS = [
     ("keyprojects:list", _("Key projects"), "bricks"),
     ("matters:list", _("Inter-provincial matters"), "signpost-split"),
     ("activities:list", _("Joint activities"), "calendar-event"),
+    ("reports:list", _("Reports"), "file-earmark-bar-graph"),
 ]
-LATER_AREAS = [
-    _("Reports"),
-]
+LATER_AREAS: list = []
 
 
 def nav_areas(path: str = "") -> tuple[list[dict], list[str]]:
@@ -162,6 +161,21 @@ NAV_PAGES = [
         _everyone,
     ),
     ("activities:list", "calendars:month", _("Calendar"), "calendar3", _everyone),
+    ("reports:list", "reports:list", _("Periodic reports"), "list-ul", _everyone),
+    (
+        "reports:list",
+        "reports:my-contributions",
+        _("My contributions"),
+        "pencil-square",
+        _everyone,
+    ),
+    (
+        "reports:list",
+        "reports:scorecards",
+        _("Agency scorecards"),
+        "bar-chart",
+        _sees_some_body,
+    ),
 ]
 
 

@@ -12,7 +12,11 @@ class ReportsConfig(AppConfig):
         from dieuphoi.audit.labels import register_action_labels
 
         from . import services
+        from .notices import contributions_ready
 
         register_action_labels(services.ACTION_LABELS)
         # The report follows its Báo cáo through review, approval and issue.
         services.register()
+        # Contributions: notification kinds and target, attachment target,
+        # the reminder ladder's source ``reports.contribution``.
+        contributions_ready()

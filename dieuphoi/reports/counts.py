@@ -52,7 +52,7 @@ def task_counts(body, period) -> dict:
     ordered by most overdue, then most tasks, then name."""
     body_id = getattr(body, "pk", body)
     qs = Task.objects.filter(assigned_in(body_id, period))
-    totals, by_agency, _by_sector = grouped_counts(qs, period.end)
+    totals, by_agency, _by_sector = grouped_counts(qs, period.end, warnings=False)
     agencies = {
         a.pk: a
         for a in Agency.objects.filter(pk__in=[k for k in by_agency if k]).only(

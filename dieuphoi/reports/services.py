@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -60,10 +61,12 @@ def _require_manager(actor, body_id: int) -> None:
 
 
 def _title(body: Body, period: periods.Period) -> str:
-    return gettext("Report on the work of %(body)s, %(period)s") % {
-        "body": body.name,
-        "period": period.label,
-    }
+    # The title of an official paper: in the site's language, whoever creates it.
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext("Report on the work of %(body)s, %(period)s") % {
+            "body": body.name,
+            "period": period.label,
+        }
 
 
 def _period_from(

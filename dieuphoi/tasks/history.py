@@ -199,8 +199,21 @@ def end_of_day(on: datetime.date) -> datetime.datetime:
     )
 
 
+def _changed_after(model, field: str, on: datetime.date) -> Q:
+    """The outer task has a row of ``model`` dated after ``on``: one
+    uncorrelated subquery, evaluated once per statement (SQLite materialises
+    it, PostgreSQL hashes it). Only such tasks need the correlated lookups:
+    for the others what was in force on ``on`` is still in the row, because
+    the services write the row and its history together."""
+    return Q(pk__in=model.objects.filter(**{f"{field}__gt": on}).values("task_id"))
+
+
 def state_on(on: datetime.date):
-    """The state of the outer task on ``on`` (see the module docstring)."""
+    """The state of the outer task on ``on`` (see the module docstring).
+
+    A task with no state change after ``on`` stood then as it stands now,
+    read through the dated columns (completed or cancelled after ``on`` in a
+    row written outside the services counts as open then)."""
     last = (
         TaskStateChange.objects.filter(task=OuterRef("pk"), on__lte=on)
         .order_by("-on", "-id")
@@ -218,7 +231,30 @@ def state_on(on: datetime.date):
         default=Value(S.IN_PROGRESS.value),
         output_field=CharField(),
     )
-    return Coalesce(Subquery(last, output_field=CharField()), legacy)
+    unchanged = Case(
+        When(
+            Q(state=S.COMPLETED, completed_on__lte=on),
+            then=Value(S.COMPLETED.value),
+        ),
+        When(
+            Q(state=S.CANCELLED, cancelled_on__lte=on),
+            then=Value(S.CANCELLED.value),
+        ),
+        When(
+            Q(state__in=(S.COMPLETED, S.CANCELLED)),
+            then=Value(S.IN_PROGRESS.value),
+        ),
+        default=F("state"),
+        output_field=CharField(),
+    )
+    return Case(
+        When(
+            _changed_after(TaskStateChange, "on", on),
+            then=Coalesce(Subquery(last, output_field=CharField()), legacy),
+        ),
+        default=unchanged,
+        output_field=CharField(),
+    )
 
 
 def deadline_on(on: datetime.date):
@@ -227,6 +263,10 @@ def deadline_on(on: datetime.date):
     before = changes.filter(effective_on__lte=on)
     after = changes.filter(effective_on__gt=on)
     return Case(
+        When(
+            ~_changed_after(DeadlineChange, "effective_on", on),
+            then=F("deadline"),
+        ),
         When(
             Exists(before),
             then=Subquery(
@@ -247,14 +287,25 @@ def deadline_on(on: datetime.date):
 def lead_on(on: datetime.date):
     """The id of the outer task's lead agency of record on ``on``."""
     changes = TaskLeadChange.objects.filter(task=OuterRef("pk"))
-    return Coalesce(
-        Subquery(
-            changes.filter(on__lte=on).order_by("-on", "-id").values("new_agency")[:1]
+    return Case(
+        When(
+            _changed_after(TaskLeadChange, "on", on),
+            then=Coalesce(
+                Subquery(
+                    changes.filter(on__lte=on)
+                    .order_by("-on", "-id")
+                    .values("new_agency")[:1]
+                ),
+                Subquery(
+                    changes.filter(on__gt=on)
+                    .order_by("on", "id")
+                    .values("old_agency")[:1]
+                ),
+                F("lead_agency_id"),
+                output_field=IntegerField(),
+            ),
         ),
-        Subquery(
-            changes.filter(on__gt=on).order_by("on", "id").values("old_agency")[:1]
-        ),
-        F("lead_agency_id"),
+        default=F("lead_agency_id"),
         output_field=IntegerField(),
     )
 

@@ -59,6 +59,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Value,
     prefetch_related_objects,
 )
 from django.utils.translation import gettext
@@ -73,7 +74,14 @@ from dieuphoi.org.models import Agency
 from . import buckets, lineage, search, sources
 from . import cache as task_cache
 from . import history as task_history
-from .models import DeadlineChange, ProgressUpdate, Sector, Task, TaskPart
+from .models import (
+    DeadlineChange,
+    ExtensionRequest,
+    ProgressUpdate,
+    Sector,
+    Task,
+    TaskPart,
+)
 from .permissions import focal_agency_ids, manager_body_ids, party_ids, user_seats
 from .rates import ROUNDING, due_count, rates_from_counts
 
@@ -113,7 +121,12 @@ class TaskFilters:
     True (the deadline was changed at least once: an approved extension or
     a change by the secretariat), False (never changed) or None;
     ``deadline_from``/``deadline_to``, ``assigned_from``/``assigned_to``:
-    inclusive dates; ``q``: free text over code, title and latest update
+    inclusive dates; ``completed_from``/``completed_to``: completion
+    confirmed in the range (dated history); ``extended_from``/
+    ``extended_to``: an extension approved with its decision in the range;
+    ``cancelled``: True/False as of ``on``; ``source_kind``:
+    ``app_label.model`` of the records the tasks carry out (the periodic
+    reports' figures link to these); ``q``: free text over code, title and latest update
     (case and diacritics insensitive); ``sort``: a key of ``SORTS``; ``on``:
     the "as of" date (``None`` = today). ``lead_agency`` and ``province``
     include their predecessors (``lineage``) unless ``record_only`` is True
@@ -137,6 +150,18 @@ class TaskFilters:
     source_document: int | None = None
     # "app_label.model:id" of the record the tasks carry out (``sources``).
     source: str | None = None
+    # "app_label.model": tasks carrying out any record of that kind.
+    source_kind: str | None = None
+    # True: cancelled as of ``on``; False: not cancelled (in some bucket).
+    cancelled: bool | None = None
+    # Completion confirmed in the range (the dated history: completed on
+    # ``completed_to``, default ``on``, and not on the day before
+    # ``completed_from``).
+    completed_from: datetime.date | None = None
+    completed_to: datetime.date | None = None
+    # A task-level extension approved with its decision dated in the range.
+    extended_from: datetime.date | None = None
+    extended_to: datetime.date | None = None
     record_only: bool | None = None
     q: str = ""
     sort: str = DEFAULT_SORT
@@ -181,7 +206,17 @@ _ID_FIELDS = (
     "province",
     "source_document",
 )
-_DATE_FIELDS = ("deadline_from", "deadline_to", "assigned_from", "assigned_to", "on")
+_DATE_FIELDS = (
+    "deadline_from",
+    "deadline_to",
+    "assigned_from",
+    "assigned_to",
+    "completed_from",
+    "completed_to",
+    "extended_from",
+    "extended_to",
+    "on",
+)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -190,6 +225,20 @@ def parse_date(value: str) -> datetime.date:
     """ISO ``YYYY-MM-DD`` or ``dd/mm/yyyy``, 1900..2100; ``ValueError``
     otherwise (``dieuphoi.core.params.parse_date``)."""
     return params.parse_date(value)
+
+
+def source_kind_type(value: str) -> int | None:
+    """The content type id of ``app_label.model`` (the ``source_kind``
+    filter: tasks carrying out any record of that kind), or None."""
+    from django.contrib.contenttypes.models import ContentType
+
+    app_label, dot, model = (value or "").partition(".")
+    if not (dot and app_label and model):
+        return None
+    try:
+        return ContentType.objects.get_by_natural_key(app_label, model).pk
+    except ContentType.DoesNotExist:
+        return None
 
 
 def parse_task_filters(querydict) -> tuple[TaskFilters, dict[str, str]]:
@@ -263,6 +312,19 @@ def parse_task_filters(querydict) -> tuple[TaskFilters, dict[str, str]]:
             values["source"] = source
         except ValueError:
             errors["source"] = gettext("Not a valid source record.")
+    source_kind = raw("source_kind")
+    if source_kind:
+        if source_kind_type(source_kind) is not None:
+            values["source_kind"] = source_kind
+        else:
+            errors["source_kind"] = gettext("Not a valid kind of source record.")
+    cancelled = raw("cancelled").lower()
+    if cancelled in _TRUE:
+        values["cancelled"] = True
+    elif cancelled in _FALSE:
+        values["cancelled"] = False
+    elif cancelled:
+        errors["cancelled"] = gettext("Use 1 (cancelled tasks) or 0 (the others).")
     extended = raw("extended").lower()
     if extended in _TRUE:
         values["extended"] = True
@@ -290,7 +352,12 @@ def parse_task_filters(querydict) -> tuple[TaskFilters, dict[str, str]]:
             values["sort"] = sort
         else:
             errors["sort"] = gettext("Unknown sort “%(value)s”.") % {"value": sort}
-    for lo, hi in (("deadline_from", "deadline_to"), ("assigned_from", "assigned_to")):
+    for lo, hi in (
+        ("deadline_from", "deadline_to"),
+        ("assigned_from", "assigned_to"),
+        ("completed_from", "completed_to"),
+        ("extended_from", "extended_to"),
+    ):
         if values.get(lo) and values.get(hi) and values[lo] > values[hi]:
             errors[hi] = gettext("The end of the range is before its start.")
             values.pop(hi)
@@ -449,6 +516,25 @@ def _filter_q(filters: TaskFilters, on: datetime.date) -> Q:
         q &= Q(source_document_id=filters.source_document)
     if filters.source:
         q &= sources.source_q(filters.source)
+    if filters.source_kind:
+        type_id = source_kind_type(filters.source_kind)
+        q &= Q(source_type_id=type_id) if type_id else Q(pk__in=[])
+    if filters.cancelled is not None:
+        q &= buckets.cancelled_q(on) if filters.cancelled else buckets.counted_q(on)
+    if filters.completed_from or filters.completed_to:
+        q &= buckets.completed_q(filters.completed_to or on)
+        if filters.completed_from:
+            day_before = filters.completed_from - datetime.timedelta(days=1)
+            q &= ~buckets.completed_q(day_before)
+    if filters.extended_from or filters.extended_to:
+        granted = ExtensionRequest.objects.filter(
+            part__isnull=True, state__in=ExtensionRequest.APPROVED_STATES
+        )
+        if filters.extended_from:
+            granted = granted.filter(decided_on__gte=filters.extended_from)
+        if filters.extended_to:
+            granted = granted.filter(decided_on__lte=filters.extended_to)
+        q &= Q(pk__in=granted.values("task_id"))
     return q
 
 
@@ -674,8 +760,9 @@ def sector_choices() -> list[Sector]:
 _COUNT_NAMES = (*buckets.BUCKETS, *buckets.WARNINGS)
 
 
-def _counts(on: datetime.date) -> dict:
-    """``Count(filter=...)`` per bucket and warning, in the scan form.
+def _counts(on: datetime.date, *, warnings: bool = True) -> dict:
+    """``Count(filter=...)`` per bucket and warning, in the scan form
+    (``warnings=False``: the buckets only, each warning counted 0).
 
     Counting ``lead_agency`` (never null) rather than ``id`` keeps every column
     in ``task_summary_cover``, so PostgreSQL can answer from the index alone.
@@ -684,6 +771,11 @@ def _counts(on: datetime.date) -> dict:
         name: Count("lead_agency", filter=buckets.bucket_q(name, on, indexed=False))
         for name in buckets.BUCKETS
     }
+    if not warnings:
+        # A constant: the rows keep the same keys without the warnings'
+        # per-row history lookups (the progress recorded by then).
+        counts.update({name: Value(0) for name in buckets.WARNINGS})
+        return counts
     counts.update(
         {
             name: Count(
@@ -705,7 +797,7 @@ def _add(row: dict, counts: dict) -> None:
     row["total"] += sum(counts[name] for name in buckets.BUCKETS)
 
 
-def _grouped(qs: QuerySet[Task], on: datetime.date):
+def _grouped(qs: QuerySet[Task], on: datetime.date, *, warnings: bool = True):
     """Counts per (lead agency, sector): the lead of record on ``on`` for a
     past date (``history.lead_on``), else the current column."""
     qs = qs.order_by()
@@ -713,7 +805,7 @@ def _grouped(qs: QuerySet[Task], on: datetime.date):
         qs = qs.values("sector_id", lead=task_history.lead_on(on))
     else:
         qs = qs.values("lead_agency_id", "sector_id")
-    return qs.annotate(**_counts(on))
+    return qs.annotate(**_counts(on, warnings=warnings))
 
 
 def _rollup(grouped) -> tuple[dict, dict, dict]:
@@ -728,12 +820,15 @@ def _rollup(grouped) -> tuple[dict, dict, dict]:
     return totals, by_agency, by_sector
 
 
-def grouped_counts(qs: QuerySet[Task], on: datetime.date) -> tuple[dict, dict, dict]:
+def grouped_counts(
+    qs: QuerySet[Task], on: datetime.date, *, warnings: bool = True
+) -> tuple[dict, dict, dict]:
     """``(totals, by_agency, by_sector)`` bucket and warning counts of
     ``qs`` as of ``on`` (the lead of record on ``on`` for a past date), in
     one grouped query: the summary's counting, for callers that scope the
-    tasks themselves (the periodic reports count one body's tasks)."""
-    return _rollup(_grouped(qs, on))
+    tasks themselves (the periodic reports count one body's tasks; they
+    leave the warnings out, ``warnings=False``)."""
+    return _rollup(_grouped(qs, on, warnings=warnings))
 
 
 def _summary_counts(user, filters: TaskFilters, on: datetime.date):

@@ -1,0 +1,230 @@
+"""Periodic reports at scale (issue 11, item 7), in-process on SQLite.
+
+    .venv/bin/python bench/reports_bench.py                      # 200,000 tasks, 3 runs
+    .venv/bin/python bench/reports_bench.py --tasks 20000 --data var/reports-bench-20k
+
+Builds (once, kept in ``--data``) a database with the demo data and
+``seed_scale --tasks N``, then times, each ``--runs`` times, medians quoted:
+
+- compiling the yearly report of the Hanoi team for the last year whose
+  cut-off has passed (``figures.compile_figures``: every figure as of the
+  cut-off, from the dated history) — target ≤ 3 s;
+- its Báo cáo as DOCX: the content (``document.report_content``) and the
+  layout (``paperwork.render_docx``) — target ≤ 3 s; the PDF beside it;
+- the scorecards of every agency for that year (``scorecards.agency_scorecards``),
+  cold (caches cleared) and warm — target ≤ 300 ms;
+- the page that starts the compilation (POST, the job queued in the database
+  backend, as in production) and the report's page, beside ``/ping`` in the
+  same loop (the ratio to the bare view).
+Wall and CPU time: on a shared machine quote the medians and the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PY = str(ROOT / ".venv" / "bin" / "python")
+
+
+def environment(data: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="dieuphoi.settings",
+        DIEUPHOI_TESTING="1",
+        DEBUG="false",
+        SQLITE_PATH=str(data / "bench.sqlite3"),
+        MEDIA_ROOT=str(data / "media"),
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        LOG_LEVEL="WARNING",
+        TASKS_BACKEND="database",
+    )
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+def build(data: Path, tasks: int) -> None:
+    data.mkdir(parents=True, exist_ok=True)
+    if (data / "bench.sqlite3").exists():
+        return
+    env = environment(data)
+    for args in (
+        ["migrate", "--noinput"],
+        ["seed_demo"],
+        ["seed_scale", "--tasks", str(tasks)],
+    ):
+        subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def timed(func, runs: int):
+    walls, cpus, result = [], [], None
+    for _ in range(runs):
+        start, cpu = time.perf_counter(), time.process_time()
+        result = func()
+        walls.append((time.perf_counter() - start) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    return statistics.median(walls), statistics.median(cpus), walls, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=str(ROOT / "var" / "reports-bench"))
+    parser.add_argument("--tasks", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    data = Path(args.data)
+    build(data, args.tasks)
+    os.environ.update(environment(data))
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")
+    django.setup()
+
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from dieuphoi.core import cache as stamps
+    from dieuphoi.core.models import local_today
+    from dieuphoi.org.models import Membership
+    from dieuphoi.paperwork import compose
+    from dieuphoi.paperwork.models import Paper, PaperVersion
+    from dieuphoi.paperwork.render_docx import render_docx
+    from dieuphoi.paperwork.render_pdf import render_pdf
+    from dieuphoi.paperwork.services import profile_of
+    from dieuphoi.reports import document, figures, periods, scorecards, services
+    from dieuphoi.reports.models import Report
+    from dieuphoi.tasks.models import Task
+    from dieuphoi.tasks.seed import HANOI_TEAM_KEY
+
+    translation.activate(settings.LANGUAGE_CODE)
+    seat = (
+        Membership.objects.filter(
+            body__key=HANOI_TEAM_KEY, role=Membership.Role.SECRETARIAT
+        )
+        .select_related("person", "body")
+        .first()
+    )
+    body, clerk = seat.body, seat.person
+    today = local_today()
+    year = periods.period_of("annual", today)
+    if year.end >= today:
+        year = periods.period("annual", year.year - 1)
+    in_year = Task.objects.filter(
+        body=body, assigned_on__gte=year.start, assigned_on__lte=year.end
+    ).count()
+    print(
+        f"{Task.objects.count()} tasks ({in_year} assigned in {year.label}: "
+        f"{year.start:%d/%m/%Y} to {year.end:%d/%m/%Y}), {args.runs} runs, SQLite; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+
+    with CaptureQueriesContext(connection) as q:
+        figures.compile_figures(body, year)
+    med, cpu, walls, compiled = timed(
+        lambda: figures.compile_figures(body, year), args.runs
+    )
+    print(
+        f"compile the yearly report      {med:8.0f} ms median (cpu {cpu:.0f} ms, "
+        f"{len(q)} queries; runs {', '.join(f'{w:.0f}' for w in walls)}) "
+        f"target ≤ 3000"
+    )
+
+    report = Report.objects.filter(
+        body=body, period_type="annual", end=year.end
+    ).first()
+    if report is None:
+        report = services.report_create(
+            actor=clerk, body=body, period_type="annual", year=year.year
+        )
+    if report.state == Report.State.DRAFT:
+        Report.objects.filter(pk=report.pk).update(figures=compiled)
+        report = services.report_document(
+            actor=clerk, report=Report.objects.get(pk=report.pk)
+        )
+    paper = Paper.objects.get(pk=report.paper_id)
+
+    def content():
+        from dieuphoi.paperwork import content as c
+
+        blocks, annexes = document.report_content(report)
+        version = PaperVersion(
+            paper=paper,
+            number=1,
+            blocks=c.blocks_to_json(blocks),
+            annexes=c.annexes_to_json(annexes),
+        )
+        return compose.compose(paper, version, profile=profile_of(body))
+
+    med, cpu, walls, laid = timed(content, args.runs)
+    print(f"its content (blocks, compose)  {med:8.0f} ms median (cpu {cpu:.0f} ms)")
+    med_docx, cpu, walls, docx = timed(lambda: render_docx(laid), args.runs)
+    print(
+        f"its DOCX layout                {med_docx:8.0f} ms median (cpu {cpu:.0f} ms, "
+        f"{len(docx) // 1024} KiB); content + DOCX {med + med_docx:.0f} ms, target ≤ 3000"
+    )
+    med_pdf, cpu, walls, _pdf = timed(lambda: render_pdf(laid), args.runs)
+    print(f"its PDF layout                 {med_pdf:8.0f} ms median (cpu {cpu:.0f} ms)")
+
+    # Production's cache settings (the tests' settings switch them off).
+    from django.test.utils import override_settings
+
+    override_settings(SCORECARD_CACHE_SECONDS=300).enable()
+
+    def cold():
+        cache.clear()
+        stamps.clear_memo()
+        return scorecards.agency_scorecards(body, year)
+
+    med, cpu, walls, rows = timed(cold, args.runs)
+    print(
+        f"scorecards, all agencies, cold {med:8.1f} ms median (cpu {cpu:.0f} ms, "
+        f"{len(rows)} agencies) target ≤ 300"
+    )
+    med, cpu, walls, rows = timed(
+        lambda: scorecards.agency_scorecards(body, year), args.runs
+    )
+    print(f"scorecards, all agencies, warm {med:8.1f} ms median (cpu {cpu:.0f} ms)")
+
+    client = Client()
+    client.force_login(clerk, backend=settings.AUTHENTICATION_BACKENDS[-1])
+    detail = f"/reports/{report.pk}/"
+    samples: dict[str, list[float]] = {
+        "ping": [],
+        "compile (POST)": [],
+        "report page": [],
+    }
+    Report.objects.filter(pk=report.pk).update(figures=compiled)
+    for run in range(args.runs * 3 + 1):
+        for name, call in (
+            ("ping", lambda: client.get("/ping")),
+            ("compile (POST)", lambda: client.post(f"/reports/{report.pk}/compile/")),
+            ("report page", lambda: client.get(detail)),
+        ):
+            start = time.perf_counter()
+            response = call()
+            wall = (time.perf_counter() - start) * 1000
+            assert response.status_code in (200, 302), (name, response.status_code)
+            if run:
+                samples[name].append(wall)
+    ping = statistics.median(samples["ping"])
+    for name, walls in samples.items():
+        med = statistics.median(walls)
+        print(f"{name:30} {med:8.2f} ms median, {med / ping:6.1f} x /ping")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

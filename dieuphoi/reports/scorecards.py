@@ -1,0 +1,478 @@
+"""Agency scorecards: how each lead agency did in a period, ranked.
+
+``agency_scorecards(body, period) -> list[dict]``: one row per lead agency
+with tasks ``body`` assigned in the period's window, ranked. The columns:
+
+- the tasks (``total``, the four official buckets, ``completed``, ``due``):
+  ``reports.counts.task_counts(body, period)``, the counts the compiled
+  report's per-agency table shows, so both say the same (as of the cut-off
+  ``end``, from the dated history for a past cut-off; the lead of record on
+  ``end``; an agency that ended by then counted under its successor);
+- ``on_time_rate``: completed on time over completed (``tasks.rates``, the
+  rate keyed ``on_time``; shown with its denominator);
+- ``overdue``: open and past the deadline on ``end``;
+- the average delay in working days (``delay_days`` / ``delay_tasks``,
+  ``average_delay``) over the tasks completed late (working days from the
+  effective deadline in force on ``end`` to ``completed_on``) and the tasks
+  still overdue on ``end`` (from the effective deadline to ``end``); so
+  ``delay_tasks = completed_late + overdue``;
+- ``urgings``: urgings of the agency's tasks (any task of the body whose lead
+  of record on ``end`` is the agency) dated in the window: the ladder's
+  urging notices (``reminders.Reminder``, kind ``urging``, ``sent_on``) and
+  the issued urging letters that list the task (``letters.LetterTask``, the
+  letter's date): the two records ``Task.urge_count`` counts;
+- contributions (``contributions_expected`` / ``_submitted`` / ``_on_time``):
+  the agency's ``Contribution`` rows in the body's reports whose cut-off is
+  in the window (withdrawn reports left out), as recorded now (a
+  contribution is submitted after the cut-off):
+  ``contributions.contribution_stats_by_party``;
+- consultation answers (``consultations_expected`` / ``_answered`` /
+  ``_on_time``): the agency's ``proposals.RoundParty`` rows in rounds of the
+  body's proposals whose deadline is in the window, as recorded now
+  ("no comment" recorded at the close is no answer);
+- conclusions followed up (``conclusion_tasks`` /
+  ``conclusion_tasks_completed``): the tasks counted above that carry out a
+  meeting's conclusion (``Task.source`` an ``activities.Conclusion``), and of
+  them those completed by ``end``.
+
+Rank (``RANK_RULE``): the on-time rate, highest first (agencies with no
+completed task after all the others); then fewer overdue tasks; equal rate
+and overdue count share a rank (1, 2, 2, 4); within a rank by name.
+
+Queries: a fixed number whatever the number of tasks or agencies (the task
+counts' grouped query and names, one grouped query each for the delays, the
+conclusions, the urgings, the contributions and the answers, the agencies'
+names and the lineage links). The task-derived part is cached under the
+``tasks`` and ``registry`` version stamps (``core.cache``,
+``SCORECARD_CACHE_SECONDS``), which every write of a task, its history or the
+registry replaces; urgings, contributions and answers are read each time
+(their writers send no signal a stamp could follow).
+
+``as_of_period(period)``: a period still running counted up to today (a
+cut-off in the future would count tasks as overdue on a day not yet come).
+``default_period(type_)``, ``period_choices(type_)``: the picker's.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from dieuphoi.core import cache as stamps
+from dieuphoi.core.models import local_today
+from dieuphoi.org.models import Agency
+from dieuphoi.tasks import buckets, lineage
+from dieuphoi.tasks import history as task_history
+from dieuphoi.tasks.models import Task
+from dieuphoi.tasks.rates import rates_from_counts
+from dieuphoi.tasks.selectors import grouped_counts
+from dieuphoi.workdays import calendar
+
+from . import periods
+from .counts import assigned_in, task_counts
+
+RANK_RULE = _(
+    "Ranked by on-time rate (completed on time over completed), highest first; "
+    "agencies with no completed task come last; then by fewer overdue tasks. "
+    "Equal rate and overdue count share a rank."
+)
+DELAY_RULE = _(
+    "Average delay: working days past the deadline, over the tasks completed "
+    "late (to the day completed) and the tasks still overdue (to the cut-off)."
+)
+
+# The columns added to the task counts, summed across an agency's lineage.
+EXTRA = (
+    "delay_days",
+    "delay_tasks",
+    "conclusion_tasks",
+    "conclusion_tasks_completed",
+    "urgings",
+    "contributions_expected",
+    "contributions_submitted",
+    "contributions_on_time",
+    "consultations_expected",
+    "consultations_answered",
+    "consultations_on_time",
+)
+PERIOD_CHOICES = {
+    periods.PeriodType.MONTHLY: 24,
+    periods.PeriodType.QUARTERLY: 8,
+    periods.PeriodType.HALF_YEAR: 4,
+    periods.PeriodType.NINE_MONTH: 3,
+    periods.PeriodType.ANNUAL: 3,
+}
+_TENTH = Decimal("0.1")
+
+
+# --- periods ---------------------------------------------------------------------
+
+
+def picker_types() -> list[str]:
+    """Types offered by the picker (ad hoc periods come by key only)."""
+    return [t for t in periods.enabled_types() if t != periods.PeriodType.AD_HOC]
+
+
+def default_period(type_: str, today: datetime.date | None = None) -> periods.Period:
+    """The latest period of ``type_`` whose cut-off is past."""
+    today = today or local_today()
+    if type_ == periods.PeriodType.NINE_MONTH:
+        found = periods.period(type_, today.year, 1)
+        return found if found.end < today else periods.period(type_, today.year - 1, 1)
+    current = periods.period_of(type_, today)
+    if current.end < today:
+        return current
+    return periods.period_of(type_, current.start - datetime.timedelta(days=1))
+
+
+def period_choices(
+    type_: str, today: datetime.date | None = None
+) -> list[periods.Period]:
+    """Completed periods of ``type_``, latest first."""
+    found = default_period(type_, today)
+    out = [found]
+    for _i in range(PERIOD_CHOICES.get(type_, 3) - 1):
+        day = found.start - datetime.timedelta(days=1)
+        if type_ == periods.PeriodType.NINE_MONTH:
+            found = periods.period(type_, found.year - 1, 1)
+        else:
+            found = periods.period_of(type_, day)
+        out.append(found)
+    return out
+
+
+def as_of_period(
+    period: periods.Period, today: datetime.date | None = None
+) -> periods.Period:
+    """``period``, or for one still running the part up to today."""
+    today = today or local_today()
+    if period.end < today:
+        return period
+    return periods.Period(
+        period.type,
+        period.year,
+        period.number,
+        period.start,
+        max(period.start, today),
+        period.deadline,
+    )
+
+
+def parse_period(key: str) -> periods.Period:
+    """``periods.parse_key`` with the error on ``period``."""
+    try:
+        return periods.parse_key(key)
+    except ValidationError as exc:
+        messages = exc.messages or [gettext("Not a valid period.")]
+        raise ValidationError({"period": messages}) from None
+
+
+# --- the task part (cached) ----------------------------------------------------------
+
+
+def _lead(on: datetime.date):
+    if buckets.use_history(on):
+        return task_history.lead_on(on)
+    return F("lead_agency_id")
+
+
+def _deadline(on: datetime.date):
+    if buckets.use_history(on):
+        return task_history.deadline_on(on)
+    return F("deadline")
+
+
+def _working_day_index(days) -> dict[datetime.date, int]:
+    """``{day: working days in (low, day]}`` for the days asked, one walk of
+    the calendar from the earliest to the latest (no query: it caches)."""
+    marks = set(days)
+    if not marks:
+        return {}
+    low, high = min(marks), max(marks)
+    index = {low: 0}
+    count = 0
+    day = low
+    one = datetime.timedelta(days=1)
+    while day < high:
+        day += one
+        if calendar.is_working_day(day):
+            count += 1
+        if day in marks:
+            index[day] = count
+    return index
+
+
+def _delays(body_id: int, period) -> dict[int, dict]:
+    """``{lead id: {"delay_days", "delay_tasks"}}``: one grouped query over
+    the tasks completed late or overdue on ``end`` (the lead and deadline in
+    force then), the working days counted here in one calendar walk."""
+    end = period.end
+    late = buckets.bucket_q(buckets.COMPLETED_LATE, end, indexed=False)
+    overdue = buckets.bucket_q(buckets.OVERDUE, end, indexed=False)
+    rows = list(
+        Task.objects.filter(assigned_in(body_id, period))
+        .filter(late | overdue)
+        .order_by()
+        .values(
+            "completed_on",
+            lead=_lead(end),
+            written=_deadline(end),
+            bucket=buckets.bucket_expression(end),
+        )
+        .annotate(n=Count("pk"))
+    )
+    stops = []
+    for row in rows:
+        row["effective"] = calendar.effective_deadline(row["written"])
+        row["stop"] = (
+            row["completed_on"] if row["bucket"] == buckets.COMPLETED_LATE else end
+        )
+        stops.extend((row["effective"], row["stop"]))
+    index = _working_day_index(stops)
+    out: dict[int, dict] = {}
+    for row in rows:
+        days = max(0, index[row["stop"]] - index[row["effective"]])
+        entry = out.setdefault(row["lead"], {"delay_days": 0, "delay_tasks": 0})
+        entry["delay_days"] += days * row["n"]
+        entry["delay_tasks"] += row["n"]
+    return out
+
+
+def _conclusion_tasks(body_id: int, period) -> dict[int, dict]:
+    """``{lead id: {"conclusion_tasks", "conclusion_tasks_completed"}}``:
+    the tasks counted that carry out an activity's conclusion."""
+    from dieuphoi.activities.models import Conclusion
+
+    type_id = ContentType.objects.get_for_model(Conclusion).pk
+    # A subquery on the source index: conclusions' tasks are few, and SQLite
+    # would otherwise walk every task of the window to find them.
+    sourced = Task.objects.filter(source_type_id=type_id).values("pk")
+    qs = Task.objects.filter(assigned_in(body_id, period), pk__in=sourced)
+    _totals, by_agency, _sectors = grouped_counts(qs, period.end, warnings=False)
+    return {
+        pk: {
+            "conclusion_tasks": row["total"],
+            "conclusion_tasks_completed": row[buckets.COMPLETED_ON_TIME]
+            + row[buckets.COMPLETED_LATE],
+        }
+        for pk, row in by_agency.items()
+        if row["total"]
+    }
+
+
+def _task_part(body_id: int, period) -> dict:
+    counts = task_counts(body_id, period)
+    rows = []
+    for row in counts["by_agency"]:
+        plain = {k: v for k, v in row.items() if k != "rates"}
+        rows.append(plain)
+    extras: dict[int, dict] = {}
+    for part in (_delays(body_id, period), _conclusion_tasks(body_id, period)):
+        for pk, values in part.items():
+            extras.setdefault(pk, {}).update(values)
+    return {"rows": rows, "extras": extras}
+
+
+def _cached_task_part(body_id: int, period) -> dict:
+    seconds = int(
+        getattr(
+            settings,
+            "SCORECARD_CACHE_SECONDS",
+            getattr(settings, "TASK_SUMMARY_CACHE_SECONDS", 0),
+        )
+    )
+    parts = (
+        body_id,
+        period.type,
+        period.start.isoformat(),
+        period.end.isoformat(),
+        buckets.rule_key(),
+        buckets.use_history(period.end),
+    )
+    return stamps.cached(
+        "reports:scorecards",
+        parts,
+        lambda: _task_part(body_id, period),
+        stamps=(stamps.TASKS, stamps.REGISTRY),
+        seconds=seconds,
+    )
+
+
+# --- the parts read each time ----------------------------------------------------------
+
+
+def _urgings(body_id: int, period) -> dict[int, dict]:
+    """``{lead id on end: {"urgings": n}}``: urging notices and issued urging
+    letters dated in the window, of the body's tasks (one query)."""
+    from dieuphoi.letters.models import LetterTask, UrgingLetter
+    from dieuphoi.reminders.models import Reminder
+
+    window = (period.start, period.end)
+    notices = Reminder.objects.filter(
+        kind=Reminder.Kind.URGING, part__isnull=True, sent_on__range=window
+    )
+    letters = LetterTask.objects.filter(
+        letter__status=UrgingLetter.Status.DONE, letter__on__range=window
+    )
+
+    def count(qs):
+        return Coalesce(
+            Subquery(
+                qs.filter(task=OuterRef("pk"))
+                .order_by()
+                .values("task")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        )
+
+    out: dict[int, dict] = {}
+    for lead, notice_n, letter_n in (
+        Task.objects.filter(body_id=body_id)
+        .filter(
+            Q(pk__in=notices.values("task_id")) | Q(pk__in=letters.values("task_id"))
+        )
+        .order_by()
+        .values_list(_lead(period.end), count(notices), count(letters))
+    ):
+        entry = out.setdefault(lead, {"urgings": 0})
+        entry["urgings"] += notice_n + letter_n
+    return out
+
+
+def _contributions(body_id: int, period) -> dict[int, dict]:
+    """The agencies' completeness (``contributions.contribution_stats_by_party``:
+    the body's reports whose cut-off is in the window, one query)."""
+    from .contributions import contribution_stats_by_party
+
+    return {
+        party.agency_id: {
+            "contributions_expected": party.completeness.expected,
+            "contributions_submitted": party.completeness.submitted,
+            "contributions_on_time": party.completeness.on_time,
+        }
+        for party in contribution_stats_by_party(body_id, period.start, period.end)
+        if party.agency_id is not None
+    }
+
+
+def _consultations(body_id: int, period) -> dict[int, dict]:
+    from dieuphoi.proposals.models import RoundParty
+
+    answered = ~Q(answer__in=["", RoundParty.Answer.SILENT])
+    rows = (
+        RoundParty.objects.filter(
+            agency__isnull=False,
+            round__proposal__body_id=body_id,
+            round__deadline__range=(period.start, period.end),
+        )
+        .order_by()
+        .values("agency_id")
+        .annotate(
+            expected=Count("pk"),
+            answered=Count("pk", filter=answered),
+            on_time=Count("pk", filter=answered & Q(late=False)),
+        )
+    )
+    return {
+        row["agency_id"]: {
+            "consultations_expected": row["expected"],
+            "consultations_answered": row["answered"],
+            "consultations_on_time": row["on_time"],
+        }
+        for row in rows
+    }
+
+
+def _by_successor(extras: dict[int, dict], on: datetime.date) -> dict[int, dict]:
+    """The extra columns of agencies that ended by ``on`` added into their
+    successor's (``tasks.lineage``, as the task counts do)."""
+    keys = [pk for pk in extras if pk]
+    if not keys:
+        return {}
+    agencies = {
+        a.pk: a
+        for a in Agency.objects.filter(pk__in=keys).only(
+            "id", "code", "name", "short_name", "valid_to"
+        )
+    }
+    rows = {pk: dict.fromkeys(EXTRA, 0) | extras[pk] for pk in agencies}
+    grouped, _agencies = lineage.group_by_successor(rows, agencies, on)
+    return grouped
+
+
+# --- rows ---------------------------------------------------------------------------------
+
+
+def average_delay(days: int, tasks: int) -> Decimal | None:
+    """Working days per task, one decimal, halves away from zero."""
+    if not tasks:
+        return None
+    return (Decimal(days) / Decimal(tasks)).quantize(_TENTH, rounding=ROUND_HALF_UP)
+
+
+def _rank(rows: list[dict]) -> None:
+    def key(row):
+        value = row["on_time_rate"].value
+        return (value is None, -(value or 0), row["overdue"])
+
+    rows.sort(key=lambda r: (*key(r), r["name"]))
+    previous = None
+    for position, row in enumerate(rows, start=1):
+        current = key(row)
+        if current != previous:
+            rank = position
+            previous = current
+        row["rank"] = rank
+
+
+def agency_scorecards(body, period) -> list[dict]:
+    """The scorecard rows of ``body``'s lead agencies for ``period`` (see the
+    module docstring): each the task counts' row (``id``, ``code``,
+    ``name``, ``params``: the task list's filter of its tasks, the buckets,
+    ``total``, ``completed``, ``due``) with ``on_time_rate`` (a
+    ``tasks.rates.Rate``), ``average_delay`` (``Decimal`` or ``None``), the
+    columns of ``EXTRA`` and ``rank``; ranked."""
+    body_id = getattr(body, "pk", body)
+    part = _cached_task_part(body_id, period)
+    extras: dict[int, dict] = {pk: dict(v) for pk, v in part["extras"].items()}
+    for found in (
+        _urgings(body_id, period),
+        _contributions(body_id, period),
+        _consultations(body_id, period),
+    ):
+        for pk, values in found.items():
+            extras.setdefault(pk, {}).update(values)
+    extras = _by_successor(extras, period.end)
+    rows = []
+    for counts in part["rows"]:
+        row = dict(counts) | dict.fromkeys(EXTRA, 0) | extras.get(counts["id"], {})
+        row["rates"] = rates_from_counts(row)
+        row["on_time_rate"] = next(r for r in row["rates"] if r.key == "on_time")
+        row["average_delay"] = average_delay(row["delay_days"], row["delay_tasks"])
+        rows.append(row)
+    _rank(rows)
+    return rows
+
+
+def chart_data(rows: list[dict]) -> dict:
+    """The on-time rate per agency, in rank order, for ``scorecards.js``."""
+    return {
+        "categories": [row["name"] for row in rows],
+        "values": [
+            None
+            if row["on_time_rate"].value is None
+            else float(row["on_time_rate"].value)
+            for row in rows
+        ],
+        "name": gettext("On-time rate (%)"),
+    }
