@@ -9,12 +9,13 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dieuphoi.audit.labels import register_action_labels
+        from dieuphoi.audit.labels import register_action_labels, register_change_labels
 
         from . import services
         from .notices import contributions_ready
 
         register_action_labels(services.ACTION_LABELS)
+        register_change_labels(services.CHANGE_LABELS)
         # The report follows its Báo cáo through review, approval and issue.
         services.register()
         # Contributions: notification kinds and target, attachment target,

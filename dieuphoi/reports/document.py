@@ -260,7 +260,7 @@ def _tasks_part(b: _Builder, t: dict, end: str) -> None:
                     gettext("Status"),
                 ),
                 rows=rows,
-                widths=(0.6, 1.6, 4, 2.2, 1.3, 1.8),
+                widths=(0.6, 2.3, 4, 2.2, 1.7, 1.8),
                 center=(0, 4),
             ),
         )
@@ -314,7 +314,7 @@ def _tasks_part(b: _Builder, t: dict, end: str) -> None:
                 gettext("Reported to the leadership"),
             ),
             rows=rows,
-            widths=(0.6, 1.6, 4, 2.2, 1.3, 1.1, 1.4),
+            widths=(0.6, 2.3, 4, 2.2, 1.7, 1.1, 1.4),
             center=(0, 4, 5, 6),
         ),
     )

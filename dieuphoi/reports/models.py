@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .periods import PeriodType
 
@@ -189,7 +190,7 @@ class Contribution(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Not started")
         DRAFT = "draft", _("Draft saved")
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("contribution", "Submitted")
 
     request = models.ForeignKey(
         ContributionRequest,

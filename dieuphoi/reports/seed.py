@@ -181,7 +181,30 @@ def seed_month(body, clerk, users, agencies, teams, today) -> Report | None:
     return report
 
 
+def ensure_section_templates() -> None:
+    """The default headings (migration 0002) when none are left: a flushed
+    database (the browser tests) keeps no migration data."""
+    from importlib import import_module
+
+    from .models import SectionTemplate
+
+    if SectionTemplate.objects.exists():
+        return
+    defaults = import_module(
+        "dieuphoi.reports.migrations.0002_default_section_templates"
+    )
+    SectionTemplate.objects.create(
+        period_type="",
+        name="Mẫu chung (tháng, quý, 6 tháng, 9 tháng, đột xuất)",
+        headings=defaults.GENERAL,
+    )
+    SectionTemplate.objects.create(
+        period_type="annual", name="Mẫu báo cáo năm", headings=defaults.YEARLY
+    )
+
+
 def seed_all() -> list[Report]:
+    ensure_section_templates()
     today = local_today()
     body = Body.objects.as_of(today).filter(key=HANOI_TEAM_KEY).first()
     users = {

@@ -53,6 +53,17 @@ ACTION_LABELS = {
 }
 
 
+# Names in the audit trail's changes that are not a field of the report.
+CHANGE_LABELS = {
+    "period": _("reporting period"),
+    "as_of": _("figures as of"),
+    "parties": _("parties asked"),
+    "headings": _("headings asked for"),
+    "sections": _("sections"),
+    "late": _("submitted late"),
+}
+
+
 def _require_manager(actor, body_id: int) -> None:
     if not can_manage_body(actor, body_id):
         raise PermissionDenied(
@@ -61,11 +72,14 @@ def _require_manager(actor, body_id: int) -> None:
 
 
 def _title(body: Body, period: periods.Period) -> str:
-    # The title of an official paper: in the site's language, whoever creates it.
+    """The subject under "BÁO CÁO" (Decree 30: the kind is the title, so the
+    subject does not repeat it), in the site's language whoever creates it:
+    "Kết quả hoạt động của Tổ điều phối … quý III năm 2026"."""
     with translation.override(settings.LANGUAGE_CODE):
-        return gettext("Report on the work of %(body)s, %(period)s") % {
+        label = period.label
+        return gettext("Results of the work of %(body)s, %(period)s") % {
             "body": body.name,
-            "period": period.label,
+            "period": label[:1].lower() + label[1:],
         }
 
 
@@ -89,6 +103,9 @@ def _period_from(
         return periods.ad_hoc(start, end, deadline)
     if year is None:
         raise ValidationError({"year": [gettext("Enter the year.")]})
+    if period_type in (periods.PeriodType.ANNUAL, periods.PeriodType.NINE_MONTH):
+        # One such period a year: a number left in the form means nothing.
+        number = 1
     out = periods.period(period_type, year, number or 1)
     if deadline is not None:
         if deadline < out.end:

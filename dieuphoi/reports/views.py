@@ -145,9 +145,27 @@ def _watchable_progress(request, report: Report):
         return None
     if progress is None:
         return None
+    if progress.is_finished and not progress.failed:
+        # Done: the page itself shows the result (the figures, the draft).
+        return None
     if request.user.is_superuser or progress.owner_id == request.user.pk:
         return progress
     return None
+
+
+def _last_return(report: Report):
+    """The reviewer's last comment when the document came back to draft."""
+    from dieuphoi.paperwork.models import Paper, PaperStep
+
+    paper = report.paper
+    if paper is None or paper.state != Paper.State.DRAFT:
+        return None
+    return (
+        PaperStep.objects.filter(paper=paper, action="return")
+        .select_related("actor")
+        .order_by("-id")
+        .first()
+    )
 
 
 def _detail_context(request, report: Report, **extra) -> dict:
@@ -161,6 +179,7 @@ def _detail_context(request, report: Report, **extra) -> dict:
         "can_manage": can_manage,
         "stats": contribution_stats(report),
         "progress": _watchable_progress(request, report),
+        "returned": _last_return(report),
         "events": audit_timeline(target=report),
         "corrections": list(Report.objects.filter(replaces=report)),
         "editable": can_manage

@@ -29,11 +29,12 @@
         tooltip: {
           trigger: "axis",
           axisPointer: { type: "shadow" },
-          valueFormatter: function (value) {
-            return value === null || value === undefined ? "—" : value.toFixed(2) + "%";
+          formatter: function (items) {
+            var p = items[0];
+            return p.name + ": " + (data.labels ? data.labels[p.dataIndex] : p.value);
           },
         },
-        grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 72, top: 16, bottom: 8, containLabel: true },
         xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
         yAxis: {
           type: "category",
@@ -51,7 +52,7 @@
               show: true,
               position: "right",
               formatter: function (p) {
-                return p.value === null || p.value === undefined ? "—" : p.value.toFixed(2) + "%";
+                return data.labels ? data.labels[p.dataIndex] : String(p.value);
               },
             },
           },

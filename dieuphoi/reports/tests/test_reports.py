@@ -294,10 +294,21 @@ def test_compile_from_the_page_answers_at_once_with_progress(
     response = client.post(reverse("reports:compile", args=[report.pk]))
     assert response.status_code == 302 and "compiling=" in response["Location"]
     page = client.get(response["Location"]).content.decode()
-    assert "job-progress-" in page
+    # Finished: the page shows the result itself, not the finished job's box.
+    assert 'id="report-figures"' in page and "job-progress-" not in page
     report.refresh_from_db()
     # The job ran (immediately here): the figures and the draft exist.
     assert report.figures is not None and report.paper_id is not None
+
+
+def test_a_running_compilation_shows_its_progress(client, login, report, secretariat):
+    login(secretariat)
+    response = client.post(reverse("reports:compile", args=[report.pk]))
+    # The dummy backend of the tests never runs the job: still under way.
+    page = client.get(response["Location"]).content.decode()
+    assert "job-progress-" in page
+    report.refresh_from_db()
+    assert report.figures is None
 
 
 def test_edit_keeps_the_input_on_a_conflict(client, login, report, secretariat):

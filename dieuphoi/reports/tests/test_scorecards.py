@@ -581,20 +581,22 @@ def test_a_body_sees_only_its_own_tasks(scored, other_team):
 # --- periods ------------------------------------------------------------------------------
 
 
-def test_default_period_is_the_latest_completed():
+def test_default_period_is_the_one_under_way():
     today = D(2026, 12, 3)
-    assert scorecards.default_period("annual", today).key == "annual-2025"
-    assert scorecards.default_period("annual", D(2026, 12, 20)).key == "annual-2026"
-    assert scorecards.default_period("annual", D(2026, 12, 15)).key == "annual-2026"
-    assert scorecards.default_period("monthly", today).key == "monthly-2026-11"
-    assert scorecards.default_period("quarterly", today).key == "quarterly-2026-3"
+    assert scorecards.default_period("annual", today).key == "annual-2026"
+    assert scorecards.default_period("annual", D(2026, 12, 20)).key == "annual-2027"
+    assert scorecards.default_period("annual", D(2026, 12, 15)).key == "annual-2027"
+    assert scorecards.default_period("monthly", today).key == "monthly-2026-12"
+    assert scorecards.default_period("quarterly", today).key == "quarterly-2026-4"
+    # 3 December is in no nine-month window: the nine months just ended.
     assert scorecards.default_period("nine_month", today).key == "nine_month-2026"
     assert scorecards.default_period("nine_month", D(2026, 9, 1)).key == (
-        "nine_month-2025"
+        "nine_month-2026"
     )
     for type_ in scorecards.picker_types():
         choices = scorecards.period_choices(type_, today)
-        assert all(p.end < today for p in choices)
+        assert all(p.start <= today for p in choices)
+        assert choices[0] == scorecards.default_period(type_, today)
         assert [p.end for p in choices] == sorted(
             (p.end for p in choices), reverse=True
         )
