@@ -3,9 +3,9 @@
 | URL name | who |
 |---|---|
 | ``list`` | anyone signed in: the reports of the bodies they see; none for an outsider |
-| ``create`` | the leaders and secretariat of a body, administrators: 403 otherwise |
+| ``create`` | a body's managers (leader, deputy, secretariat, specialists), administrators: 403 otherwise |
 | ``detail`` | who sees the report's body (404 otherwise) |
-| ``edit``, ``compile``, ``document``, ``correct`` | the body's leaders and secretariat (403 for other viewers, 404 for the rest) |
+| ``edit``, ``compile``, ``document``, ``correct`` | the body's managers: leader, deputy, secretariat, specialists, and administrators (403 for other viewers, 404 for the rest) |
 
 Review, approval, issue and sending happen on the document's page
 (``paperwork``): the report follows its paper's state.

@@ -273,7 +273,13 @@ def world(db, authz_media) -> World:
         "milestone.own_body": milestone.pk,
         "missing": 987654,
     }
-    from . import world_activities, world_calendars, world_inspections, world_matters
+    from . import (
+        world_activities,
+        world_calendars,
+        world_inspections,
+        world_matters,
+        world_reports,
+    )
 
     ctx = {
         "hanoi": hanoi,
@@ -289,7 +295,13 @@ def world(db, authz_media) -> World:
         "key_project": key_project,
         "task": own_body,
     }
-    for module in (world_matters, world_activities, world_inspections, world_calendars):
+    for module in (
+        world_matters,
+        world_activities,
+        world_inspections,
+        world_calendars,
+        world_reports,
+    ):
         w.ids.update(module.build(w, **ctx))
     # Agencies are public to signed-in users; kept for the agency routes.
     assert Agency.objects.filter(pk=sxd.pk).exists()

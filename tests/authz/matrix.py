@@ -1002,6 +1002,7 @@ from . import (  # noqa: E402
     matrix_calendars,
     matrix_inspections,
     matrix_matters,
+    matrix_reports,
 )
 
 for _module in (
@@ -1009,6 +1010,7 @@ for _module in (
     matrix_activities,
     matrix_inspections,
     matrix_calendars,
+    matrix_reports,
 ):
     ROWS.extend(_module.ROWS)
     BODIES.update(_module.BODIES)
