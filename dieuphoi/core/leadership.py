@@ -70,7 +70,7 @@ def pending_extension_requests(*, user, limit: int = LIST_SIZE):
     """``(rows, total)``: pending extension requests of the tasks ``user``
     sees, oldest first, with task and lead agency (one query)."""
     from dieuphoi.tasks import selectors as task_selectors
-    from dieuphoi.tasks.extension_selectors import pending_requests_q
+    from dieuphoi.tasks.extensions.selectors import pending_requests_q
     from dieuphoi.tasks.models import ExtensionRequest
 
     visible = task_selectors.task_queryset(user=user).values("pk")

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.services import audit_record
+from dieuphoi.core.validation import clean_multiline
 from dieuphoi.notifications.services import NotificationSpec, notify_many
 
 from . import registry
@@ -55,10 +56,6 @@ CHANGE_LABELS = {
     "thread": _("Thread"),
     "mentions": _("Mentioned"),
 }
-
-
-def _clean_text(value: Any) -> str:
-    return "\n".join(line.rstrip() for line in str(value or "").strip().splitlines())
 
 
 def _summary(text: str, limit: int = 300) -> str:
@@ -183,7 +180,7 @@ def comment_create(
         actor, target, thread
     ):
         raise PermissionDenied(gettext("You may not comment here."))
-    text = _clean_text(text)
+    text = clean_multiline(text)
     errors: dict[str, list[str]] = {}
     _check_text(text, errors)
     files = [f for f in files or () if f]
@@ -254,7 +251,7 @@ def comment_edit(
     """Change the text (and mentions) of one's own comment, within the edit
     window. People newly mentioned are notified; those no longer mentioned
     lose the mention (not the notification they had)."""
-    text = _clean_text(text)
+    text = clean_multiline(text)
     with transaction.atomic():
         current = (
             Comment.objects.select_for_update()

@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.audit.services import audit_record
 from dieuphoi.core.models import local_today
+from dieuphoi.core.validation import raise_field_errors
 from dieuphoi.core.versioning import check_version, save_bumped
 from dieuphoi.org.models import Agency, Body
 from dieuphoi.org.permissions import can_manage_body
@@ -96,11 +97,6 @@ def _d(day: datetime.date) -> str:
 def _require_manager(actor, body_id: int) -> None:
     if not can_manage_body(actor, body_id):
         raise PermissionDenied
-
-
-def _raise(errors: dict) -> None:
-    if errors:
-        raise ValidationError(errors)
 
 
 def next_code(body: Body, kind: str, year: int) -> str:
@@ -214,7 +210,7 @@ def _validate_inspection(
         add("plan_document", gettext("Choose a document of the team's register."))
     if any(m.body_id != body.pk for m in matters):
         add("matters", gettext("Link matters of the team only."))
-    _raise(errors)
+    raise_field_errors(errors)
 
 
 def _clean_fields(fields: dict) -> dict:
@@ -510,7 +506,7 @@ def finding_add(
             gettext("The deadline is before the plan date (%(date)s).")
             % {"date": _d(inspection.planned_on)}
         ]
-    _raise(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
         order = (locked.findings.aggregate(m=Max("order"))["m"] or 0) + 1
@@ -659,7 +655,7 @@ def finding_convert(*, actor, finding: Finding, on: datetime.date | None = None)
     on = on or local_today()
     with transaction.atomic():
         locked = _lock_finding(finding)
-        _raise(_convert_errors(locked))
+        raise_field_errors(_convert_errors(locked))
         return _convert_locked(actor=actor, finding=locked, on=on)
 
 
@@ -687,7 +683,7 @@ def findings_convert_all(
             f.inspection = inspection
             for field, messages in _convert_errors(f).items():
                 errors.setdefault(field, []).extend(messages)
-        _raise(errors)
+        raise_field_errors(errors)
         return [_convert_locked(actor=actor, finding=f, on=on) for f in pending]
 
 
@@ -825,7 +821,7 @@ def conclusion_create(*, actor, inspection: Inspection):
             errors["conclusion_paper"] = [
                 gettext("The team has no leader today to sign the conclusion.")
             ]
-        _raise(errors)
+        raise_field_errors(errors)
         paper = paper_create(
             actor=actor,
             body=locked.body,

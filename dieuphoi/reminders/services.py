@@ -92,7 +92,7 @@ from dieuphoi.audit.services import audit_record, audit_record_many
 from dieuphoi.notifications.services import NotificationSpec, chunks, notify_many
 from dieuphoi.org.models import Agency, Body, Membership
 from dieuphoi.org.permissions import LEADER_ROLES
-from dieuphoi.tasks.extension_selectors import pending_requests_q
+from dieuphoi.tasks.extensions.selectors import pending_requests_q
 from dieuphoi.tasks.models import ExtensionRequest, Task, TaskPart
 from dieuphoi.tasks.notices import PartySeats
 from dieuphoi.workdays import calendar

@@ -33,9 +33,11 @@ from dieuphoi.core.params import ApiDate, ApiId, ApiVersion
 from dieuphoi.docs.models import Document
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body
 
-from . import buckets, extension_selectors, extensions, selectors, services, workflow
+from . import buckets, selectors, services, workflow
+from .extensions import selectors as extension_selectors
+from .extensions import services as extension_services
 from .models import ExtensionRequest, Sector, Task
-from .permissions import access_task, manager_body_ids, user_seats
+from .permissions import access_task, allowed_actions, manager_body_ids, user_seats
 
 router = Router(tags=["tasks"])
 
@@ -495,7 +497,7 @@ def _detail_out(request, pk: int) -> dict[str, Any]:
         provinces=[{"id": u.pk, "name": u.name} for u in task.provinces.all()],
         cancel_reason=task.cancel_reason,
         at_risk_reason=buckets.why_at_risk(task, local_today()),
-        allowed_actions=workflow.allowed_actions(request.user, task),
+        allowed_actions=allowed_actions(request.user, task),
         updates=[_update_out(u) for u in task.updates.all()],
         deadline_changes=[
             {
@@ -893,7 +895,7 @@ class ExtensionRequestIn(Schema):
 
 
 class ExtensionDecisionIn(Schema):
-    decision: str = Field(description=", ".join(extensions.DECISIONS))
+    decision: str = Field(description=", ".join(extension_services.DECISIONS))
     deadline: ApiDate | None = Field(
         None, description="approve_other_date: the approved deadline."
     )
@@ -983,7 +985,7 @@ def create_extension_request(request, task_id: int):
     upload = request.FILES.get("file") if request.FILES else None
     try:
         if payload.part_id is not None:
-            extension = extensions.part_extension_request_create(
+            extension = extension_services.part_extension_request_create(
                 actor=request.user,
                 task=task,
                 part=payload.part_id,
@@ -992,7 +994,7 @@ def create_extension_request(request, task_id: int):
                 file=upload,
             )
         else:
-            extension = extensions.extension_request_create(
+            extension = extension_services.extension_request_create(
                 actor=request.user,
                 task=task,
                 requested_deadline=payload.requested_deadline,
@@ -1022,7 +1024,7 @@ def decide_extension_request(
     task = access_task(user=request.user, pk=task_id)
     extension = extension_selectors.extension_request_get(task=task, pk=request_id)
     try:
-        extensions.extension_request_decide(
+        extension_services.extension_request_decide(
             actor=request.user,
             task=task,
             extension=extension,
@@ -1045,7 +1047,7 @@ def withdraw_extension_request(request, task_id: int, request_id: int):
     the request is no longer pending."""
     task = access_task(user=request.user, pk=task_id)
     extension = extension_selectors.extension_request_get(task=task, pk=request_id)
-    extensions.extension_request_withdraw(
+    extension_services.extension_request_withdraw(
         actor=request.user, task=task, extension=extension
     )
     return _extension_result(request, task_id, request_id)

@@ -16,7 +16,9 @@ class TasksConfig(AppConfig):
         from dieuphoi.core.home import register_home_section
 
         # Registers the rules perms and the attachment targets.
-        from . import extension_views, extensions, permissions
+        from . import permissions
+        from .extensions import services as extension_services
+        from .extensions import views as extension_views
         from .services import ACTION_LABELS
         from .views import home_section
 
@@ -27,8 +29,8 @@ class TasksConfig(AppConfig):
         discussion.register()
         task_panels.register(discussion.task_panel, order=20)
         register_action_labels(ACTION_LABELS)
-        register_action_labels(extensions.ACTION_LABELS)
-        register_change_labels(extensions.CHANGE_LABELS)
+        register_action_labels(extension_services.ACTION_LABELS)
+        register_change_labels(extension_services.CHANGE_LABELS)
         register_home_section(extension_views.inbox_section, order=5)
         register_home_section(home_section, order=10)
         register_audit_display()

@@ -13,6 +13,13 @@ Public names:
   focal point of (member/specialist) in the body.
 - ``can_view_task``, ``can_change_task``, ``can_report_progress``,
   ``can_report_on_part``, ``can_create_task_in(user, body_id)``.
+- ``allowed_actions(user, task, *, extension=None) -> list[str]``: the
+  workflow actions ``user`` may take on ``task`` now (the buttons to show).
+- ``check_transition(user, task, action) -> workflow.Transition``: raises
+  ``ValidationError`` on ``action`` (unknown action, or the state does not
+  allow it) or ``PermissionDenied`` (the user's role does not allow it).
+- ``party_people_ids(user) -> set[int]``: the people of the user's parties
+  (whose files a party-only viewer sees).
 - Extension requests: ``decider_body_ids(user)`` (bodies the user leads:
   leader, deputy), ``can_request_extension(user, task)`` (the button: lead
   or owner, a new or in-progress task with a deadline),
@@ -43,9 +50,10 @@ from typing import NamedTuple
 
 import rules
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
+from django.utils.translation import gettext
 
 from dieuphoi.core.models import local_today
 from dieuphoi.org import permissions as org_perms
@@ -131,6 +139,17 @@ def party_ids(user) -> tuple[frozenset[int], frozenset[int]]:
     return (
         frozenset(s.body_id for s in seats),
         frozenset(s.agency_id for s in seats if s.agency_id),
+    )
+
+
+def party_people_ids(user) -> set[int]:
+    """The people of ``user``'s parties today (their seats' bodies and home
+    agencies): whose files on a task a party-only viewer sees. One query."""
+    bodies, agencies = party_ids(user)
+    return {getattr(user, "pk", None)} - {None} | set(
+        Membership.objects.as_of(local_today())
+        .filter(Q(body_id__in=sorted(bodies)) | Q(agency_id__in=sorted(agencies)))
+        .values_list("person_id", flat=True)
     )
 
 
@@ -234,6 +253,55 @@ def can_create_task_in(user, body_id: int | None) -> bool:
 
 
 # --- extension requests ----------------------------------------------------
+
+
+# --- workflow actions (the table is ``workflow``; the roles are here) ---------
+
+
+def allowed_actions(user, task: Task, *, extension: bool | None = None) -> list[str]:
+    """Actions ``user`` may take on ``task`` in its current state.
+
+    ``extension``: ``False`` only ``task_transition``'s actions, ``True``
+    only the extension-request ones, ``None`` both.
+    """
+    roles = task_roles(user, task)
+    return [
+        name
+        for name, t in workflow.TRANSITIONS.items()
+        if task.state in t.from_states
+        and roles & t.roles
+        and (extension is None or t.extension == extension)
+    ]
+
+
+def check_transition(user, task: Task, action: str) -> workflow.Transition:
+    """The transition, or ``ValidationError`` on ``action`` (unknown action,
+    or the state does not allow it) / ``PermissionDenied`` (the role does not).
+
+    The role is checked before the state, so a user who may never take the
+    action gets 403 whatever the state, and one who may gets 422 naming the
+    state.
+    """
+    t = workflow.TRANSITIONS.get(action)
+    if t is None:
+        raise ValidationError(
+            {"action": gettext("Unknown action “%(action)s”.") % {"action": action}}
+        )
+    if not task_roles(user, task) & t.roles:
+        raise PermissionDenied(gettext("Your role does not allow this action."))
+    if task.state not in t.from_states:
+        raise ValidationError(
+            {
+                "action": gettext(
+                    "“%(action)s” is not possible while the task is “%(state)s”."
+                )
+                % {
+                    "action": workflow.action_label(action),
+                    "state": task.get_state_display(),
+                }
+            }
+        )
+    return t
 
 
 def decider_body_ids(user) -> set[int]:
@@ -426,8 +494,6 @@ def _task_file_viewable(user, task: Task, attachment) -> bool:
     the task page); everyone who sees the body sees them all."""
     if org_perms.can_see_body(user, task.body_id):
         return True
-    from .selectors import party_people_ids
-
     return attachment.uploaded_by_id in party_people_ids(user)
 
 
@@ -439,7 +505,7 @@ def register_attachment_targets() -> None:
     their uploader while the task is open (``docs.permissions``). Files of a progress update: added by its author (through
     ``services.progress_report``) or the task's managers. Files of an
     extension request: seen with the task, added by the requester while it
-    is pending (through ``extensions.extension_request_create``).
+    is pending (through ``extensions.services.extension_request_create``).
     """
     from dieuphoi.docs.permissions import register_attachment_target
 

@@ -30,7 +30,8 @@ from django.db import transaction
 from dieuphoi.core.models import local_today
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body, Membership
 
-from . import extensions, services
+from . import services
+from .extensions import services as extension_services
 from .models import Sector, Task
 
 SECTORS = [
@@ -775,14 +776,14 @@ def _play(task: Task, history, *, focal, secretariat, leader, today) -> Task:
             )
         elif kind == "ext":
             _, ahead, reason, *decision = step
-            extension = extensions.extension_request_create(
+            extension = extension_services.extension_request_create(
                 actor=lead_user,
                 task=task,
                 requested_deadline=today + datetime.timedelta(days=ahead),
                 reason=reason,
             )
             if decision:
-                extensions.extension_request_decide(
+                extension_services.extension_request_decide(
                     actor=leader,
                     task=task,
                     extension=extension,

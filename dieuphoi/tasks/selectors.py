@@ -729,19 +729,6 @@ def task_get(*, user, pk, on: datetime.date | None = None) -> Task:
     return task
 
 
-def party_people_ids(user) -> set[int]:
-    """The people of ``user``'s parties today (their seats' bodies and home
-    agencies): whose files on a task a party-only viewer sees. One query."""
-    from dieuphoi.org.models import Membership
-
-    bodies, agencies = party_ids(user)
-    return {getattr(user, "pk", None)} - {None} | set(
-        Membership.objects.as_of(local_today())
-        .filter(Q(body_id__in=sorted(bodies)) | Q(agency_id__in=sorted(agencies)))
-        .values_list("person_id", flat=True)
-    )
-
-
 def own_parts_q(user) -> Q:
     """The parts an external user acts for: their seats' bodies or home
     agencies are the party (``permissions._acts_for_part`` for seats outside

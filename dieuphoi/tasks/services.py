@@ -11,7 +11,11 @@ Public names (keep them stable: the pages and the API call them):
 - ``progress_report(*, actor, task, percent, text, reported_on=None,
   part=None, reason="", files=(), version=None) -> ProgressUpdate``
 - ``deadline_change_apply(*, task, new_deadline, reason, actor)``: the
-  deadline-change step shared with the extension approvals (``extensions``)
+  deadline-change step shared with the extension approvals
+  (``extensions.services``)
+- ``lock_task(task) -> Task`` and ``VERSION_CONFLICT`` (the message for
+  ``core.versioning.check_version``): the first steps of every write to a
+  task, shared with ``extensions.services``
 - ``CODE_FORMAT``: ``"NV-{year}-{seq:04d}"``; ``ACTION_LABELS`` for the
   audit timeline.
 
@@ -38,9 +42,10 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.services import audit_record, diff
 from dieuphoi.core.models import local_today
+from dieuphoi.core.validation import clean_line, clean_multiline, raise_field_errors
+from dieuphoi.core.versioning import check_version
 from dieuphoi.docs.models import Document
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body, Membership
@@ -48,11 +53,13 @@ from dieuphoi.org.models import AdministrativeUnit, Agency, Body, Membership
 from . import cache as task_cache
 from . import history as task_history
 from . import notices, workflow
+from .extensions.closing import extension_close_on_cancel
 from .models import DeadlineChange, ProgressUpdate, Sector, Task, TaskPart
 from .permissions import (
     can_change_task,
     can_create_task_in,
     can_report_on_part,
+    check_transition,
     task_roles,
     user_parts,
 )
@@ -105,14 +112,6 @@ def _d(value: datetime.date) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
-def _clean(value: Any) -> str:
-    return " ".join(str(value or "").split())
-
-
-def _clean_multiline(value: Any) -> str:
-    return "\n".join(line.rstrip() for line in str(value or "").strip().splitlines())
-
-
 def _truncate(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -158,7 +157,7 @@ def _normalise_parts(cooperating: Iterable[Any] | None) -> list[dict]:
             {
                 "agency": item.get("agency"),
                 "body": item.get("body"),
-                "description": _clean(item.get("description", "")),
+                "description": clean_line(item.get("description", "")),
                 "deadline": item.get("deadline"),
             }
         )
@@ -321,11 +320,6 @@ def _validate_parties(
         )
 
 
-def _raise(errors: dict[str, list[str]]) -> None:
-    if errors:
-        raise ValidationError(errors)
-
-
 def _lock_body(body_id: int) -> None:
     """Serialise code allocation in one body.
 
@@ -406,7 +400,7 @@ def task_create(
         raise PermissionDenied(
             gettext("Only the leader or secretariat may assign tasks.")
         )
-    title = _clean(title)
+    title = clean_line(title)
     parts = _normalise_parts(cooperating)
     provinces = list(provinces)
     errors: dict[str, list[str]] = {}
@@ -442,7 +436,7 @@ def task_create(
         source_document=source_document,
         actor=actor,
     )
-    _raise(errors)
+    raise_field_errors(errors)
 
     with transaction.atomic():
         _lock_body(body.pk)
@@ -455,9 +449,9 @@ def task_create(
                 seq=seq,
                 code=CODE_FORMAT.format(year=year, seq=seq),
                 title=title,
-                description=_clean_multiline(description),
+                description=clean_multiline(description),
                 source_document=source_document,
-                source_text=_clean(source_text),
+                source_text=clean_line(source_text),
                 source_type=(
                     ContentType.objects.get_for_model(source)
                     if source is not None
@@ -529,7 +523,9 @@ def task_create(
 # --- update -------------------------------------------------------------------
 
 
-def _lock_task(task: Task) -> Task:
+def lock_task(task: Task) -> Task:
+    """``task`` read again, locked for update until the transaction ends
+    (with its body and lead agency)."""
     return (
         Task.objects.select_for_update()
         .select_related("body", "lead_agency")
@@ -537,16 +533,11 @@ def _lock_task(task: Task) -> Task:
     )
 
 
-def _check_version(current: Task, version: int | None) -> None:
-    if version is not None and current.version != version:
-        raise Conflict(
-            gettext(
-                "Someone else changed this task after you opened it "
-                "(your version %(yours)s, now %(current)s). Reload it and try again."
-            )
-            % {"yours": version, "current": current.version},
-            current_version=current.version,
-        )
+# ``core.versioning.check_version``'s message for a task.
+VERSION_CONFLICT = _(
+    "Someone else changed this task after you opened it "
+    "(your version %(yours)s, now %(current)s). Reload it and try again."
+)
 
 
 def task_update(*, actor, task: Task, version: int, **fields: Any) -> Task:
@@ -573,8 +564,8 @@ def task_update(*, actor, task: Task, version: int, **fields: Any) -> Task:
         raise TypeError(f"task_update() cannot change {sorted(unknown)}")
 
     with transaction.atomic():
-        current = _lock_task(task)
-        _check_version(current, version)
+        current = lock_task(task)
+        check_version(current, version, VERSION_CONFLICT)
         if not can_change_task(actor, current):
             raise PermissionDenied(
                 gettext("Only the leader or secretariat may edit tasks.")
@@ -600,9 +591,9 @@ def task_update(*, actor, task: Task, version: int, **fields: Any) -> Task:
                 continue
             value = fields[name]
             if name in ("title", "source_text"):
-                value = _clean(value)
+                value = clean_line(value)
             elif name == "description":
-                value = _clean_multiline(value)
+                value = clean_multiline(value)
             elif name == "is_key":
                 value = bool(value)
             elif name == "recurrence":
@@ -677,7 +668,7 @@ def task_update(*, actor, task: Task, version: int, **fields: Any) -> Task:
                         )
                         % {"agency": old.party_name}
                     )
-        _raise(errors)
+        raise_field_errors(errors)
 
         after = _state(current)
         changes = diff(before, after)
@@ -869,7 +860,7 @@ def task_transition(
     change is recorded in the history dated today (``history``).
     ``version``, when given, must be current.
     """
-    reason = _clean_multiline(reason)
+    reason = clean_multiline(reason)
     known = workflow.TRANSITIONS.get(action)
     if known is not None and known.extension:
         raise ValidationError(
@@ -882,9 +873,9 @@ def task_transition(
             }
         )
     with transaction.atomic():
-        current = _lock_task(task)
-        _check_version(current, version)
-        t = workflow.check_transition(actor, current, action)
+        current = lock_task(task)
+        check_version(current, version, VERSION_CONFLICT)
+        t = check_transition(actor, current, action)
         if t.reason_required and not reason:
             raise ValidationError({"reason": gettext("Give a reason.")})
         today = local_today()
@@ -916,13 +907,12 @@ def task_transition(
         elif action == "cancel":
             current.cancelled_on = today
             current.cancel_reason = reason
-            if current.state == S.EXTENSION_REQUESTED:
-                from .extensions import extension_close_on_cancel
-
-                if closed := extension_close_on_cancel(
+            if current.state == S.EXTENSION_REQUESTED and (
+                closed := extension_close_on_cancel(
                     task=current, actor=actor, reason=reason
-                ):
-                    changes["extension_request"] = closed
+                )
+            ):
+                changes["extension_request"] = closed
         elif action == "change_deadline":
             changes.update(
                 deadline_change_apply(
@@ -1017,11 +1007,11 @@ def progress_report(
     attached to the update through ``docs.services.attachment_add``. The
     latest update is copied onto the task for lists.
     """
-    text = _clean_multiline(text)
-    reason = _clean(reason)
+    text = clean_multiline(text)
+    reason = clean_line(reason)
     with transaction.atomic():
-        current = _lock_task(task)
-        _check_version(current, version)
+        current = lock_task(task)
+        check_version(current, version, VERSION_CONFLICT)
         roles = task_roles(actor, current)
         if isinstance(part, int):
             part = (
@@ -1089,7 +1079,7 @@ def progress_report(
             errors["reason"] = [
                 gettext("The reason is too long (at most 500 characters).")
             ]
-        _raise(errors)
+        raise_field_errors(errors)
         day = _report_date(reported_on, current, _latest_update_on(current, part))
 
         update = ProgressUpdate(

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import extension_views, views
+from . import views
+from .extensions import views as extension_views
 
 app_name = "tasks"
 

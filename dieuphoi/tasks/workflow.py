@@ -4,12 +4,13 @@ Public names (used by services, selectors, views and the API):
 
 - ``TRANSITIONS``: ``{action: Transition}``; the one place the workflow is defined.
 - ``ACTIONS``: action names in display order.
-- ``allowed_actions(user, task) -> list[str]``: the actions ``user`` may take
-  on ``task`` now (the buttons to show).
-- ``check_transition(user, task, action)``: raises ``ValidationError`` on
-  ``action`` (unknown action, or the state does not allow it) or
-  ``PermissionDenied`` (the user's role does not allow it).
 - ``action_label(action)``: translated button label.
+- the role names (``LEADER``...) and role sets (``MANAGERS``, ``REPORTERS``,
+  ``DECIDERS``).
+
+This module is data only and imports no other module of the app: the checks
+that combine it with a user's roles, ``allowed_actions(user, task)`` and
+``check_transition(user, task, action)``, are in ``permissions``.
 
 Roles are *task roles*, resolved per task by ``permissions.task_roles``:
 
@@ -26,13 +27,14 @@ Roles are *task roles*, resolved per task by ``permissions.task_roles``:
 ``Task.reported_done_on`` by ``report_done``), not the day the secretariat
 confirmed it: on-time is judged by when the work was done.
 
-Extension requests (``extensions``): ``request_extension`` moves an open
+Extension requests (``extensions.services``): ``request_extension`` moves an open
 task (new, in progress) to ``extension_requested``; the leader's decision
 (``approve_extension``, ``approve_extension_other_date``,
 ``refuse_extension``) or the requester's ``withdraw_extension`` returns it to
 the state it had before the request (``RESTORE``). These rows carry
-``extension=True``: they are performed by ``extensions.extension_request``,
-``extension_decide`` and ``extension_withdraw`` (which also write the
+``extension=True``: they are performed by ``extensions.services``'
+``extension_request_create``, ``extension_request_decide`` and
+``extension_request_withdraw`` (which also write the
 ``ExtensionRequest``), never by ``services.task_transition``. Deciding is for
 the leader and deputy of the task's body (and administrators); delegation to
 other people is not modelled. While a request is pending, cancel and
@@ -43,8 +45,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Task
@@ -181,49 +181,3 @@ TASK_ACTIONS: list[str] = [a for a, t in TRANSITIONS.items() if not t.extension]
 def action_label(action: str) -> str:
     t = TRANSITIONS.get(action)
     return str(t.label) if t else action
-
-
-def allowed_actions(user, task: Task, *, extension: bool | None = None) -> list[str]:
-    """Actions ``user`` may take on ``task`` in its current state.
-
-    ``extension``: ``False`` only ``task_transition``'s actions, ``True``
-    only the extension-request ones, ``None`` both.
-    """
-    from .permissions import task_roles
-
-    roles = task_roles(user, task)
-    return [
-        name
-        for name, t in TRANSITIONS.items()
-        if task.state in t.from_states
-        and roles & t.roles
-        and (extension is None or t.extension == extension)
-    ]
-
-
-def check_transition(user, task: Task, action: str) -> Transition:
-    """The transition, or ``ValidationError``/``PermissionDenied`` (see module doc).
-
-    The role is checked before the state, so a user who may never take the
-    action gets 403 whatever the state, and one who may gets 422 naming the
-    state.
-    """
-    from .permissions import task_roles
-
-    t = TRANSITIONS.get(action)
-    if t is None:
-        raise ValidationError(
-            {"action": gettext("Unknown action “%(action)s”.") % {"action": action}}
-        )
-    if not task_roles(user, task) & t.roles:
-        raise PermissionDenied(gettext("Your role does not allow this action."))
-    if task.state not in t.from_states:
-        raise ValidationError(
-            {
-                "action": gettext(
-                    "“%(action)s” is not possible while the task is “%(state)s”."
-                )
-                % {"action": action_label(action), "state": task.get_state_display()}
-            }
-        )
-    return t

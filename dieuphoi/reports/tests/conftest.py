@@ -132,7 +132,7 @@ def urge(task, day, seq):
 
 
 def extend(member, leader, task, to):
-    from dieuphoi.tasks import extensions
+    from dieuphoi.tasks.extensions import services as extensions
 
     request = extensions.extension_request_create(
         actor=member, task=fresh(task), requested_deadline=to, reason="Chờ ý kiến bộ"

@@ -1,4 +1,4 @@
-"""Forms of the extension requests (shape only; ``extensions`` checks the
+"""Forms of the extension requests (shape only; ``services`` checks the
 rules and its errors are put back on these fields by the views)."""
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.core.forms import DateField
 
-from . import extensions
-from .models import ExtensionRequest
+from ..models import ExtensionRequest
+from .services import DECISIONS, REASON_MAX
 
 
 class ExtensionRequestForm(forms.Form):
     requested_deadline = DateField(label=_("New deadline requested"))
     reason = forms.CharField(
         label=_("Reason"),
-        max_length=extensions.REASON_MAX,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     file = forms.FileField(
@@ -37,13 +37,13 @@ class ExtensionDecisionForm(forms.Form):
     can be on one page."""
 
     decision = forms.ChoiceField(
-        choices=[(k, k) for k in extensions.DECISIONS], widget=forms.HiddenInput
+        choices=[(k, k) for k in DECISIONS], widget=forms.HiddenInput
     )
     deadline = DateField(label=_("Approved deadline"), required=False)
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
-        max_length=extensions.REASON_MAX,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -71,7 +71,7 @@ class PartExtensionRequestForm(forms.Form):
     requested_deadline = DateField(label=_("New sub-deadline requested"))
     reason = forms.CharField(
         label=_("Reason"),
-        max_length=extensions.REASON_MAX,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     file = forms.FileField(label=_("Supporting file"), required=False)

@@ -33,9 +33,9 @@ from dieuphoi.core.models import local_today
 from dieuphoi.docs.models import Attachment
 from dieuphoi.org.models import Agency
 
-from .models import ExtensionRequest, Task
-from .permissions import decider_body_ids
-from .selectors import task_queryset
+from ..models import ExtensionRequest, Task
+from ..permissions import decider_body_ids
+from ..selectors import task_queryset
 
 R = ExtensionRequest.State
 INBOX_SIZE = 10

@@ -17,9 +17,10 @@ Public names (pages, the API and other apps use them). Services, each one transa
   deadline=None, reason="") -> ExtensionRequest``; ``decision`` is a key of
   ``DECISIONS`` (``approve``, ``approve_other_date``, ``refuse``).
 - ``extension_request_withdraw(*, actor, task, extension) -> ExtensionRequest``
-- ``extension_close_on_cancel(*, task, actor, reason)``: called by
-  ``services.task_transition`` when a task with a pending request is
-  cancelled.
+- ``closing.extension_close_on_cancel(*, task, actor, reason)``: called
+  by ``tasks.services.task_transition`` when a task with a pending request
+  is cancelled (in ``closing``, below both: this module imports
+  ``tasks.services``, never the other way).
 
 Errors: ``ValidationError`` keyed by ``requested_deadline``, ``reason``,
 ``file``, ``decision``, ``deadline`` or ``action`` (a second pending request,
@@ -27,8 +28,8 @@ a state that does not allow the action); ``PermissionDenied`` when the
 actor's role does not allow it; ``Conflict`` (409) when the request is no
 longer pending or ``version`` is stale. Nothing is written when one is raised.
 
-Reads are in ``extension_selectors``, permission helpers
-(``can_request_extension``...) in ``permissions``.
+Reads are in ``extensions.selectors``, permission helpers
+(``can_request_extension``...) in ``tasks.permissions``.
 """
 
 from __future__ import annotations
@@ -47,13 +48,17 @@ from django.utils.translation import gettext_lazy as _
 from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.services import audit_record
 from dieuphoi.core.models import local_today
+from dieuphoi.core.validation import clean_multiline, raise_field_errors
+from dieuphoi.core.versioning import check_version
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Membership
 
-from . import history as task_history
-from . import notices, services, workflow
-from .models import ExtensionRequest, ProgressUpdate, Task
-from .permissions import can_report_on_part, task_roles
+from .. import history as task_history
+from .. import notices, workflow
+from .. import services as task_services
+from ..models import ExtensionRequest, ProgressUpdate, Task
+from ..permissions import can_report_on_part, check_transition, task_roles
+from .closing import close
 
 S = Task.State
 R = ExtensionRequest.State
@@ -227,18 +232,6 @@ def _request_save(
     return extension, {"files": [attachment.original_name]}
 
 
-def _close(
-    extension: ExtensionRequest, *, state: str, actor, reason: str | None = None
-) -> None:
-    """Mark ``extension`` decided or withdrawn today by ``actor`` (not
-    saved); ``reason`` (when given) is the decision's reason."""
-    extension.state = state
-    extension.decided_by = actor if getattr(actor, "is_authenticated", False) else None
-    extension.decided_on = local_today()
-    if reason is not None:
-        extension.decision_reason = reason
-
-
 def _notify_requested(*, actor, task: Task, extension: ExtensionRequest, title):
     """The body's leaders: a request waits for their decision."""
     _notify(
@@ -272,10 +265,10 @@ def extension_request_create(
     ``extension_requested``; ``file`` (optional) is attached to the request.
     The leaders of the body are notified.
     """
-    reason = services._clean_multiline(reason)
+    reason = clean_multiline(reason)
     with transaction.atomic():
-        current = services._lock_task(task)
-        services._check_version(current, version)
+        current = task_services.lock_task(task)
+        check_version(current, version, task_services.VERSION_CONFLICT)
         t = workflow.TRANSITIONS["request_extension"]
         roles = task_roles(actor, current)
         if not roles & t.roles:
@@ -305,7 +298,7 @@ def extension_request_create(
                     }
                 }
             )
-        workflow.check_transition(actor, current, t.action)
+        check_transition(actor, current, t.action)
         errors: dict[str, list[str]] = {}
         today = local_today()
         if current.deadline is None:
@@ -330,7 +323,7 @@ def extension_request_create(
         _reason_errors(
             reason, errors, required=gettext("Give the reason for the extension.")
         )
-        services._raise(errors)
+        raise_field_errors(errors)
 
         extension, files = _request_save(
             actor=actor,
@@ -399,12 +392,12 @@ def extension_request_decide(
     ``approve``: the deadline becomes the requested date; ``approve_other_date``:
     it becomes ``deadline`` (today or later, after the current deadline);
     ``refuse``: the deadline stays, ``reason`` required. An approval goes
-    through ``services.deadline_change_apply`` (original deadline kept,
+    through ``tasks.services.deadline_change_apply`` (original deadline kept,
     change counted and recorded). The task returns to its state before the
     request. Leader, deputy or administrator only (403, checked first);
     ``Conflict`` when the request was decided or withdrawn meanwhile.
     """
-    reason = services._clean_multiline(reason)
+    reason = clean_multiline(reason)
     if decision not in DECISIONS:
         raise ValidationError(
             {
@@ -416,7 +409,7 @@ def extension_request_decide(
         )
     action = DECISIONS[decision]
     with transaction.atomic():
-        current = services._lock_task(task)
+        current = task_services.lock_task(task)
         extension = _lock_request(current, extension)
         if extension.part_id is not None:
             return _part_decide(
@@ -434,7 +427,7 @@ def extension_request_decide(
             )
         if not extension.is_pending or current.state != S.EXTENSION_REQUESTED:
             raise _decided_conflict(extension, current)
-        workflow.check_transition(actor, current, action)
+        check_transition(actor, current, action)
         today = local_today()
         errors: dict[str, list[str]] = {}
         _reason_errors(reason, errors)
@@ -472,14 +465,14 @@ def extension_request_decide(
                 ]
         elif not reason:
             errors["reason"] = [gettext("Give the reason for refusing.")]
-        services._raise(errors)
+        raise_field_errors(errors)
 
         before_state = current.state
         changes: dict[str, Any] = {"extension_request": extension.pk}
         if new_deadline is not None:
             change_reason = reason or extension.reason
             changes.update(
-                services.deadline_change_apply(
+                task_services.deadline_change_apply(
                     task=current,
                     new_deadline=new_deadline,
                     reason=change_reason,
@@ -497,7 +490,7 @@ def extension_request_decide(
         )
         if reason:
             changes["decision_reason"] = reason
-        _close(extension, state=_DECISION_STATE[decision], actor=actor, reason=reason)
+        close(extension, state=_DECISION_STATE[decision], actor=actor, reason=reason)
         extension.full_clean(validate_constraints=False)
         extension.save()
         _save_task(current)
@@ -534,7 +527,7 @@ def extension_request_withdraw(
     """The lead agency takes back its pending request; the task returns to
     its state before the request, the deadline stays."""
     with transaction.atomic():
-        current = services._lock_task(task)
+        current = task_services.lock_task(task)
         extension = _lock_request(current, extension)
         if extension.part_id is not None:
             return _part_withdraw(actor=actor, task=current, extension=extension)
@@ -553,7 +546,7 @@ def extension_request_withdraw(
         task_history.record_state_change(
             task=current, from_state=before_state, to_state=current.state, actor=actor
         )
-        _close(extension, state=R.WITHDRAWN, actor=actor)
+        close(extension, state=R.WITHDRAWN, actor=actor)
         extension.full_clean(validate_constraints=False)
         extension.save()
         _save_task(current)
@@ -567,32 +560,6 @@ def extension_request_withdraw(
             },
         )
     return extension
-
-
-def extension_close_on_cancel(*, task: Task, actor, reason: str) -> int | None:
-    """Close the pending request of a task being cancelled (inside
-    ``task_transition``'s transaction, task locked): it is withdrawn with the
-    cancellation's reason. Returns its id, or ``None`` when none was pending.
-    Pending requests of the task's parties are withdrawn the same way."""
-    for part_request in ExtensionRequest.objects.select_for_update().filter(
-        task=task, state=R.PENDING, part__isnull=False
-    ):
-        _close(part_request, state=R.WITHDRAWN, actor=actor, reason=reason)
-        part_request.save(
-            update_fields=["state", "decided_by", "decided_on", "decision_reason"]
-        )
-    extension = (
-        ExtensionRequest.objects.select_for_update()
-        .filter(task=task, state=R.PENDING, part__isnull=True)
-        .first()
-    )
-    if extension is None:
-        return None
-    _close(extension, state=R.WITHDRAWN, actor=actor, reason=reason)
-    extension.save(
-        update_fields=["state", "decided_by", "decided_on", "decision_reason"]
-    )
-    return extension.pk
 
 
 # --- a party's request for a later sub-deadline --------------------------------
@@ -653,11 +620,11 @@ def part_extension_request_create(
     is today or later, after the current sub-deadline and not after the
     task's deadline; ``reason`` is required. The body's leaders are notified.
     """
-    from .models import TaskPart
+    from ..models import TaskPart
 
-    reason = services._clean_multiline(reason)
+    reason = clean_multiline(reason)
     with transaction.atomic():
-        current = services._lock_task(task)
+        current = task_services.lock_task(task)
         part_id = getattr(part, "pk", part)
         locked = (
             TaskPart.objects.select_for_update(of=("self",))
@@ -712,7 +679,7 @@ def part_extension_request_create(
         _reason_errors(
             reason, errors, required=gettext("Give the reason for the extension.")
         )
-        services._raise(errors)
+        raise_field_errors(errors)
         extension, files = _request_save(
             actor=actor,
             task=current,
@@ -721,7 +688,7 @@ def part_extension_request_create(
             file=file,
             taken=gettext("A request for this part is already pending."),
             part=locked,
-            agency=services.reporting_agency(actor, locked),
+            agency=task_services.reporting_agency(actor, locked),
             current_deadline=locked.deadline,
         )
         changes: dict[str, Any] = {
@@ -765,7 +732,7 @@ def _part_decide(
 ) -> ExtensionRequest:
     """``extension_request_decide`` for a part's request (inside its
     transaction, task and request locked)."""
-    from .models import TaskPart
+    from ..models import TaskPart
 
     if not task_roles(actor, task) & workflow.DECIDERS:
         raise PermissionDenied(
@@ -794,7 +761,7 @@ def _part_decide(
             errors["deadline"] = date_errors
     elif not reason:
         errors["reason"] = [gettext("Give the reason for refusing.")]
-    services._raise(errors)
+    raise_field_errors(errors)
     changes: dict[str, Any] = {
         "extension_request": extension.pk,
         "part": part.party_code,
@@ -810,7 +777,7 @@ def _part_decide(
         extension.approved_deadline = new_deadline
     if reason:
         changes["decision_reason"] = reason
-    _close(extension, state=_DECISION_STATE[decision], actor=actor, reason=reason)
+    close(extension, state=_DECISION_STATE[decision], actor=actor, reason=reason)
     extension.full_clean(validate_constraints=False)
     extension.save()
     _save_task(task)
@@ -849,7 +816,7 @@ def _part_decide(
 def _part_withdraw(*, actor, task: Task, extension: ExtensionRequest):
     """The party takes back its pending request (its requester, or anyone
     who reports on the part)."""
-    from .models import TaskPart
+    from ..models import TaskPart
 
     part = TaskPart.objects.select_related("agency", "body").get(pk=extension.part_id)
     part.task = task
@@ -859,7 +826,7 @@ def _part_withdraw(*, actor, task: Task, extension: ExtensionRequest):
         )
     if not extension.is_pending:
         raise _decided_conflict(extension, task)
-    _close(extension, state=R.WITHDRAWN, actor=actor)
+    close(extension, state=R.WITHDRAWN, actor=actor)
     extension.full_clean(validate_constraints=False)
     extension.save()
     _save_task(task)

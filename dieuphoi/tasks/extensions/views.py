@@ -30,23 +30,23 @@ from dieuphoi.core.htmx import render_page
 from dieuphoi.core.models import local_today
 from dieuphoi.org.permissions import is_admin
 
-from . import extension_selectors, extensions, workflow
-from .extension_forms import (
+from .. import workflow
+from ..detail import detail_response
+from ..models import ExtensionRequest
+from ..permissions import (
+    access_task,
+    can_decide_extension,
+    decider_body_ids,
+    task_roles,
+    user_parts,
+)
+from . import selectors, services
+from .detail import decision_forms, errors_text
+from .forms import (
     ExtensionDecisionForm,
     ExtensionFilterForm,
     ExtensionRequestForm,
     PartExtensionRequestForm,
-)
-from .models import ExtensionRequest, Task
-from .permissions import (
-    access_task,
-    can_decide_extension,
-    can_request_extension,
-    can_request_part_extension,
-    can_withdraw_extension,
-    decider_body_ids,
-    task_roles,
-    user_parts,
 )
 
 INBOX_TEMPLATE = "tasks/extension_inbox.html"
@@ -55,95 +55,6 @@ RETURN_TO_INBOX = "inbox"
 
 def _is_htmx(request) -> bool:
     return bool(getattr(request, "htmx", False))
-
-
-def _errors_text(form) -> str:
-    return " ".join(e for errs in form.errors.values() for e in errs)
-
-
-def decision_forms(
-    extension: ExtensionRequest, failed: ExtensionDecisionForm | None = None
-) -> list[dict]:
-    """The three decisions on a pending request, as buttons and forms
-    (``failed``: a submitted form with errors, shown open)."""
-    out = []
-    for decision, action in extensions.DECISIONS.items():
-        if failed is not None and failed.data.get("decision") == decision:
-            form = failed
-        else:
-            form = ExtensionDecisionForm(
-                initial={"decision": decision},
-                decision=decision,
-                extension_id=extension.pk,
-            )
-        out.append(
-            {
-                "name": decision,
-                "id": f"extension-{extension.pk}-{decision}",
-                "label": workflow.action_label(action),
-                "form": form,
-                "with_form": decision != "approve",
-                "needs_deadline": decision == "approve_other_date",
-                "open": form is failed,
-            }
-        )
-    return out
-
-
-def detail_context(
-    user,
-    task: Task,
-    *,
-    extension_form: ExtensionRequestForm | None = None,
-    failed_decision: ExtensionDecisionForm | None = None,
-) -> dict:
-    """The task page's extension parts: the pending request with the
-    decisions the user may take, the request form, and the history."""
-    history = extension_selectors.extension_request_list(task=task)
-    pending = next((e for e in history if e.is_pending and e.part_id is None), None)
-    # Co-operating parties' requests to move their own sub-deadline.
-    part_pending = [e for e in history if e.is_pending and e.part_id is not None]
-    if part_pending and can_decide_extension(user, task):
-        for extension in part_pending:
-            extension.decisions = decision_forms(extension)
-    asked = {e.part_id for e in part_pending}
-    my_parts = [
-        p
-        for p in user_parts(user, task)
-        if p.pk not in asked and can_request_part_extension(user, p)
-    ]
-    can_request = pending is None and can_request_extension(user, task)
-    notice = ""
-    if extension_form is not None and not can_request:
-        # The form is no longer offered (a request came first): say why.
-        notice = _errors_text(extension_form)
-    if can_request and extension_form is None:
-        extension_form = ExtensionRequestForm(initial={"version": task.version})
-    decisions = []
-    if pending is not None and can_decide_extension(user, task):
-        decisions = decision_forms(pending, failed_decision)
-    return {
-        "extension_history": history,
-        "extension_pending": pending,
-        "extension_form": extension_form if can_request else None,
-        "extension_form_open": bool(
-            extension_form is not None and extension_form.errors
-        ),
-        "extension_decisions": decisions,
-        "extension_can_withdraw": pending is not None
-        and can_withdraw_extension(user, task, pending),
-        "extension_notice": notice,
-        "part_extension_pending": part_pending,
-        "part_extension_form": PartExtensionRequestForm(parts=my_parts)
-        if my_parts
-        else None,
-    }
-
-
-def _task_response(request, pk: int, *, message: str = "", **extra):
-    from .views import _detail_response
-
-    return _detail_response(request, pk, message=message, **extra)
 
 
 @login_required
@@ -156,7 +67,7 @@ def extension_request(request, pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            extensions.extension_request_create(
+            services.extension_request_create(
                 actor=request.user,
                 task=task,
                 requested_deadline=data["requested_deadline"],
@@ -165,7 +76,7 @@ def extension_request(request, pk: int):
                 version=data["version"],
             )
         except Conflict as exc:
-            return _task_response(request, pk, notice=exc.message)
+            return detail_response(request, pk, notice=exc.message)
         except ValidationError as exc:
             leftover = add_service_errors(form, exc, {"action": None})
             if leftover:
@@ -175,8 +86,8 @@ def extension_request(request, pk: int):
             if not _is_htmx(request):
                 messages.success(request, message)
                 return redirect("tasks:detail", pk=task.pk)
-            return _task_response(request, pk, message=message)
-    return _task_response(request, pk, extension_form=form)
+            return detail_response(request, pk, message=message)
+    return detail_response(request, pk, extension_form=form)
 
 
 @login_required
@@ -192,7 +103,7 @@ def part_extension_request(request, pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            extensions.part_extension_request_create(
+            services.part_extension_request_create(
                 actor=request.user,
                 task=task,
                 part=data["part"],
@@ -201,13 +112,13 @@ def part_extension_request(request, pk: int):
                 file=data["file"],
             )
         except ValidationError as exc:
-            return _task_response(request, pk, notice=" ".join(exc.messages))
+            return detail_response(request, pk, notice=" ".join(exc.messages))
         message = gettext("The request was sent to the leader.")
         if not _is_htmx(request):
             messages.success(request, message)
             return redirect("tasks:detail", pk=task.pk)
-        return _task_response(request, pk, message=message)
-    return _task_response(request, pk, notice=_errors_text(form))
+        return detail_response(request, pk, message=message)
+    return detail_response(request, pk, notice=errors_text(form))
 
 
 # --- decisions ---------------------------------------------------------------------
@@ -220,7 +131,7 @@ def _inbox_context(
     failed_id: int | None = None,
     notice: str = "",
 ) -> dict:
-    inbox = extension_selectors.extension_request_inbox(user=request.user)
+    inbox = selectors.extension_request_inbox(user=request.user)
     for extension in inbox.items:
         # Every listed request is in a body the user leads: they may decide.
         extension.decisions = decision_forms(
@@ -259,7 +170,7 @@ def _inbox_response(request, *, message: str = "", **extra):
 @require_POST
 def extension_decide(request, pk: int, rid: int):
     task = access_task(user=request.user, pk=pk)
-    extension = extension_selectors.extension_request_get(task=task, pk=rid)
+    extension = selectors.extension_request_get(task=task, pk=rid)
     if not can_decide_extension(request.user, task):
         raise PermissionDenied
     from_inbox = request.POST.get("return_to") == RETURN_TO_INBOX and _is_htmx(request)
@@ -271,7 +182,7 @@ def extension_decide(request, pk: int, rid: int):
     if form.is_valid():
         decision = form.cleaned_data["decision"]
         try:
-            decided = extensions.extension_request_decide(
+            decided = services.extension_request_decide(
                 actor=request.user,
                 task=task,
                 extension=extension,
@@ -284,7 +195,7 @@ def extension_decide(request, pk: int, rid: int):
                 return _inbox_response(request, notice=exc.message)
             if from_list:
                 return list_row_response(request, extension, notice=exc.message)
-            return _task_response(request, pk, notice=exc.message)
+            return detail_response(request, pk, notice=exc.message)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -303,32 +214,32 @@ def extension_decide(request, pk: int, rid: int):
                 if request.POST.get("return_to") == RETURN_TO_LIST:
                     return redirect("tasks:extension-list")
                 return redirect("tasks:detail", pk=task.pk)
-            return _task_response(request, pk, message=message)
+            return detail_response(request, pk, message=message)
     if from_inbox:
         return _inbox_response(request, failed=form, failed_id=extension.pk)
     if from_list:
         return list_row_response(request, extension, failed=form)
-    return _task_response(request, pk, failed_decision=form)
+    return detail_response(request, pk, failed_decision=form)
 
 
 @login_required
 @require_POST
 def extension_withdraw(request, pk: int, rid: int):
     task = access_task(user=request.user, pk=pk)
-    extension = extension_selectors.extension_request_get(task=task, pk=rid)
+    extension = selectors.extension_request_get(task=task, pk=rid)
     if not task_roles(request.user, task) & workflow.REPORTERS:
         raise PermissionDenied
     try:
-        extensions.extension_request_withdraw(
+        services.extension_request_withdraw(
             actor=request.user, task=task, extension=extension
         )
     except Conflict as exc:
-        return _task_response(request, pk, notice=exc.message)
+        return detail_response(request, pk, notice=exc.message)
     message = gettext("The extension request was withdrawn.")
     if not _is_htmx(request):
         messages.success(request, message)
         return redirect("tasks:detail", pk=task.pk)
-    return _task_response(request, pk, message=message)
+    return detail_response(request, pk, message=message)
 
 
 # --- the list of requests (tasks:extension-list) -----------------------------------
@@ -368,22 +279,22 @@ def extension_list(request):
     ``extension-page``. A user who sees no task gets an empty list."""
     form = ExtensionFilterForm(
         request.GET,
-        agencies=extension_selectors.extension_agency_choices(user=request.user),
+        agencies=selectors.extension_agency_choices(user=request.user),
     )
     after = request.GET.get("after") or None
     page = None
     cursor_error = ""
     if form.is_valid():
         data = form.cleaned_data
-        filters = extension_selectors.ExtensionFilters(
+        filters = selectors.ExtensionFilters(
             state=data["state"] or None, agency=data["agency"]
         )
         try:
-            page = extension_selectors.extension_request_page(
+            page = selectors.extension_request_page(
                 user=request.user,
                 filters=filters,
                 after=after,
-                limit=extension_selectors.LIST_PAGE_SIZE,
+                limit=selectors.LIST_PAGE_SIZE,
             )
         except ValueError:
             cursor_error = gettext("This page link is invalid or expired.")
@@ -415,7 +326,7 @@ def list_row_response(
     failed: ExtensionDecisionForm | None = None,
 ):
     """The list's row of ``extension`` after a decision taken from it."""
-    row = extension_selectors.extension_request_row(user=request.user, pk=extension.pk)
+    row = selectors.extension_request_row(user=request.user, pk=extension.pk)
     _add_list_decisions(request.user, [row], failed=failed, failed_id=row.pk)
     row.notice = notice
     context = {"extension": row, "return_to": RETURN_TO_LIST}

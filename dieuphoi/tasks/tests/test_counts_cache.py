@@ -17,7 +17,8 @@ from dieuphoi.core import cache as stamps
 from dieuphoi.org import services as org_services
 from dieuphoi.org.models import AgencySuccession, Membership
 from dieuphoi.org.tests.factories import AgencyFactory, MembershipFactory, UserFactory
-from dieuphoi.tasks import extensions, handover, selectors, services
+from dieuphoi.tasks import handover, selectors, services
+from dieuphoi.tasks.extensions import services as extensions
 from dieuphoi.tasks.models import Sector, Task
 from dieuphoi.tasks.selectors import TaskFilters
 from dieuphoi.tasks.tests.factories import TaskPartFactory

@@ -9,7 +9,8 @@ from django.utils import translation
 from dieuphoi.audit.models import AuditEvent
 from dieuphoi.org.permissions import clear_role_cache
 from dieuphoi.org.tests.factories import AgencyFactory
-from dieuphoi.tasks import extension_selectors, extensions
+from dieuphoi.tasks.extensions import selectors as extension_selectors
+from dieuphoi.tasks.extensions import services as extensions
 from dieuphoi.tasks.models import ExtensionRequest, Task
 from dieuphoi.tasks.permissions import clear_seat_cache
 

@@ -24,14 +24,10 @@ from dieuphoi.notifications.models import Notification
 from dieuphoi.org.models import Membership
 from dieuphoi.org.permissions import clear_role_cache
 from dieuphoi.org.tests.factories import MembershipFactory, UserFactory
-from dieuphoi.tasks import (
-    buckets,
-    extension_selectors,
-    extension_views,
-    extensions,
-    selectors,
-    services,
-)
+from dieuphoi.tasks import buckets, selectors, services
+from dieuphoi.tasks.extensions import selectors as extension_selectors
+from dieuphoi.tasks.extensions import services as extensions
+from dieuphoi.tasks.extensions import views as extension_views
 from dieuphoi.tasks.models import DeadlineChange, ExtensionRequest, Task
 from dieuphoi.tasks.permissions import clear_seat_cache
 from dieuphoi.tasks.tests.factories import ProgressUpdateFactory, TaskPartFactory

@@ -25,7 +25,8 @@ from dieuphoi.docs.models import Attachment
 from dieuphoi.org.models import Agency
 from dieuphoi.org.tests.factories import AgencyFactory, BodyFactory, UnitFactory
 from dieuphoi.reminders.models import Reminder
-from dieuphoi.tasks import extensions, permissions, selectors, services
+from dieuphoi.tasks import permissions, selectors, services
+from dieuphoi.tasks.extensions import services as extensions
 from dieuphoi.tasks.models import (
     DeadlineChange,
     ExtensionRequest,

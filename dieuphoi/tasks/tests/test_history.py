@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.models import AuditEvent
-from dieuphoi.tasks import buckets, extensions, history, selectors, services
+from dieuphoi.tasks import buckets, history, selectors, services
+from dieuphoi.tasks.extensions import services as extensions
 from dieuphoi.tasks.models import (
     DeadlineChange,
     ExtensionRequest,

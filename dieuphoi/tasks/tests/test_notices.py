@@ -9,7 +9,8 @@ from dieuphoi.notifications.models import EmailMode, Notification
 from dieuphoi.notifications.services import preference_update
 from dieuphoi.org.models import Membership
 from dieuphoi.org.tests.factories import MembershipFactory, UserFactory
-from dieuphoi.tasks import extensions, notices, services
+from dieuphoi.tasks import notices, services
+from dieuphoi.tasks.extensions import services as extensions
 from dieuphoi.tasks.models import Task
 
 pytestmark = pytest.mark.django_db

@@ -432,7 +432,7 @@ class TestTransitions:
         assert counts() == before
 
     def test_cancelled_task_allows_nothing(self, create, leader, member):
-        from dieuphoi.tasks.workflow import allowed_actions
+        from dieuphoi.tasks.permissions import allowed_actions
 
         task = services.task_transition(
             actor=leader, task=create(), action="cancel", reason="x"
