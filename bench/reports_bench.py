@@ -24,43 +24,21 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PY = str(ROOT / ".venv" / "bin" / "python")
+sys.path.insert(0, str(ROOT / "bench"))
+
+import counts_bench  # noqa: E402  (same data set: demo + seed_scale)
 
 
 def environment(data: Path) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="dieuphoi.settings",
-        DIEUPHOI_TESTING="1",
-        DEBUG="false",
-        SQLITE_PATH=str(data / "bench.sqlite3"),
-        MEDIA_ROOT=str(data / "media"),
-        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        LOG_LEVEL="WARNING",
-        TASKS_BACKEND="database",
-    )
-    env.pop("DATABASE_URL", None)
-    return env
-
-
-def build(data: Path, tasks: int) -> None:
-    data.mkdir(parents=True, exist_ok=True)
-    if (data / "bench.sqlite3").exists():
-        return
-    env = environment(data)
-    for args in (
-        ["migrate", "--noinput"],
-        ["seed_demo"],
-        ["seed_scale", "--tasks", str(tasks)],
-    ):
-        subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+    """``counts_bench``'s settings, with jobs queued in the database as in
+    production (the compile page's POST only enqueues)."""
+    return counts_bench.environment(data) | {"TASKS_BACKEND": "database"}
 
 
 def timed(func, runs: int):
@@ -80,7 +58,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     data = Path(args.data)
-    build(data, args.tasks)
+    counts_bench.build(data, args.tasks)
     os.environ.update(environment(data))
     import warnings
 
