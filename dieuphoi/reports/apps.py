@@ -21,3 +21,23 @@ class ReportsConfig(AppConfig):
         # Contributions: notification kinds and target, attachment target,
         # the reminder ladder's source ``reports.contribution``.
         contributions_ready()
+        register_audit_display()
+
+
+def register_audit_display() -> None:
+    """How the report's history reads: states by name, the paper by its
+    subject, dates dd/mm/yyyy (not the stored keys and ids)."""
+    from dieuphoi.audit import labels as audit
+    from dieuphoi.paperwork.models import Paper
+
+    from .models import Report
+
+    audit.register_field_display(
+        Report,
+        {
+            "state": audit.choice(Report.State),
+            "paper": audit.fk(Paper, _("document"), name_field="subject"),
+            "deadline": audit.date(_("submission deadline")),
+            "as_of": audit.date(_("figures as of")),
+        },
+    )

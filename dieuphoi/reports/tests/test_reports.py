@@ -423,3 +423,14 @@ def test_api_reports(
     assert queued.status_code == 202 and queued.json()["progress_id"]
     detail = api.get(f"/reports/{report.pk}").json()
     assert detail["figures"]["end"] == "2026-03-14"
+
+
+def test_the_history_reads_names_and_dates(client, login, report, secretariat):
+    report = services.report_compile(actor=secretariat, report=report)
+    login(secretariat)
+    page = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    history = page[page.rindex("card mb-3 d-print-none") :]
+    # The document by its subject, the deadline dd/mm/yyyy: not an id, not ISO.
+    assert report.paper.subject in history
+    assert report.deadline.strftime("%d/%m/%Y") in history
+    assert report.deadline.isoformat() not in history
