@@ -216,10 +216,10 @@ def list_reports(request, query: Query[ReportListQuery]):
 
 
 def _detail(request, pk: int) -> dict[str, Any]:
-    report = permissions.access_report(user=request.user, pk=pk)
-    rows = selectors.report_list(user=request.user, filters=selectors.ReportFilters())
-    counted = next((r for r in rows if r.pk == report.pk), report)
-    out = _report_out(counted if counted.pk == report.pk else report)
+    report = selectors.report_counted(
+        permissions.access_report(user=request.user, pk=pk)
+    )
+    out = _report_out(report)
     out.update(
         difficulties=report.difficulties,
         recommendations=report.recommendations,

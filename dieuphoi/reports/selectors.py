@@ -21,10 +21,24 @@ class ReportFilters:
     state: str = ""
 
 
+def _with_counts(qs):
+    """Each report with its contributions' counts (``expected``,
+    ``submitted``, ``on_time``) in the same query."""
+    submitted = Q(requests__contributions__state=Contribution.State.SUBMITTED)
+    return qs.annotate(
+        expected=Count("requests__contributions"),
+        submitted=Count("requests__contributions", filter=submitted),
+        on_time=Count(
+            "requests__contributions",
+            filter=submitted & Q(requests__contributions__late=False),
+        ),
+    )
+
+
 def report_list(*, user, filters: ReportFilters = ReportFilters()) -> list[Report]:
     """The reports ``user`` may see, newest cut-off first (at most
-    ``LIST_LIMIT``: a body makes a few dozen a year), each with its
-    contributions' counts (``expected``, ``submitted``, ``on_time``)."""
+    ``LIST_LIMIT``: a body makes a few dozen a year), with their
+    contributions' counts; the compiled figures (large JSON) are not read."""
     qs = permissions.visible_reports(user).select_related("body", "paper")
     if filters.period_type:
         qs = qs.filter(period_type=filters.period_type)
@@ -32,26 +46,14 @@ def report_list(*, user, filters: ReportFilters = ReportFilters()) -> list[Repor
         qs = qs.filter(year=filters.year)
     if filters.state:
         qs = qs.filter(state=filters.state)
-    submitted = Q(requests__contributions__state=Contribution.State.SUBMITTED)
-    return list(
-        qs.annotate(
-            expected=Count("requests__contributions"),
-            submitted=Count("requests__contributions", filter=submitted),
-            on_time=Count(
-                "requests__contributions",
-                filter=submitted & Q(requests__contributions__late=False),
-            ),
-        ).order_by("-end", "-id")[:LIST_LIMIT]
-    )
+    return list(_with_counts(qs.defer("figures")).order_by("-end", "-id")[:LIST_LIMIT])
 
 
-def report_years(user) -> list[int]:
-    return list(
-        permissions.visible_reports(user)
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .distinct()
-    )
+def report_counted(report: Report) -> Report:
+    """``report`` (already checked visible) with its contributions' counts."""
+    return _with_counts(
+        Report.objects.select_related("body", "paper").filter(pk=report.pk)
+    ).get()
 
 
 def creatable_bodies(user):
