@@ -42,6 +42,7 @@ from dieuphoi.core.validation import raise_field_errors
 from dieuphoi.core.versioning import check_version, save_bumped
 from dieuphoi.org.models import Agency, Body
 from dieuphoi.org.permissions import can_manage_body
+from dieuphoi.org.selectors import body_leader
 from dieuphoi.paperwork.services import clean_text
 from dieuphoi.tasks.services import lead_agency_error
 
@@ -764,18 +765,6 @@ def conclusion_subject(inspection: Inspection) -> str:
     return subject[:500]
 
 
-def _leader(body: Body, on: datetime.date):
-    from dieuphoi.org.models import Membership
-
-    seat = (
-        Membership.objects.as_of(on)
-        .filter(body=body, role=Membership.Role.LEADER, person__is_active=True)
-        .select_related("person")
-        .first()
-    )
-    return seat.person if seat else None
-
-
 def conclusion_create(*, actor, inspection: Inspection):
     """The Thông báo kết luận (draft) from the findings: the documents
     engine lays it out (``paperwork.services.paper_create``, producer
@@ -816,7 +805,7 @@ def conclusion_create(*, actor, inspection: Inspection):
             errors["conclusion_paper"] = [
                 gettext("The document kind Thông báo is not set up.")
             ]
-        signer = _leader(locked.body, local_today())
+        signer = body_leader(locked.body_id, local_today())
         if signer is None:
             errors["conclusion_paper"] = [
                 gettext("The team has no leader today to sign the conclusion.")

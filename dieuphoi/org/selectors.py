@@ -569,3 +569,17 @@ def agency_successions(*, agency: Agency) -> list[AgencySuccession]:
         .distinct()
         .order_by("on", "id")
     )
+
+
+def body_leader(body_id: int, on: datetime.date):
+    """The person seated as ``body_id``'s leader on ``on`` (an active
+    account), or ``None``: the usual signer of the body's papers."""
+    from .models import Membership
+
+    seat = (
+        Membership.objects.as_of(on)
+        .filter(body_id=body_id, role=Membership.Role.LEADER, person__is_active=True)
+        .select_related("person")
+        .first()
+    )
+    return seat.person if seat else None

@@ -48,6 +48,7 @@ from dieuphoi.core.versioning import check_version, save_bumped
 from dieuphoi.docs.services import attachment_add
 from dieuphoi.org.models import AdministrativeUnit, Agency, Body
 from dieuphoi.org.permissions import is_admin
+from dieuphoi.org.selectors import body_leader
 from dieuphoi.paperwork import content as c
 from dieuphoi.paperwork.services import RecipientInput, clean_text, paper_create
 from dieuphoi.tasks.services import lead_agency_error
@@ -561,7 +562,7 @@ def round_open(
                 for p in parties
             ]
         )
-        signer = _leader(locked.body, on)
+        signer = body_leader(locked.body_id, on)
         if signer is not None:
             consultation.request_paper = paper_create(
                 actor=actor,
@@ -609,18 +610,6 @@ def round_open(
 
         notices.round_opened(consultation=consultation, actor=actor)
     return consultation
-
-
-def _leader(body: Body, on: datetime.date):
-    from dieuphoi.org.models import Membership
-
-    seat = (
-        Membership.objects.as_of(on)
-        .filter(body=body, role=Membership.Role.LEADER, person__is_active=True)
-        .select_related("person")
-        .first()
-    )
-    return seat.person if seat else None
 
 
 def _request_blocks(proposal: Proposal, consultation: ConsultationRound) -> list:

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from dieuphoi.audit.services import audit_record
 from dieuphoi.core.models import local_today
 from dieuphoi.core.versioning import check_version, save_bumped
-from dieuphoi.org.models import Body, Membership
+from dieuphoi.org.models import Body
 from dieuphoi.org.permissions import can_manage_body
+from dieuphoi.org.selectors import body_leader
 from dieuphoi.paperwork.models import Paper, PaperKind
 from dieuphoi.paperwork.producers import register_producer
 from dieuphoi.paperwork.services import (
@@ -293,16 +294,6 @@ def report_compile_request(*, actor, report: Report):
     )
 
 
-def _leader(body_id: int, on: datetime.date):
-    seat = (
-        Membership.objects.as_of(on)
-        .filter(body_id=body_id, role=Membership.Role.LEADER, person__is_active=True)
-        .select_related("person")
-        .first()
-    )
-    return seat.person if seat else None
-
-
 def _recipients() -> list[RecipientInput]:
     return [
         RecipientInput(text="Ủy ban nhân dân Thành phố Hà Nội"),
@@ -375,7 +366,7 @@ def report_document(*, actor, report: Report) -> Report:
                 annexes=annexes,
                 recipients=_recipients(),
                 authority=Paper.Authority.TM,
-                signer=_leader(fresh.body_id, local_today()),
+                signer=body_leader(fresh.body_id, local_today()),
                 producer=PRODUCER,
                 source=fresh,
             )
