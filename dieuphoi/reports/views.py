@@ -102,10 +102,10 @@ def report_create(request):
                     title=data["title"],
                 )
             except ValidationError as exc:
-                add_service_errors(
+                # Errors about the period as a whole go above the form.
+                for message in add_service_errors(
                     form, exc, rename={"on": "end", "period": None, "state": None}
-                )
-                for message in exc.message_dict.get("period", []):
+                ):
                     form.add_error(None, message)
             else:
                 messages.success(request, gettext("The report is created."))
@@ -234,8 +234,7 @@ def report_edit(request, pk: int):
             form.add_error(None, str(exc))
             status = 409
         except ValidationError as exc:
-            add_service_errors(form, exc, rename={"state": None})
-            for message in exc.message_dict.get("state", []):
+            for message in add_service_errors(form, exc, rename={"state": None}):
                 form.add_error(None, message)
             status = 400
         else:
