@@ -175,11 +175,7 @@ def report_periods(request, query: Query[PeriodQuery]):
     if query.year is not None:
         if not query.type:
             raise ValidationError({"type": [gettext("Choose the period type.")]})
-        number = {"monthly": 12, "quarterly": 4, "half_year": 2}.get(query.type, 1)
-        return [
-            _period_out(periods.period(query.type, query.year, n))
-            for n in range(1, number + 1)
-        ]
+        return [_period_out(p) for p in periods.periods_in_year(query.type, query.year)]
     on = query.on or local_today()
     for kind in types:
         try:

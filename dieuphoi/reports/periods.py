@@ -19,8 +19,8 @@ one; the workday calendar of ``dieuphoi.workdays``).
 
 Public names: ``PeriodType``, ``Period`` (``type``, ``year``, ``number``,
 ``start``, ``end``, ``deadline``, ``label``, ``key``), ``period_of(type,
-on)``, ``period(type, year, number)``, ``ad_hoc(start, end)``,
-``parse_key(key)``, ``enabled_types()``, ``submission_deadline(type, end)``.
+on)``, ``period(type, year, number)``, ``periods_in_year(type, year)``,
+``ad_hoc(start, end)``, ``parse_key(key)``, ``enabled_types()``, ``submission_deadline(type, end)``.
 """
 
 from __future__ import annotations
@@ -183,6 +183,16 @@ def period(type_: str, year: int, number: int = 1) -> Period:
     )
     end = _fourteenth(year, _LAST_MONTH[kind](number))
     return Period(kind.value, year, number, start, end, submission_deadline(kind, end))
+
+
+def periods_in_year(type_: str, year: int) -> list[Period]:
+    """Every period of ``type_`` whose window ends in ``year``, in order."""
+    kind = _check_type(type_)
+    if kind == PeriodType.AD_HOC:
+        raise ValidationError(
+            {"period_type": [gettext("An ad hoc period needs its own dates.")]}
+        )
+    return [period(kind, year, n) for n in range(1, _COUNT[kind] + 1)]
 
 
 def period_of(type_: str, on: datetime.date) -> Period:
