@@ -8,6 +8,9 @@ from dieuphoi.api.urls import api
 handler500 = "dieuphoi.core.views.server_error"
 # JSON under /api/ for any path no route matches.
 handler404 = "dieuphoi.core.views.page_not_found"
+# JSON under /api/ for a request Django refuses before any route runs (a Host
+# header it does not accept, a suspicious operation).
+handler400 = "dieuphoi.core.views.bad_request"
 
 urlpatterns = [
     path("", include("dieuphoi.core.urls")),

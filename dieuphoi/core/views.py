@@ -124,3 +124,16 @@ def page_not_found(request, exception):
             {"code": "not_found", "message": "Not found.", "errors": []}, status=404
         )
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """``handler400``: the API's JSON error under ``/api/`` for what Django
+    refuses before any route runs (a Host header that is not allowed, a
+    suspicious operation); the site's page elsewhere. Reads only the path:
+    the host may be what was refused."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "bad_request", "message": "Bad request.", "errors": []},
+            status=400,
+        )
+    return defaults.bad_request(request, exception)

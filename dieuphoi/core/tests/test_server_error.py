@@ -96,3 +96,24 @@ def test_an_api_path_no_route_matches_is_a_json_404(client, member):
     assert response.json()["code"] == "not_found"
     page = client.get("/no-such-page%0A/")
     assert page.status_code == 404 and "text/html" in page["Content-Type"]
+
+
+def test_a_refused_host_header_is_a_json_400_under_the_api(client, member):
+    """Django refuses the Host header before any route runs; an API client
+    still reads the API's error body (the fuzzing sends such headers)."""
+    client.force_login(member)
+    response = client.post(
+        "/api/v1/tasks/1/extension-requests/1/decision",
+        "{}",
+        content_type="application/json",
+        HTTP_HOST="6vuRh|TI)=DpT",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "code": "bad_request",
+        "message": "Bad request.",
+        "errors": [],
+    }
+    page = client.get("/", HTTP_HOST="6vuRh|TI)=DpT")
+    assert page.status_code == 400 and "text/html" in page["Content-Type"]
