@@ -40,9 +40,10 @@ completed task after all the others); then fewer overdue tasks; equal rate
 and overdue count share a rank (1, 2, 2, 4); within a rank by name.
 
 Queries: a fixed number whatever the number of tasks or agencies (the task
-counts' grouped query and names, one grouped query each for the delays, the
-conclusions, the urgings, the contributions and the answers, the agencies'
-names and the lineage links). The task-derived part is cached under the
+counts' grouped pass, which also gives the delays and the conclusions:
+``counts.task_counts(..., extras=True)``; the agencies' names; one grouped
+query each for the urgings, the contributions and the answers; the lineage
+links). The task-derived part is cached under the
 ``tasks`` and ``registry`` version stamps (``core.cache``,
 ``SCORECARD_CACHE_SECONDS``), which every write of a task, its history or the
 registry replaces; urgings, contributions and answers are read each time
@@ -59,7 +60,6 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -73,11 +73,9 @@ from dieuphoi.tasks import buckets, lineage
 from dieuphoi.tasks import history as task_history
 from dieuphoi.tasks.models import Task
 from dieuphoi.tasks.rates import rates_from_counts
-from dieuphoi.tasks.selectors import grouped_counts
-from dieuphoi.workdays import calendar
 
 from . import periods
-from .counts import assigned_in, task_counts
+from .counts import task_counts
 
 RANK_RULE = _(
     "Ranked by on-time rate (completed on time over completed), highest first; "
@@ -177,107 +175,16 @@ def parse_period(key: str) -> periods.Period:
 # --- the task part (cached) ----------------------------------------------------------
 
 
-def _lead(on: datetime.date):
-    if buckets.use_history(on):
-        return task_history.lead_on(on)
-    return F("lead_agency_id")
-
-
-def _deadline(on: datetime.date):
-    if buckets.use_history(on):
-        return task_history.deadline_on(on)
-    return F("deadline")
-
-
-def _working_day_index(days) -> dict[datetime.date, int]:
-    """``{day: working days in (low, day]}`` for the days asked, one walk of
-    the calendar from the earliest to the latest (no query: it caches)."""
-    marks = set(days)
-    if not marks:
-        return {}
-    low, high = min(marks), max(marks)
-    index = {low: 0}
-    count = 0
-    day = low
-    one = datetime.timedelta(days=1)
-    while day < high:
-        day += one
-        if calendar.is_working_day(day):
-            count += 1
-        if day in marks:
-            index[day] = count
-    return index
-
-
-def _delays(body_id: int, period) -> dict[int, dict]:
-    """``{lead id: {"delay_days", "delay_tasks"}}``: one grouped query over
-    the tasks completed late or overdue on ``end`` (the lead and deadline in
-    force then), the working days counted here in one calendar walk."""
-    end = period.end
-    late = buckets.bucket_q(buckets.COMPLETED_LATE, end, indexed=False)
-    overdue = buckets.bucket_q(buckets.OVERDUE, end, indexed=False)
-    rows = list(
-        Task.objects.filter(assigned_in(body_id, period))
-        .filter(late | overdue)
-        .order_by()
-        .values(
-            "completed_on",
-            lead=_lead(end),
-            written=_deadline(end),
-            bucket=buckets.bucket_expression(end),
-        )
-        .annotate(n=Count("pk"))
-    )
-    stops = []
-    for row in rows:
-        row["effective"] = calendar.effective_deadline(row["written"])
-        row["stop"] = (
-            row["completed_on"] if row["bucket"] == buckets.COMPLETED_LATE else end
-        )
-        stops.extend((row["effective"], row["stop"]))
-    index = _working_day_index(stops)
-    out: dict[int, dict] = {}
-    for row in rows:
-        days = max(0, index[row["stop"]] - index[row["effective"]])
-        entry = out.setdefault(row["lead"], {"delay_days": 0, "delay_tasks": 0})
-        entry["delay_days"] += days * row["n"]
-        entry["delay_tasks"] += row["n"]
-    return out
-
-
-def _conclusion_tasks(body_id: int, period) -> dict[int, dict]:
-    """``{lead id: {"conclusion_tasks", "conclusion_tasks_completed"}}``:
-    the tasks counted that carry out an activity's conclusion."""
-    from dieuphoi.activities.models import Conclusion
-
-    type_id = ContentType.objects.get_for_model(Conclusion).pk
-    # A subquery on the source index: conclusions' tasks are few, and SQLite
-    # would otherwise walk every task of the window to find them.
-    sourced = Task.objects.filter(source_type_id=type_id).values("pk")
-    qs = Task.objects.filter(assigned_in(body_id, period), pk__in=sourced)
-    _totals, by_agency, _sectors = grouped_counts(qs, period.end, warnings=False)
-    return {
-        pk: {
-            "conclusion_tasks": row["total"],
-            "conclusion_tasks_completed": row[buckets.COMPLETED_ON_TIME]
-            + row[buckets.COMPLETED_LATE],
-        }
-        for pk, row in by_agency.items()
-        if row["total"]
-    }
+def _lead(on: datetime.date, history: bool):
+    return task_history.lead_on(on) if history else F("lead_agency_id")
 
 
 def _task_part(body_id: int, period) -> dict:
-    counts = task_counts(body_id, period)
-    rows = []
-    for row in counts["by_agency"]:
-        plain = {k: v for k, v in row.items() if k != "rates"}
-        rows.append(plain)
-    extras: dict[int, dict] = {}
-    for part in (_delays(body_id, period), _conclusion_tasks(body_id, period)):
-        for pk, values in part.items():
-            extras.setdefault(pk, {}).update(values)
-    return {"rows": rows, "extras": extras}
+    counts = task_counts(body_id, period, extras=True)
+    rows = [
+        {k: v for k, v in row.items() if k != "rates"} for row in counts["by_agency"]
+    ]
+    return {"rows": rows, "extras": counts["extras"]}
 
 
 def _cached_task_part(body_id: int, period) -> dict:
@@ -341,7 +248,11 @@ def _urgings(body_id: int, period) -> dict[int, dict]:
             Q(pk__in=notices.values("task_id")) | Q(pk__in=letters.values("task_id"))
         )
         .order_by()
-        .values_list(_lead(period.end), count(notices), count(letters))
+        .values_list(
+            _lead(period.end, buckets.use_history(period.end)),
+            count(notices),
+            count(letters),
+        )
     ):
         entry = out.setdefault(lead, {"urgings": 0})
         entry["urgings"] += notice_n + letter_n

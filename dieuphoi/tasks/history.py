@@ -11,7 +11,8 @@ Public names:
   field)`` (validates the date a deadline change takes effect).
 - SQL, correlated to the outer ``Task`` row (for filters, ``Count(filter=)``
   and annotations): ``state_on(on)``, ``deadline_on(on)``, ``lead_on(on)``,
-  ``progress_on(on)``.
+  ``progress_on(on)``; ``changed_after_q(on)``, the tasks that need them,
+  and ``as_of_parts(qs, on, use_history=)``, a count's split on it.
 - One task in Python (the detail page, tests): ``task_state_on(task, on)``,
   ``task_deadline_on(task, on)``, ``task_lead_on(task, on)`` (a query each).
 - The plain-Python reference the property tests compare with:
@@ -206,6 +207,34 @@ def _changed_after(model, field: str, on: datetime.date) -> Q:
     for the others what was in force on ``on`` is still in the row, because
     the services write the row and its history together."""
     return Q(pk__in=model.objects.filter(**{f"{field}__gt": on}).values("task_id"))
+
+
+def changed_after_q(on: datetime.date) -> Q:
+    """Tasks with a state, deadline or lead change dated after ``on``: the
+    only ones whose state, deadline and lead on ``on`` differ from their
+    columns (``state_on``, ``deadline_on`` and ``lead_on`` read the columns
+    for the others; the constraints that a completed or cancelled task has
+    its date make the column rules for a past date, ``buckets.bucket_q(...,
+    history=False)``, equal to those). A count over many tasks splits on
+    it: the columns for the many, the correlated history for the few."""
+    return (
+        _changed_after(TaskStateChange, "on", on)
+        | _changed_after(DeadlineChange, "effective_on", on)
+        | _changed_after(TaskLeadChange, "on", on)
+    )
+
+
+def as_of_parts(qs, on: datetime.date, *, use_history: bool):
+    """``qs`` split for counting as of ``on``: ``[(part, history)]``, each
+    part counted with the bucket rules' ``history=`` flag and, for the lead
+    and deadline, ``lead_on``/``deadline_on`` or the columns. Without the
+    history, ``[(qs, False)]``; with it, the tasks with no change after
+    ``on`` by their columns and the few others from the history
+    (``changed_after_q``)."""
+    if not use_history:
+        return [(qs, False)]
+    changed = changed_after_q(on)
+    return [(qs.exclude(changed), False), (qs.filter(changed), True)]
 
 
 def state_on(on: datetime.date):

@@ -55,6 +55,7 @@ from django.db import connection
 from django.db.models import (
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -747,15 +748,21 @@ def sector_choices() -> list[Sector]:
 _COUNT_NAMES = (*buckets.BUCKETS, *buckets.WARNINGS)
 
 
-def _counts(on: datetime.date, *, warnings: bool = True) -> dict:
+def _counts(
+    on: datetime.date, *, warnings: bool = True, history: bool | None = None
+) -> dict:
     """``Count(filter=...)`` per bucket and warning, in the scan form
-    (``warnings=False``: the buckets only, each warning counted 0).
+    (``warnings=False``: the buckets only, each warning counted 0;
+    ``history``: as ``buckets.bucket_q``).
 
     Counting ``lead_agency`` (never null) rather than ``id`` keeps every column
     in ``task_summary_cover``, so PostgreSQL can answer from the index alone.
     """
     counts = {
-        name: Count("lead_agency", filter=buckets.bucket_q(name, on, indexed=False))
+        name: Count(
+            "lead_agency",
+            filter=buckets.bucket_q(name, on, indexed=False, history=history),
+        )
         for name in buckets.BUCKETS
     }
     if not warnings:
@@ -784,26 +791,58 @@ def _add(row: dict, counts: dict) -> None:
     row["total"] += sum(counts[name] for name in buckets.BUCKETS)
 
 
-def _grouped(qs: QuerySet[Task], on: datetime.date, *, warnings: bool = True):
-    """Counts per (lead agency, sector): the lead of record on ``on`` for a
-    past date (``history.lead_on``), else the current column."""
+def grouped_rows(
+    qs: QuerySet[Task],
+    on: datetime.date,
+    *,
+    warnings: bool = True,
+    keys: dict | None = None,
+    by_sector: bool = True,
+) -> list[dict]:
+    """Bucket and warning counts of ``qs`` as of ``on``, one row per
+    (``lead``, ``sector_id``, the caller's ``keys``): ``lead`` is the lead
+    agency of record on ``on`` for a past date (``history.lead_on``), else
+    the current column (``by_sector=False``: not grouped by sector, whose
+    rows then read ``sector_id`` None). ``keys`` maps a name to ``make(history) ->
+    expression``: what else to group by, built for the part it counts (the
+    history's deadline or the column, as ``history``).
+
+    Without the warnings, a past date is counted in two grouped queries
+    (``history.as_of_parts``): the tasks with no state, deadline or lead
+    change after ``on`` by their columns, the others from the dated history;
+    the same counts without history lookups for every task. The warnings
+    also read the progress recorded by ``on``, which the split does not
+    cover, so they keep the one query."""
     qs = qs.order_by()
-    if buckets.use_history(on):
-        qs = qs.values("sector_id", lead=task_history.lead_on(on))
+    past = buckets.use_history(on)
+    if past and warnings:
+        parts = [(qs, True)]
     else:
-        qs = qs.values("lead_agency_id", "sector_id")
-    return qs.annotate(**_counts(on, warnings=warnings))
+        parts = task_history.as_of_parts(qs, on, use_history=past)
+    rows: list[dict] = []
+    for part, history in parts:
+        lead = task_history.lead_on(on) if history else F("lead_agency_id")
+        extra = {name: make(history) for name, make in (keys or {}).items()}
+        names = ("sector_id",) if by_sector else ()
+        rows.extend(
+            part.values(*names, lead=lead, **extra).annotate(
+                **_counts(on, warnings=warnings, history=history)
+            )
+        )
+    return rows
 
 
-def _rollup(grouped) -> tuple[dict, dict, dict]:
+def rollup_counts(rows) -> tuple[dict, dict, dict]:
+    """``(totals, by_agency, by_sector)`` of ``grouped_rows``' rows; each
+    count row has the buckets, the warnings and ``total`` (the buckets'
+    sum: cancelled tasks are in none)."""
     totals = _empty_row()
     by_agency: dict[int, dict] = {}
     by_sector: dict[int | None, dict] = {}
-    for row in grouped:
-        lead = row["lead"] if "lead" in row else row["lead_agency_id"]
+    for row in rows:
         _add(totals, row)
-        _add(by_agency.setdefault(lead, _empty_row()), row)
-        _add(by_sector.setdefault(row["sector_id"], _empty_row()), row)
+        _add(by_agency.setdefault(row["lead"], _empty_row()), row)
+        _add(by_sector.setdefault(row.get("sector_id"), _empty_row()), row)
     return totals, by_agency, by_sector
 
 
@@ -811,11 +850,11 @@ def grouped_counts(
     qs: QuerySet[Task], on: datetime.date, *, warnings: bool = True
 ) -> tuple[dict, dict, dict]:
     """``(totals, by_agency, by_sector)`` bucket and warning counts of
-    ``qs`` as of ``on`` (the lead of record on ``on`` for a past date), in
-    one grouped query: the summary's counting, for callers that scope the
-    tasks themselves (the periodic reports count one body's tasks; they
-    leave the warnings out, ``warnings=False``)."""
-    return _rollup(_grouped(qs, on, warnings=warnings))
+    ``qs`` as of ``on`` (the lead of record on ``on`` for a past date): the
+    summary's counting, for callers that scope the tasks themselves (the
+    periodic reports count one body's tasks; they leave the warnings out,
+    ``warnings=False``)."""
+    return rollup_counts(grouped_rows(qs, on, warnings=warnings))
 
 
 def _summary_counts(user, filters: TaskFilters, on: datetime.date):
@@ -825,7 +864,7 @@ def _summary_counts(user, filters: TaskFilters, on: datetime.date):
 
     def count():
         qs = task_queryset(user=user, filters=filters, on=on)
-        return _rollup(_grouped(qs, on))
+        return grouped_counts(qs, on)
 
     return task_cache.summary_counts(user, filters, on, count)
 

@@ -460,6 +460,27 @@ def reference(records: dict, on) -> dict:
     return out
 
 
+def split_buckets(on) -> dict:
+    """The bucket counts per lead agency as the reports count them
+    (``selectors.grouped_counts`` without the warnings: the tasks with no
+    change after ``on`` by their columns, the others from the history)."""
+    _totals, by_agency, _sectors = selectors.grouped_counts(
+        Task.objects.filter(buckets.in_view_q(on)), on, warnings=False
+    )
+    return {
+        lead: {n: row[n] for n in buckets.BUCKETS}
+        for lead, row in by_agency.items()
+        if row["total"]
+    }
+
+
+def reference_buckets(records: dict, on) -> dict:
+    return {
+        lead: {n: row[n] for n in buckets.BUCKETS}
+        for lead, row in reference(records, on).items()
+    }
+
+
 def play(event_, tasks, records, actors, agencies, body):
     """Take one event through the services; a refused one writes nothing."""
     _day, kind, index, number = event_
@@ -614,6 +635,7 @@ def test_figures_as_of_a_day_never_change_afterwards(
         for day, then in taken.items():
             assert summary_figures(admin_user, day) == then, day
             assert figures(day) == reference(records, day), day
+            assert split_buckets(day) == reference_buckets(records, day), day
 
 
 # --- the backfill migration ---------------------------------------------------------------
