@@ -9,11 +9,14 @@ TYPE_CHECKING:`` are left out (they never run). ``from pkg import name``
 points at ``pkg.name`` when that is a module, else at ``pkg``.
 
 Prints every cycle (strongly connected component of two or more modules,
-with one shortest loop through it), then checks the modules the issue
-names; there is no allow list:
+with one shortest loop through it) and fails on any; there is no allow
+list:
 
-    .venv/bin/python scripts/import_cycles.py        # exit 1 if a checked one is in a cycle
-    .venv/bin/python scripts/import_cycles.py --all  # exit 1 on any cycle
+    .venv/bin/python scripts/import_cycles.py        # exit 1 on any cycle
+    .venv/bin/python scripts/import_cycles.py --all  # the same (kept for old callers)
+
+``find_cycles()`` returns the same report, one entry per cycle, for the test
+(``dieuphoi/core/tests/test_import_cycles.py``).
 """
 
 from __future__ import annotations
@@ -26,20 +29,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "dieuphoi"
-
-# Modules (or packages: a prefix ending in ".") that must be in no cycle.
-CHECKED = (
-    "dieuphoi.tasks.views",
-    "dieuphoi.tasks.extensions.",
-    "dieuphoi.tasks.services",
-    "dieuphoi.tasks.permissions",
-    "dieuphoi.tasks.workflow",
-    "dieuphoi.letters.jobs",
-    "dieuphoi.letters.services",
-    "dieuphoi.notifications.emails",
-    "dieuphoi.notifications.jobs",
-    "dieuphoi.notifications.services",
-)
 
 
 def module_files() -> dict[str, Path]:
@@ -173,41 +162,37 @@ def shortest_loop(graph, component: list[str], start: str) -> list[str]:
     return [start]
 
 
-def is_checked(module: str) -> bool:
-    return any(
-        module.startswith(c) or module == c.rstrip(".")
-        if c.endswith(".")
-        else module == c
-        for c in CHECKED
-    )
-
-
-def main(argv: list[str]) -> int:
+def find_cycles() -> list[str]:
+    """One entry per cycle, two lines each: its modules, then one loop
+    through them with the line of each import. Empty when there is none."""
     modules = module_files()
     graph = {
         name: edges_of(name, path, is_package, modules)
         for name, (path, is_package) in modules.items()
     }
-    components = strongly_connected(graph)
-    failing = 0
-    for component in components:
-        checked = [m for m in component if is_checked(m)]
-        start = checked[0] if checked else component[0]
-        loop = shortest_loop(graph, component, start)
+    found = []
+    for component in strongly_connected(graph):
+        loop = shortest_loop(graph, component, component[0])
         hops = " -> ".join(
             f"{a} (l.{graph[a][b]})" for a, b in itertools.pairwise(loop)
         )
-        mark = "CHECKED" if checked else "other"
-        print(f"[{mark}] cycle of {len(component)} modules: {', '.join(component)}")
-        print(f"    e.g. {hops} -> {loop[-1]}")
-        if checked or "--all" in argv:
-            failing += 1
-    print(
-        f"{len(components)} cycle(s) among {len(modules)} modules; "
-        f"{sum(1 for c in components if any(is_checked(m) for m in c))} "
-        "touch the checked modules."
-    )
-    return 1 if failing else 0
+        found.append(
+            f"cycle of {len(component)} modules: {', '.join(component)}\n"
+            f"    e.g. {hops} -> {loop[-1]}"
+        )
+    return found
+
+
+def main(argv: list[str]) -> int:
+    unknown = [arg for arg in argv if arg != "--all"]
+    if unknown:
+        print(f"unknown arguments: {' '.join(unknown)} (only --all, the default)")
+        return 2
+    cycles = find_cycles()
+    for cycle in cycles:
+        print(cycle)
+    print(f"{len(cycles)} cycle(s) among {len(module_files())} modules.")
+    return 1 if cycles else 0
 
 
 if __name__ == "__main__":

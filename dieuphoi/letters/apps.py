@@ -18,10 +18,10 @@ class LettersConfig(AppConfig):
 
         # Registers the rules perms.
         from . import permissions  # noqa: F401
+        from .generation import PRODUCER
         from .services import (
             ACTION_LABELS,
             CHANGE_LABELS,
-            PRODUCER,
             letter_after_issue,
             letter_before_issue,
         )

@@ -1,7 +1,7 @@
 """What an urging letter says, independent of the file format.
 
 ``LetterContent`` holds the letter's own text (the opening, the table of
-tasks, the closing); ``services.letter_blocks`` turns it into the blocks of an
+tasks, the closing); ``generation.letter_blocks`` turns it into the blocks of an
 official document, which ``dieuphoi.paperwork`` lays out in the Decree
 30/2020/NĐ-CP form, so the two files never disagree.
 

@@ -1,4 +1,5 @@
-"""The background job that generates an urging letter (thin: calls the service).
+"""The background job that generates an urging letter (thin: it calls
+``generation``; ``services.urging_letter_request`` enqueues it).
 
 Idempotent: the letter row carries its reserved number and its status, so a
 second run (a retry, a re-queue after the worker died) finishes the same
@@ -16,7 +17,7 @@ from django.utils.translation import gettext
 from dieuphoi.jobs.progress import job_progress_finish
 from dieuphoi.jobs.retry import retrying_task
 
-from . import services
+from . import generation
 from .models import UrgingLetter
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def urging_letter_job(*, progress_id: str, letter_id: int, _attempt: int = 1) ->
         job_progress_finish(progress_id, result_url=_result_url(letter))
         return
     try:
-        services.urging_letter_generate(
+        generation.urging_letter_generate(
             actor=letter.created_by,
             body=letter.body,
             on=letter.on,
@@ -58,7 +59,7 @@ def urging_letter_job(*, progress_id: str, letter_id: int, _attempt: int = 1) ->
         # The data changed since the request (the tasks were completed, the
         # profile removed): retrying would fail the same way.
         message = " ".join(exc.messages)
-        services.urging_letter_fail(letter=letter, message=message)
+        generation.urging_letter_fail(letter=letter, message=message)
         job_progress_finish(
             progress_id, failed=True, message=message, result_url=_result_url(letter)
         )
@@ -68,7 +69,7 @@ def urging_letter_job(*, progress_id: str, letter_id: int, _attempt: int = 1) ->
             message = gettext(
                 "The letter could not be generated; the administrators can see why."
             )
-            services.urging_letter_fail(letter=letter, message=message)
+            generation.urging_letter_fail(letter=letter, message=message)
             job_progress_finish(
                 progress_id,
                 failed=True,

@@ -16,7 +16,7 @@ from dieuphoi.core.models import local_today
 from dieuphoi.org.models import Agency, Body
 from dieuphoi.paperwork.services import paper_submit
 
-from . import selectors, services
+from . import generation, selectors
 from .models import UrgingLetter
 
 HANOI_TEAM_KEY = "to-dieu-phoi-ha-noi"
@@ -40,7 +40,7 @@ def seed_demo_letter() -> UrgingLetter | None:
         return None
     agency = Agency.objects.get(pk=busiest["lead_agency"])
     try:
-        letter = services.urging_letter_generate(
+        letter = generation.urging_letter_generate(
             actor=clerk, body=body, on=today, agency=agency
         )
     except ValidationError:

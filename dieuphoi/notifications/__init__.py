@@ -18,7 +18,7 @@ Public names (stable; any app may call them, this app imports no domain app):
   both leave out notifications about items the user may no longer see (the
   registry's bulk check, a fixed number of queries); opening such a
   notification says so in the centre instead of leading to a 404 page.
-- Jobs: ``jobs.email_send(ids=)``, ``jobs.digest_send_day(day=)`` (daily,
+- Jobs: ``emails.email_send(ids=)``, ``jobs.digest_send_day(day=)`` (daily,
   registered as ``notifications.digest``).
 
 URLs: ``notifications:list`` (the centre), ``:badge`` (header count, loaded

@@ -1,4 +1,6 @@
-"""Render and send outbox e-mails (called by ``jobs.email_send``).
+"""Render and send outbox e-mails: the send job ``email_send(ids=[...])``
+and ``queue_emails(ids)``, which enqueues it (``services`` queues the
+e-mails of notifications and digests).
 
 ``send_outgoing(ids) -> SendResult``: claims the rows that are waiting (or
 whose sender died: claimed more than ``EMAIL_CLAIM_TIMEOUT_SECONDS`` ago and
@@ -25,23 +27,28 @@ import datetime
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection, make_msgid
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
+from django_tasks import task
 
 from dieuphoi.core.models import local_today
 
-from . import registry
+from . import inbox, registry
 from .models import Notification, OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
 S = OutgoingEmail.Status
+EMAILS_PER_JOB = 100
 
 
 class EmailDeliveryError(Exception):
@@ -197,14 +204,40 @@ def _render_missing(rows: list[OutgoingEmail]) -> None:
     OutgoingEmail.objects.bulk_update(todo, ["subject", "body_text", "body_html"])
 
 
+# --- failures ----------------------------------------------------------------
+
+
+def email_failure_notify(*, email: OutgoingEmail) -> int:
+    """Tell every administrator, in the app only, that ``email`` failed."""
+    admins = get_user_model().objects.filter(is_superuser=True, is_active=True)
+    attempts = email.attempts
+    to = email.to
+
+    def title() -> str:
+        return gettext(
+            "An e-mail to %(to)s could not be sent after %(attempts)s attempts."
+        ) % {"to": to, "attempts": attempts}
+
+    rows, _people = inbox.notifications_create(
+        inbox.notification_specs(
+            recipients=admins.values_list("pk", flat=True),
+            kind="email_failed",
+            target=email,
+            title=title,
+            url=reverse("notifications:emails") + "?status=failed",
+            key=f"email-failed:{email.pk}:{email.attempts}",
+            email=False,
+        )
+    )
+    return len(rows)
+
+
 # --- sending ----------------------------------------------------------------
 
 
 def _fail_stale_last_attempts(ids: list[int], now) -> list[int]:
     """Stale claims already on their last attempt: marked failed (the
     administrators are told), not sent again."""
-    from . import services
-
     stale = OutgoingEmail.objects.filter(
         pk__in=ids,
         status=S.SENDING,
@@ -229,7 +262,7 @@ def _fail_stale_last_attempts(ids: list[int], now) -> list[int]:
                 email.to,
                 email.attempts,
             )
-            services.email_failure_notify(email=email)
+            email_failure_notify(email=email)
     return failed
 
 
@@ -385,9 +418,6 @@ def send_outgoing(ids: list[int]) -> SendResult:
 def _record_failures(rows, token, result: SendResult) -> None:
     if not result.errors:
         return
-    from . import services
-    from .jobs import email_send
-
     limit = max_attempts()
     retry_after = 0.0
     for email in rows:
@@ -408,7 +438,7 @@ def _record_failures(rows, token, result: SendResult) -> None:
                 email.attempts,
                 error,
             )
-            services.email_failure_notify(email=email)
+            email_failure_notify(email=email)
         else:
             result.retry.append(email.pk)
             retry_after = max(retry_after, retry_delay(email.attempts))
@@ -427,3 +457,57 @@ def _record_failures(rows, token, result: SendResult) -> None:
                 run_after=timezone.now() + datetime.timedelta(seconds=retry_after)
             )
         job.enqueue(ids=result.retry)
+
+
+# --- the send job ------------------------------------------------------------
+
+
+def queue_emails(ids: Sequence[int]) -> None:
+    """Enqueue the send job for outbox rows (a few per job)."""
+    for chunk in inbox.chunks(sorted(ids), EMAILS_PER_JOB):
+        email_send.enqueue(ids=list(chunk))
+
+
+@task()
+def email_send(*, ids: list[int]) -> dict:
+    """Send outbox e-mails (``send_outgoing``); failed ones are retried by a
+    later job with back-off, bounded; the job itself fails (visible in the
+    jobs admin) when any e-mail failed. Rows another worker claimed are not
+    skipped as done: the job enqueues itself again for when their claims go
+    stale (``EMAIL_CLAIM_TIMEOUT_SECONDS``), so a job re-queued after its
+    worker died sends what that worker left."""
+    result = send_outgoing(ids)
+    summary = {
+        "sent": len(result.sent),
+        "retry": len(result.retry),
+        "failed": len(result.failed),
+        "waiting": len(result.waiting),
+    }
+    if result.waiting:
+        _send_when_stale(result.waiting)
+    if result.errors:
+        first = next(iter(result.errors.values()))
+        raise EmailDeliveryError(
+            f"{len(result.errors)} of {len(ids)} e-mails failed "
+            f"({summary['retry']} will be retried): {first}"
+        )
+    return summary
+
+
+def _send_when_stale(waiting: dict[int, datetime.datetime]) -> None:
+    """Another worker holds these rows: look again once its claim is stale
+    (sent by it meanwhile: nothing to do then). Backends that cannot defer
+    leave them to the daily ``email_reclaim_day``."""
+    if not email_send.get_backend().supports_defer:
+        logger.info(
+            "E-mails %s are claimed by another worker; the daily job checks them.",
+            sorted(waiting),
+        )
+        return
+    run_after = max(waiting.values()) + datetime.timedelta(seconds=1)
+    email_send.using(run_after=run_after).enqueue(ids=sorted(waiting))
+    logger.info(
+        "E-mails %s are claimed by another worker; looked at again after %s.",
+        sorted(waiting),
+        run_after.isoformat(),
+    )

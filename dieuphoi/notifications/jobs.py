@@ -1,11 +1,6 @@
-"""Background jobs of the notifications app (thin: they call services).
+"""Background jobs of the notifications app (thin: they call ``emails`` and
+``services``).
 
-- ``email_send(ids=[...])``: send outbox e-mails (``emails.send_outgoing``);
-  failed ones are retried by a later job with back-off, bounded; the job
-  itself fails (visible in the jobs admin) when any e-mail failed. Rows
-  another worker claimed are not skipped as done: the job enqueues itself
-  again for when their claims go stale (``EMAIL_CLAIM_TIMEOUT_SECONDS``), so
-  a job re-queued after its worker died sends what that worker left.
 - ``email_reclaim_day(day=...)``: daily, sends again (or fails for good) every
   e-mail whose sender died (``emails.reclaim_stale``), for rows no job
   covers any more.
@@ -14,6 +9,10 @@
   day's other daily jobs (lower priority; and when several workers run, it
   waits for the others of the same day to finish, a bounded number of times),
   so the reminders of day D are in day D's digest.
+
+The send job, ``emails.email_send(ids=[...])``, is in ``emails``, with the
+sending it runs and retries and ``emails.queue_emails`` that enqueues it:
+``services`` queues e-mails and this module calls ``services``.
 """
 
 from __future__ import annotations
@@ -33,44 +32,9 @@ DIGEST_WAIT_SECONDS = 60
 DIGEST_MAX_WAITS = 30
 UNFINISHED = {"READY", "RUNNING"}
 
-
-@task()
-def email_send(*, ids: list[int]) -> dict:
-    result = emails.send_outgoing(ids)
-    summary = {
-        "sent": len(result.sent),
-        "retry": len(result.retry),
-        "failed": len(result.failed),
-        "waiting": len(result.waiting),
-    }
-    if result.waiting:
-        _send_when_stale(result.waiting)
-    if result.errors:
-        first = next(iter(result.errors.values()))
-        raise emails.EmailDeliveryError(
-            f"{len(result.errors)} of {len(ids)} e-mails failed "
-            f"({summary['retry']} will be retried): {first}"
-        )
-    return summary
-
-
-def _send_when_stale(waiting: dict[int, datetime.datetime]) -> None:
-    """Another worker holds these rows: look again once its claim is stale
-    (sent by it meanwhile: nothing to do then). Backends that cannot defer
-    leave them to the daily ``email_reclaim_day``."""
-    if not email_send.get_backend().supports_defer:
-        logger.info(
-            "E-mails %s are claimed by another worker; the daily job checks them.",
-            sorted(waiting),
-        )
-        return
-    run_after = max(waiting.values()) + datetime.timedelta(seconds=1)
-    email_send.using(run_after=run_after).enqueue(ids=sorted(waiting))
-    logger.info(
-        "E-mails %s are claimed by another worker; looked at again after %s.",
-        sorted(waiting),
-        run_after.isoformat(),
-    )
+# Send jobs queued before the send job moved to ``emails`` name it by this
+# path ("dieuphoi.notifications.jobs.email_send"): it must still resolve.
+email_send = emails.email_send
 
 
 @task()

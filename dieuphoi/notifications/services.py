@@ -18,25 +18,25 @@ or roll back with it.
 
 ``title`` is a string, a lazy translation, or a callable returning a string;
 it is evaluated with the recipient's language active.
+
+The notifications are made by ``inbox`` (``NotificationSpec`` and
+``chunks`` are its, imported here as ever), the e-mails queued through
+``emails.queue_emails``, which enqueues the send job; ``emails`` tells the
+administrators of a failed e-mail through ``inbox`` alone, so neither
+imports this module.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +44,17 @@ from dieuphoi.audit.services import audit_record, diff, snapshot
 from dieuphoi.core.models import local_today
 
 from . import registry
+from .emails import claim_timeout, queue_emails
+from .inbox import (
+    INSERT_BATCH,
+    NotificationSpec,
+    Recipient,
+    TitleSource,
+    chunks,
+    notification_specs,
+    notifications_create,
+    recipients_info,
+)
 from .kinds import get_kind
 from .models import (
     EmailMode,
@@ -53,173 +64,17 @@ from .models import (
     OutgoingEmail,
 )
 
-TitleSource = str | Promise | Callable[[], str]
-
 ACTION_LABELS = {
     "notifications.preference_update": _("Changed the notification settings"),
     "notifications.email_resend": _("Queued a failed e-mail again"),
 }
 
-INSERT_BATCH = 500
 KEY_CHUNK = 500
-EMAILS_PER_JOB = 100
-
-
-@dataclass(frozen=True)
-class NotificationSpec:
-    recipient_id: int
-    kind: str
-    key: str  # unique per recipient: include the recipient's id
-    title: TitleSource
-    url: str = ""
-    target_type_id: int | None = None
-    target_id: int | None = None
-    day: datetime.date | None = None
-    email: bool = True
-
-
-@dataclass(frozen=True)
-class Recipient:
-    email: str
-    mode: str
-    language: str
-
-
-def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def default_language() -> str:
-    return settings.LANGUAGE_CODE
-
-
-def _title_text(title: TitleSource) -> str:
-    text = title() if callable(title) and not isinstance(title, Promise) else title
-    return str(text)[:300]
-
-
-def render_title(title: TitleSource, language: str) -> str:
-    with translation.override(language or default_language()):
-        return _title_text(title)
-
-
-# --- recipients -----------------------------------------------------------
-
-
-def recipients_info(user_ids: Iterable[int], on: datetime.date) -> dict[int, Recipient]:
-    """Active users among ``user_ids`` with their address, e-mail mode and
-    language (one query). The default mode follows the role: e-mail per
-    event for the leader, deputy and secretariat of a body (they act on
-    escalations the same day), the digest for everyone else."""
-    # org is the registry of who is who, not a domain app: the role decides
-    # the default, as it decides permissions everywhere.
-    from dieuphoi.org.models import Membership
-    from dieuphoi.org.permissions import MANAGER_ROLES
-
-    ids = set(user_ids)
-    if not ids:
-        return {}
-    manager = Membership.objects.as_of(on).filter(
-        person=OuterRef("pk"), role__in=MANAGER_ROLES
-    )
-    rows = (
-        get_user_model()
-        .objects.filter(pk__in=ids, is_active=True)
-        .annotate(is_manager=Exists(manager))
-        .order_by()
-        .values_list(
-            "pk",
-            "email",
-            "notification_preference__email_mode",
-            "notification_preference__language",
-            "is_manager",
-        )
-    )
-    info = {}
-    for pk, email, mode, language, is_manager in rows:
-        if not mode:
-            mode = EmailMode.IMMEDIATE if is_manager else EmailMode.DIGEST
-        if not email:
-            mode = EmailMode.OFF
-        info[pk] = Recipient(
-            email=email or "", mode=mode, language=language or default_language()
-        )
-    return info
 
 
 def effective_email_mode(user, on: datetime.date | None = None) -> str:
     info = recipients_info([user.pk], on or local_today())
     return info[user.pk].mode if user.pk in info else EmailMode.OFF
-
-
-def _visible_specs(
-    specs: list[NotificationSpec], on: datetime.date
-) -> list[NotificationSpec]:
-    """Drop notifications about items their recipient may not see."""
-    by_type: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    for spec in specs:
-        if spec.target_type_id is not None:
-            by_type[spec.target_type_id].add((spec.recipient_id, spec.target_id))
-    allowed = {
-        type_id: registry.visible(type_id, pairs, on)
-        for type_id, pairs in by_type.items()
-    }
-    return [
-        spec
-        for spec in specs
-        if spec.target_type_id is None
-        or (spec.recipient_id, spec.target_id) in allowed[spec.target_type_id]
-    ]
-
-
-def kind_modes_of(specs: Iterable[NotificationSpec]) -> dict[tuple[int, str], str]:
-    """The recipients' own settings for the specs' kinds: ``{(user_id,
-    kind): mode}``, one query (none when no kind is in the catalogue)."""
-    user_ids: set[int] = set()
-    kinds: set[str] = set()
-    for spec in specs:
-        if get_kind(spec.kind) is not None:
-            user_ids.add(spec.recipient_id)
-            kinds.add(spec.kind)
-    if not kinds:
-        return {}
-    return {
-        (uid, kind): mode
-        for uid, kind, mode in KindPreference.objects.filter(
-            user_id__in=user_ids, kind__in=kinds
-        )
-        .order_by()
-        .values_list("user_id", "kind", "mode")
-    }
-
-
-def effective_kind_mode(
-    kind: str, general: str, chosen: str | None, *, has_email: bool = True
-) -> str:
-    """What happens to a notification of ``kind`` for a person whose general
-    e-mail mode is ``general`` and who chose ``chosen`` (or nothing) for the
-    kind: ``muted`` (not sent at all), or its e-mail mode.
-
-    The person's choice for the kind wins, except that a must-act kind is
-    never muted. Without a choice: the general mode when it is "no e-mail",
-    else the kind's default mode, else the general mode. Nothing is e-mailed
-    to a person without an address.
-    """
-    entry = get_kind(kind)
-    if entry is None:
-        mode = general
-    elif chosen == KindPreference.Mode.MUTED:
-        mode = general if entry.must_act else KindPreference.Mode.MUTED
-    elif chosen:
-        mode = chosen
-    elif general == EmailMode.OFF:
-        mode = EmailMode.OFF
-    else:
-        mode = entry.default_mode or general
-    if not has_email and mode != KindPreference.Mode.MUTED:
-        return EmailMode.OFF
-    return mode
 
 
 # --- notify ---------------------------------------------------------------
@@ -234,56 +89,10 @@ def notify_many(
     settings (inserted now or before): a recipient who switched the kind off
     (``kinds``, ``KindPreference``) gets nothing; the e-mail mode is the
     kind's (``effective_kind_mode``). ``on`` is the day permissions are
-    judged on (default today).
+    judged on (default today). The notifications are made by
+    ``inbox.notifications_create``.
     """
-    on = on or local_today()
-    unique: dict[str, NotificationSpec] = {}
-    for spec in specs:
-        unique.setdefault(spec.key, spec)
-    kept = _visible_specs(list(unique.values()), on)
-    if not kept:
-        return 0
-    people = recipients_info({s.recipient_id for s in kept}, on)
-    chosen = kind_modes_of(kept)
-    by_language: dict[str, list[NotificationSpec]] = defaultdict(list)
-    for spec in kept:
-        person = people.get(spec.recipient_id)
-        if person is not None:
-            by_language[person.language].append(spec)
-    rows = []
-    for language, group in by_language.items():
-        # One title per source and language: recipients of one event share it.
-        titles: dict[int, str] = {}
-        with translation.override(language or default_language()):
-            for spec in group:
-                person = people[spec.recipient_id]
-                mode = effective_kind_mode(
-                    spec.kind,
-                    person.mode,
-                    chosen.get((spec.recipient_id, spec.kind)),
-                    has_email=bool(person.email),
-                )
-                if mode == KindPreference.Mode.MUTED:
-                    continue
-                source = id(spec.title)
-                if source not in titles:
-                    titles[source] = _title_text(spec.title)
-                rows.append(
-                    Notification(
-                        recipient_id=spec.recipient_id,
-                        kind=spec.kind[:50],
-                        target_type_id=spec.target_type_id,
-                        target_id=spec.target_id,
-                        title=titles[source],
-                        url=spec.url[:500],
-                        day=spec.day or on,
-                        email_mode=mode if spec.email else EmailMode.OFF,
-                        key=spec.key[:200],
-                    )
-                )
-    Notification.objects.bulk_create(
-        rows, ignore_conflicts=True, batch_size=INSERT_BATCH
-    )
+    rows, people = notifications_create(specs, on=on)
     immediate = [row.key for row in rows if row.email_mode == EmailMode.IMMEDIATE]
     _queue_event_emails(immediate, people)
     return len(rows)
@@ -327,14 +136,6 @@ def _queue_event_emails(keys: list[str], people: dict[int, Recipient]) -> None:
         queue_emails(ids)
 
 
-def queue_emails(ids: Sequence[int]) -> None:
-    """Enqueue the send job for outbox rows (a few per job)."""
-    from .jobs import email_send
-
-    for chunk in chunks(sorted(ids), EMAILS_PER_JOB):
-        email_send.enqueue(ids=list(chunk))
-
-
 def notify(
     *,
     recipients: Iterable[Any],
@@ -353,26 +154,17 @@ def notify(
     with the same key adds nothing. Recipients who may not see ``target``
     get nothing. Returns how many recipients were notified.
     """
-    type_id = (
-        ContentType.objects.get_for_model(target).pk if target is not None else None
-    )
-    user_ids = {getattr(r, "pk", r) for r in recipients}
     return notify_many(
-        [
-            NotificationSpec(
-                recipient_id=uid,
-                kind=kind,
-                key=f"{key}:{uid}",
-                title=title,
-                url=url,
-                target_type_id=type_id,
-                target_id=target.pk if target is not None else None,
-                day=day,
-                email=email,
-            )
-            for uid in sorted(user_ids)
-            if uid is not None
-        ],
+        notification_specs(
+            recipients=recipients,
+            kind=kind,
+            target=target,
+            title=title,
+            url=url,
+            key=key,
+            day=day,
+            email=email,
+        ),
         on=day,
     )
 
@@ -571,29 +363,7 @@ def _digest_chunk(pending, user_ids: list[int], day: datetime.date) -> list[int]
     return list(open_rows.values())
 
 
-# --- failures -----------------------------------------------------------------
-
-
-def email_failure_notify(*, email: OutgoingEmail) -> int:
-    """Tell every administrator, in the app only, that ``email`` failed."""
-    admins = get_user_model().objects.filter(is_superuser=True, is_active=True)
-    attempts = email.attempts
-    to = email.to
-
-    def title() -> str:
-        return gettext(
-            "An e-mail to %(to)s could not be sent after %(attempts)s attempts."
-        ) % {"to": to, "attempts": attempts}
-
-    return notify(
-        recipients=admins.values_list("pk", flat=True),
-        kind="email_failed",
-        target=email,
-        title=title,
-        url=reverse("notifications:emails") + "?status=failed",
-        key=f"email-failed:{email.pk}:{email.attempts}",
-        email=False,
-    )
+# --- the outbox -----------------------------------------------------------------
 
 
 @transaction.atomic
@@ -601,8 +371,6 @@ def outgoing_email_resend(*, email: OutgoingEmail, actor) -> OutgoingEmail:
     """Queue a failed e-mail again (administrators, after fixing the cause),
     or one whose sender died while sending it (a stale "sending" claim). The
     Message-ID is kept: a copy that did get out is a duplicate to drop."""
-    from .emails import claim_timeout
-
     S = OutgoingEmail.Status
     stale_before = timezone.now() - claim_timeout()
     if email.status not in (S.FAILED, S.RETRY) and not email.is_stale_claim:

@@ -1,4 +1,5 @@
-"""Background jobs of the documents engine (thin: they call the services).
+"""Background jobs of the documents engine (thin: they call ``issuing``;
+``services`` enqueues them).
 
 Both are idempotent: a draft's files are laid out again from the same
 content; an issued paper is returned as it is.
@@ -16,7 +17,7 @@ from django.utils.translation import gettext
 from dieuphoi.jobs.progress import job_progress_finish
 from dieuphoi.jobs.retry import retrying_task
 
-from . import services
+from . import issuing
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ MAX_ATTEMPTS = 3
 def paper_version_render(
     *, progress_id: str, version_id: int, _attempt: int = 1
 ) -> None:
-    version = services.version_render(version_id=version_id, progress_id=progress_id)
+    version = issuing.version_render(version_id=version_id, progress_id=progress_id)
     url = reverse("paperwork:detail", args=[version.paper_id]) if version else ""
     job_progress_finish(progress_id, result_url=url)
 
@@ -39,11 +40,11 @@ def paper_issue_job(
     url = reverse("paperwork:detail", args=[paper_id])
     actor = get_user_model().objects.filter(pk=actor_id).first()
     try:
-        services.paper_issue(actor=actor, paper_id=paper_id, progress_id=progress_id)
+        issuing.paper_issue(actor=actor, paper_id=paper_id, progress_id=progress_id)
     except (ValidationError, PermissionDenied) as exc:
         # The data changed since the request: a retry would fail the same way.
         message = " ".join(getattr(exc, "messages", [str(exc)]))
-        services.paper_issue_fail(paper_id=paper_id, message=message)
+        issuing.paper_issue_fail(paper_id=paper_id, message=message)
         job_progress_finish(progress_id, failed=True, message=message, result_url=url)
         return
     except Exception:
@@ -52,7 +53,7 @@ def paper_issue_job(
                 "The document could not be laid out; no number was taken. "
                 "The administrators can see why."
             )
-            services.paper_issue_fail(paper_id=paper_id, message=message)
+            issuing.paper_issue_fail(paper_id=paper_id, message=message)
             job_progress_finish(
                 progress_id, failed=True, message=message, result_url=url
             )

@@ -68,6 +68,7 @@ from dieuphoi.paperwork.services import clean_text
 from dieuphoi.tasks.rates import format_percent, percent
 from dieuphoi.workdays import calendar
 
+from . import contribution_notices
 from . import sections as section_text
 from .models import Contribution, ContributionRequest, Report, SectionTemplate
 from .permissions import acts_for, can_manage_report
@@ -279,9 +280,9 @@ def contributions_request(
                 },
             },
         )
-        from . import notices
-
-        notices.contributions_requested(request=request, actor=actor, on=on)
+        contribution_notices.contributions_requested(
+            request=request, actor=actor, on=on
+        )
     return request
 
 
@@ -424,9 +425,9 @@ def contribution_submit(
                 "files": {"before": None, "after": [f.name for f in files]},
             },
         )
-        from . import notices
-
-        notices.contribution_submitted(contribution=locked, actor=actor, on=on)
+        contribution_notices.contribution_submitted(
+            contribution=locked, actor=actor, on=on
+        )
     return locked
 
 

@@ -1,5 +1,7 @@
 """The compilation job: counting a year of data takes seconds, so the page
-that asks for it answers at once and shows this job's progress."""
+that asks for it answers at once and shows this job's progress
+(``services.report_compile_request`` enqueues it; it runs
+``compilation.report_compile``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from django.utils.translation import gettext
 from dieuphoi.jobs.progress import job_progress_finish, job_progress_update
 from dieuphoi.jobs.retry import retrying_task
 
+from . import compilation
 from .models import Report
 
 MAX_ATTEMPTS = 3
@@ -20,8 +23,6 @@ MAX_ATTEMPTS = 3
 def report_compile_job(
     *, progress_id: str, report_id: int, actor_id: int, _attempt: int = 1
 ) -> None:
-    from . import services
-
     url = reverse("reports:detail", args=[report_id])
     actor = get_user_model().objects.filter(pk=actor_id).first()
     report = Report.objects.select_related("body", "paper").filter(pk=report_id).first()
@@ -33,7 +34,7 @@ def report_compile_job(
         job_progress_update(progress_id, done, total=total)
 
     try:
-        services.report_compile(actor=actor, report=report, progress=progress)
+        compilation.report_compile(actor=actor, report=report, progress=progress)
     except (ValidationError, PermissionDenied) as exc:
         # The report changed since the request: a retry fails the same way.
         message = " ".join(getattr(exc, "messages", [str(exc)]))

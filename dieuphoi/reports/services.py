@@ -4,6 +4,11 @@ Public names: ``report_create``, ``report_update``, ``report_compile``,
 ``report_compile_request`` (the job with a progress bar), ``report_document``
 (draft or refresh the Báo cáo through ``paperwork``), ``report_correct``, and
 the paper hooks registered as producer ``reports`` (``register``).
+
+``report_compile`` and ``report_document`` are what the job runs: they are
+in ``compilation`` (re-exported here), and the checks they share with these
+writes in ``checks``, so that the job never imports this module, which
+enqueues it.
 """
 
 from __future__ import annotations
@@ -12,37 +17,48 @@ import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dieuphoi.audit.services import audit_record
-from dieuphoi.core.models import local_today
-from dieuphoi.core.versioning import check_version, save_bumped
+from dieuphoi.core.versioning import save_bumped
+from dieuphoi.jobs.progress import enqueue_with_progress
 from dieuphoi.org.models import Body
-from dieuphoi.org.permissions import can_manage_body
-from dieuphoi.org.selectors import body_leader
-from dieuphoi.paperwork.models import Paper, PaperKind
+from dieuphoi.paperwork.models import Paper
 from dieuphoi.paperwork.producers import register_producer
-from dieuphoi.paperwork.services import (
-    RecipientInput,
-    clean_text,
-    paper_correct,
-    paper_create,
-    paper_update,
-)
+from dieuphoi.paperwork.services import clean_text, paper_correct
 
 from . import periods
+from .checks import (
+    ENDED,
+    FROZEN,
+    check_compilable,
+    locked_report,
+    refuse_frozen,
+    require_manager,
+)
+from .compilation import PRODUCER, report_compile, report_document
+from .jobs import report_compile_job
 from .models import Report
 
-PRODUCER = "reports"
-KIND_KEY = "bao-cao"
+__all__ = [
+    "ACTION_LABELS",
+    "CHANGE_LABELS",
+    "ENDED",
+    "FROZEN",
+    "register",
+    "report_compile",
+    "report_compile_request",
+    "report_correct",
+    "report_create",
+    "report_document",
+    "report_update",
+]
+
 TEXT_LIMIT = 20_000
-# Reports that no longer count for their period (a new one may be made).
-ENDED = (Report.State.WITHDRAWN, Report.State.REPLACED)
-FROZEN = (Report.State.APPROVED, Report.State.ISSUED, Report.State.SENT)
 
 ACTION_LABELS = {
     "reports.create": _("Report created"),
@@ -63,13 +79,6 @@ CHANGE_LABELS = {
     "sections": _("sections"),
     "late": _("submitted late"),
 }
-
-
-def _require_manager(actor, body_id: int) -> None:
-    if not can_manage_body(actor, body_id):
-        raise PermissionDenied(
-            gettext("Only the body's leaders and secretariat prepare its reports.")
-        )
 
 
 def _title(body: Body, period: periods.Period) -> str:
@@ -132,7 +141,7 @@ def report_create(
     title: str = "",
 ) -> Report:
     """A new report of ``body`` for a period (one per body and period)."""
-    _require_manager(actor, body.pk)
+    require_manager(actor, body.pk)
     period = _period_from(
         period_type, year=year, number=number, start=start, end=end, deadline=deadline
     )
@@ -178,17 +187,6 @@ def report_create(
     return report
 
 
-def _refuse_frozen(report: Report, message: str) -> None:
-    if report.state in FROZEN or report.state in ENDED:
-        raise ValidationError({"state": [message]})
-
-
-def _locked(report: Report, version: int | None) -> Report:
-    fresh = Report.objects.select_for_update().get(pk=report.pk)
-    check_version(fresh, version)
-    return fresh
-
-
 def report_update(
     *,
     actor,
@@ -199,7 +197,7 @@ def report_update(
     recommendations: str | None = None,
 ) -> Report:
     """The report's own text (what the figures cannot say)."""
-    _require_manager(actor, report.body_id)
+    require_manager(actor, report.body_id)
     values = {}
     if title is not None:
         values["title"] = clean_text(title, limit=300)
@@ -212,8 +210,8 @@ def report_update(
         if value is not None:
             values[name] = clean_text(value, multiline=True, limit=TEXT_LIMIT)
     with transaction.atomic():
-        fresh = _locked(report, version)
-        _refuse_frozen(
+        fresh = locked_report(report, version)
+        refuse_frozen(
             fresh,
             gettext(
                 "The report is approved: its text changes only through a correction."
@@ -234,57 +232,11 @@ def report_update(
     return fresh
 
 
-def _check_compilable(report: Report) -> None:
-    _refuse_frozen(
-        report,
-        gettext(
-            "The report is approved: its figures are frozen and are not compiled again."
-        ),
-    )
-
-
-def report_compile(*, actor, report: Report, progress=None) -> Report:
-    """Count the figures from the system's data as of the cut-off, then draft
-    or refresh the document while it is a draft."""
-    from .figures import compile_figures
-
-    _require_manager(actor, report.body_id)
-    _check_compilable(report)
-    figures = compile_figures(report.body, report.period, progress=progress)
-    with transaction.atomic():
-        fresh = _locked(report, None)
-        _check_compilable(fresh)
-        before = fresh.compiled_at.isoformat() if fresh.compiled_at else None
-        fresh.figures = figures
-        fresh.compiled_at = timezone.now()
-        fresh.compiled_by = actor
-        save_bumped(fresh, ["figures", "compiled_at", "compiled_by"])
-        audit_record(
-            actor=actor,
-            action="reports.compile",
-            target=fresh,
-            changes={
-                "compiled_at": {
-                    "before": before,
-                    "after": fresh.compiled_at.isoformat(),
-                },
-                "as_of": {"before": None, "after": fresh.end.isoformat()},
-            },
-        )
-        if fresh.paper_id is None or fresh.paper.state == Paper.State.DRAFT:
-            fresh = report_document(actor=actor, report=fresh)
-    return fresh
-
-
 def report_compile_request(*, actor, report: Report):
     """Queue the compilation (it may take seconds on a year of data) and
     return its ``JobProgress`` for the page's progress bar."""
-    from dieuphoi.jobs.progress import enqueue_with_progress
-
-    from .jobs import report_compile_job
-
-    _require_manager(actor, report.body_id)
-    _check_compilable(report)
+    require_manager(actor, report.body_id)
+    check_compilable(report)
     return enqueue_with_progress(
         report_compile_job,
         owner=actor,
@@ -294,100 +246,12 @@ def report_compile_request(*, actor, report: Report):
     )
 
 
-def _recipients() -> list[RecipientInput]:
-    return [
-        RecipientInput(text="Ủy ban nhân dân Thành phố Hà Nội"),
-        RecipientInput(text="Chủ tịch Ủy ban nhân dân Thành phố"),
-    ]
-
-
-def report_document(*, actor, report: Report) -> Report:
-    """Draft the Báo cáo from the figures, the submitted contributions and
-    the report's text, or refresh the draft with a new version (the earlier
-    versions are kept by the engine)."""
-    from .document import report_content
-
-    _require_manager(actor, report.body_id)
-    with transaction.atomic():
-        fresh = _locked(report, None)
-        _refuse_frozen(
-            fresh,
-            gettext(
-                "The report is approved: its document changes only through a correction."
-            ),
-        )
-        if fresh.figures is None:
-            raise ValidationError(
-                {
-                    "figures": [
-                        gettext("Compile the figures before drafting the document.")
-                    ]
-                }
-            )
-        blocks, annexes = report_content(fresh)
-        paper = fresh.paper
-        if paper is not None and paper.state not in (
-            Paper.State.DRAFT,
-            Paper.State.WITHDRAWN,
-        ):
-            raise ValidationError(
-                {
-                    "paper": [
-                        gettext(
-                            "The document is in review: it can be changed once it is "
-                            "returned to draft."
-                        )
-                    ]
-                }
-            )
-        if paper is not None and paper.state == Paper.State.DRAFT:
-            paper_update(
-                actor=actor,
-                paper=paper,
-                version=paper.version,
-                subject=fresh.title,
-                blocks=blocks,
-                annexes=annexes,
-                note=gettext("Compiled again from the data as of %(day)s")
-                % {"day": fresh.end.strftime("%d/%m/%Y")},
-            )
-        else:
-            kind = PaperKind.objects.filter(key=KIND_KEY).first()
-            if kind is None:
-                raise ValidationError(
-                    {"kind": [gettext("The kind Báo cáo is not set up.")]}
-                )
-            paper = paper_create(
-                actor=actor,
-                body=fresh.body,
-                kind=kind,
-                subject=fresh.title,
-                blocks=blocks,
-                annexes=annexes,
-                recipients=_recipients(),
-                authority=Paper.Authority.TM,
-                signer=body_leader(fresh.body_id, local_today()),
-                producer=PRODUCER,
-                source=fresh,
-            )
-            fresh.paper = paper
-            fresh.state = Report.State.DRAFT
-            save_bumped(fresh, ["paper", "state"])
-        audit_record(
-            actor=actor,
-            action="reports.document",
-            target=fresh,
-            changes={"paper": {"before": None, "after": paper.pk}},
-        )
-    return fresh
-
-
 def report_correct(*, actor, report: Report) -> Report:
     """A correction of an issued report: a new report (its figures kept, as
     they were approved) whose new draft replaces the old paper at issue."""
-    _require_manager(actor, report.body_id)
+    require_manager(actor, report.body_id)
     with transaction.atomic():
-        fresh = _locked(report, None)
+        fresh = locked_report(report, None)
         if (
             fresh.state not in (Report.State.ISSUED, Report.State.SENT)
             or not fresh.paper_id

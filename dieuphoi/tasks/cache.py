@@ -17,8 +17,8 @@
 Cached:
 
 - ``bucket_counts(user, filters, on, compute)``: the list's counts strip,
-  per visible scope (``selectors.scope_key``: two users who see the same
-  tasks share an entry), filters (bucket, sort and ``on`` left out), date
+  per visible scope (``scope_key``: two users who see the same tasks
+  share an entry), filters (bucket, sort and ``on`` left out), date
   and what the buckets depend on besides the tasks (due-soon horizon,
   at-risk gap, day-off rule and calendar version).
   ``TASK_COUNTS_CACHE_SECONDS``.
@@ -41,8 +41,10 @@ from django.conf import settings
 from django.utils.translation import get_language
 
 from dieuphoi.core import cache as stamps
+from dieuphoi.org import permissions as org_perms
 
 from . import buckets
+from .permissions import party_ids, user_seats
 
 TASK_STAMPS = (stamps.TASKS, stamps.REGISTRY)
 
@@ -108,13 +110,30 @@ def bump_registry() -> None:
     stamps.bump(stamps.REGISTRY)
 
 
-def _parts(user, filters, on: datetime.date) -> tuple:
-    from .selectors import DEFAULT_SORT, scope_key
+def scope_key(user) -> str:
+    """What the list's scope (``selectors._scope``, and ``_text_q``) depends
+    on, for cache keys: the visible bodies, and the party scope only for a
+    user who has one (so the people who see the same tasks share a key). No
+    query once the seats are loaded."""
+    seats = user_seats(user)
+    visible = org_perms.visible_body_ids(user)
+    if visible is None:
+        return "all"
+    party = None
+    if any(seat.outside_parts for seat in seats):
+        bodies, agencies = party_ids(user)
+        party = (sorted(bodies), sorted(agencies))
+    return repr((sorted(visible), party))
 
-    normal = filters.replace(on=None, sort=DEFAULT_SORT)
+
+def _parts(user, filters, on: datetime.date) -> tuple:
+    # The sort and the date are left out: neither changes the counts.
+    params = filters.to_params()
+    params.pop("sort", None)
+    params.pop("on", None)
     return (
         scope_key(user),
-        tuple(sorted(normal.to_params().items())),
+        tuple(sorted(params.items())),
         on.isoformat(),
         buckets.due_soon_limit(on).isoformat(),
         buckets.at_risk_gap(),

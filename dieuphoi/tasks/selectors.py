@@ -464,22 +464,6 @@ def _scope(user) -> Q | None:
     return q if party is None else q | party
 
 
-def scope_key(user) -> str:
-    """What ``_scope`` (and ``_text_q``) depend on, for cache keys: the
-    visible bodies, and the party scope only for a user who has one (so the
-    people who see the same tasks share a key). No query once the seats are
-    loaded."""
-    seats = user_seats(user)
-    visible = org_perms.visible_body_ids(user)
-    if visible is None:
-        return "all"
-    party = None
-    if any(seat.outside_parts for seat in seats):
-        bodies, agencies = party_ids(user)
-        party = (sorted(bodies), sorted(agencies))
-    return repr((sorted(visible), party))
-
-
 def _filter_q(filters: TaskFilters, on: datetime.date) -> Q:
     q = buckets.in_view_q(on)
     if filters.bucket:

@@ -445,7 +445,7 @@ def test_an_issue_that_fails_keeps_no_number_and_urges_nobody(
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("dieuphoi.paperwork.services.attachment_add", broken)
+    monkeypatch.setattr("dieuphoi.paperwork.issuing.attachment_add", broken)
     with pytest.raises(OSError):
         issue_letter(letter, on=today)
     letter.refresh_from_db()

@@ -86,7 +86,7 @@ def test_the_re_queued_job_comes_back_when_the_claim_goes_stale(settings, email)
     for when the claim is stale, and that run sends it once."""
     settings.TASKS = DB_BACKEND
     died_while_sending(email, ago=60)
-    jobs.email_send.enqueue(ids=[email.pk])
+    emails.email_send.enqueue(ids=[email.pk])
     drain()
     assert mail.outbox == []
     first = DBTaskResult.objects.filter(status="SUCCESSFUL").get()

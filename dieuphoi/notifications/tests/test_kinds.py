@@ -13,7 +13,7 @@ from django.utils import translation
 
 from dieuphoi.audit.models import AuditEvent
 from dieuphoi.core.models import local_today
-from dieuphoi.notifications import kinds, services
+from dieuphoi.notifications import inbox, kinds, services
 from dieuphoi.notifications.models import (
     EmailMode,
     KindPreference,
@@ -54,11 +54,11 @@ def tell(user, task, kind="progress_reported", key="k"):
     ],
 )
 def test_the_effective_mode(kind, general, chosen, expected):
-    assert services.effective_kind_mode(kind, general, chosen) == expected
+    assert inbox.effective_kind_mode(kind, general, chosen) == expected
 
 
 def test_nothing_is_emailed_without_an_address():
-    mode = services.effective_kind_mode(
+    mode = inbox.effective_kind_mode(
         "task_assigned", "off", "immediate", has_email=False
     )
     assert mode == EmailMode.OFF

@@ -235,7 +235,7 @@ def test_the_digest_waits_for_the_days_other_jobs(settings, task, member):
 
     settings.TASKS = DB_BACKEND
     tell([member], task, day=D(2026, 2, 24))
-    pending = jobs.email_send.enqueue(ids=[])  # stands for the reminders job
+    pending = emails.email_send.enqueue(ids=[])  # stands for the reminders job
     DailyRun.objects.create(
         name="reminders.run_day", day=D(2026, 2, 24), job_id=str(pending.id)
     )
