@@ -11,7 +11,6 @@ Bad filter values show a message at the field and no rows, never a 500.
 from __future__ import annotations
 
 import datetime
-import unicodedata
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,9 +21,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats
 from django.utils.functional import SimpleLazyObject
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import (
@@ -79,7 +75,7 @@ from .permissions import (
     manager_body_ids,
     user_seats,
 )
-from .templatetags import task_tags
+from .rows import summary_cells, task_rows
 
 PAGE_SIZE = 50
 S = Task.State
@@ -170,39 +166,6 @@ def _detail_base() -> str:
     return url[: -len("0/")]
 
 
-def _row_display(tasks: list[Task], on: datetime.date | None = None) -> None:
-    """Give each row its display values (``row_*``), so the rows partial only
-    looks them up: filters and loops over 50 rows were most of its render."""
-    # Working days to or past each effective deadline (DEADLINE_ON_DAY_OFF,
-    # as the buckets and reminders count): one calendar walk for the page.
-    distances = task_tags.deadline_distances(tasks, on or local_today())
-    for task in tasks:
-        task.row_deadline_distance = distances.get(task.pk, "")
-        task.row_urgings = task_tags.urgings_text(task.urge_count)
-        task.row_bucket = task_tags.bucket_label(task.bucket)
-        task.row_bucket_class = task_tags.bucket_class(task.bucket)
-        task.row_warnings = [
-            (task_tags.warning_class(name), task_tags.warning_label(name))
-            for name in buckets.task_warnings(task)
-        ]
-        task.row_progress_class = task_tags.progress_class(task)
-        task.row_state = task.get_state_display()
-        # Escaped as one string: the same as each name escaped (", " is safe).
-        task.row_parts = ", ".join(part.party_name for part in task.parts.all())
-        task.row_deadline = task_tags.dmy(task.deadline)
-        task.row_deadline_iso = task_tags.iso(task.deadline)
-        task.row_update = task_tags.dmy(task.last_update_on)
-        task.row_update_iso = task_tags.iso(task.last_update_on)
-        task.row_update_text = _truncate(task.last_update_text or "", 140)
-
-
-def _truncate(text: str, length: int) -> str:
-    """``|truncatechars``, skipping its per-character walk when the text (NFC,
-    as the filter makes it) is short enough to be shown whole."""
-    text = unicodedata.normalize("NFC", text)
-    return text if len(text) <= length else Truncator(text).chars(length)
-
-
 @login_required
 @require_GET
 def task_list(request):
@@ -247,10 +210,9 @@ def task_list(request):
     more_url = ""
     if page and page.next_cursor:
         more_url = _url("tasks:list", {**params, "after": page.next_cursor})
-    if page:
-        _row_display(page.items, on)
     context = {
         "tasks": page.items if page else [],
+        "rows": task_rows(page.items, on) if page else [],
         "errors": errors,
         "first_page": not after,
         "more_url": more_url,
@@ -321,80 +283,6 @@ def task_export(request):
 # --- summary ----------------------------------------------------------------
 
 
-SUMMARY_COLUMNS = (*buckets.BUCKETS, "total", *buckets.WARNINGS)
-
-
-def _column_label(name: str) -> str:
-    if name == "total":
-        return gettext("Total")
-    if name in buckets.WARNINGS:
-        return buckets.warning_label(name)
-    return buckets.bucket_label(name)
-
-
-def _summary_cells(summary: dict, filters: selectors.TaskFilters) -> None:
-    """Give the totals and each row ``cells``: count, label and the link to the
-    list filtered the same way (no link for the "no sector" row)."""
-    base = {
-        k: v
-        for k, v in filters.to_params().items()
-        if k not in ("bucket", "warning", "sort")
-    }
-    base["on"] = summary["on"].isoformat()
-
-    # ~150 rows x 10 cells: reverse once, label each column once and encode
-    # each row's parameters once (bucket/warning are never in ``base``, so
-    # they go last, as ``urlencode`` of the merged dict would put them).
-    list_url = reverse("tasks:list")
-    columns = []
-    for name in SUMMARY_COLUMNS:
-        if name in buckets.BUCKETS:
-            tail = urlencode({"bucket": name})
-        elif name in buckets.WARNINGS:
-            tail = urlencode({"warning": name})
-        else:
-            tail = ""
-        columns.append((name, _column_label(name), tail))
-
-    def cells(counts: dict, extra: dict | None) -> list[dict]:
-        query = None if extra is None else urlencode({**base, **extra})
-        out = []
-        for name, label, tail in columns:
-            url = ""
-            if query is not None:
-                joined = "&".join(p for p in (query, tail) if p)
-                url = f"{list_url}?{joined}" if joined else list_url
-            out.append(
-                {"name": name, "label": label, "count": counts[name], "url": url}
-            )
-        return out
-
-    summary["totals_cells"] = cells(summary["totals"], {})
-    for row in summary["by_agency"]:
-        row["kind"] = "agency"
-        row["cells"] = cells(row, {"lead_agency": row["id"]})
-        row["cells_html"] = _cells_html(row["cells"])
-    for row in summary["by_sector"]:
-        row["kind"] = "sector"
-        row["cells"] = cells(row, {"sector": row["id"]} if row["id"] else None)
-        row["cells_html"] = _cells_html(row["cells"])
-
-
-def _cells_html(cells: list[dict]) -> str:
-    """A table row's count cells, as the template wrote them (a template loop
-    over ~1,000 cells was most of the page's render time)."""
-    out = []
-    for cell in cells:
-        count = escape(formats.number_format(cell["count"], force_grouping=True))
-        if cell["count"] and cell["url"]:
-            count = f'<a href="{escape(cell["url"])}">{count}</a>'
-        out.append(
-            f'\n          <td class="text-end summary-num">{count}</td>\n          '
-        )
-    # Counts are numbers and the links are escaped.
-    return mark_safe("".join(out))  # noqa: S308 - numbers, escaped links  # nosec B308 B703
-
-
 def _chart_data(summary: dict, top: int = 15) -> dict:
     rows = summary["by_agency"][:top]
     return {
@@ -417,7 +305,7 @@ def task_summary(request):
     summary = None
     if not errors:
         summary = selectors.task_summary(user=request.user, filters=filters)
-        _summary_cells(summary, filters)
+        summary_cells(summary, filters)
     context = {
         "summary": summary,
         "errors": errors,

@@ -5,8 +5,10 @@ amber due soon, red overdue, grey late or cancelled.
 """
 
 import datetime
+import unicodedata
 
 from django import template
+from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, ngettext
 
 from dieuphoi.tasks import buckets, workflow
@@ -28,6 +30,7 @@ def _labels() -> dict:
         labels.update(
             {("w", name): buckets.warning_label(name) for name in buckets.WARNINGS}
         )
+        labels.update({("s", value): str(label) for value, label in Task.State.choices})
         _LABELS[language] = labels
     return labels
 
@@ -81,6 +84,26 @@ def warning_label(name) -> str:
 
 
 @register.filter
+def state_label(task) -> str:
+    """``task.get_state_display()``, from the per-language labels."""
+    return _labels().get(("s", task.state)) or task.get_state_display()
+
+
+@register.filter
+def party_names(task) -> str:
+    """The co-operating parties' names, comma-separated (prefetched parts)."""
+    return ", ".join(part.party_name for part in task.parts.all())
+
+
+@register.filter
+def truncate_chars(text, length: int) -> str:
+    """``|truncatechars:length``, skipping its per-character walk when the
+    text (NFC, as that filter makes it) is short enough to be shown whole."""
+    text = unicodedata.normalize("NFC", str(text or ""))
+    return text if len(text) <= length else Truncator(text).chars(length)
+
+
+@register.filter
 def task_warnings(task) -> list[str]:
     """Warning names of a task annotated by ``buckets.annotate_buckets``."""
     return buckets.task_warnings(task)
@@ -129,6 +152,7 @@ def deadline_distance_text(days: int | None, *, overdue: bool) -> str:
     return text % {"n": days}
 
 
+@register.filter
 def urgings_text(count: int) -> str:
     """Urged N times: the task's urging count (notices and letters), as
     its page, its e-mails and the letters number them; empty for 0."""
