@@ -242,18 +242,25 @@ def _urgings(body_id: int, period) -> dict[int, dict]:
         )
 
     out: dict[int, dict] = {}
-    for lead, notice_n, letter_n in (
-        Task.objects.filter(body_id=body_id)
-        .filter(
-            Q(pk__in=notices.values("task_id")) | Q(pk__in=letters.values("task_id"))
+    for task_body, lead, notice_n, letter_n in (
+        # The urged tasks as one list (a compound subquery), looked up by
+        # key; the body is checked here: a condition on it in SQL made
+        # SQLite walk the body's 200,000 tasks instead.
+        Task.objects.filter(
+            pk__in=notices.order_by()
+            .values("task_id")
+            .union(letters.order_by().values("task_id"))
         )
         .order_by()
         .values_list(
+            "body_id",
             _lead(period.end, buckets.use_history(period.end)),
             count(notices),
             count(letters),
         )
     ):
+        if task_body != body_id:
+            continue
         entry = out.setdefault(lead, {"urgings": 0})
         entry["urgings"] += notice_n + letter_n
     return out

@@ -234,6 +234,9 @@ def as_of_parts(qs, on: datetime.date, *, use_history: bool):
     if not use_history:
         return [(qs, False)]
     changed = changed_after_q(on)
+    if not qs.filter(changed).exists():
+        # One cheap query spares compiling and running the history's.
+        return [(qs, False)]
     return [(qs.exclude(changed), False), (qs.filter(changed), True)]
 
 
