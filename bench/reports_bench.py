@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/reports_bench.py                      # 200,000 tasks, 3 runs
     .venv/bin/python bench/reports_bench.py --tasks 20000 --data var/reports-bench-20k
+    .venv/bin/python bench/reports_bench.py --data var/reports-bench-history --changed 0.3
 
 Builds (once, kept in ``--data``) a database with the demo data and
 ``seed_scale --tasks N``, then times, each ``--runs`` times, medians quoted:
@@ -51,11 +52,57 @@ def timed(func, runs: int):
     return statistics.median(walls), statistics.median(cpus), walls, result
 
 
+def add_history(body, year, fraction: float) -> None:
+    """Every ``1/fraction``-th task of the year gets its creation row and a
+    state change ten days after the cut-off (to its state now), as tasks
+    still moving after a report's cut-off have; once per data set."""
+    import datetime
+
+    from dieuphoi.core import cache as stamps
+    from dieuphoi.tasks.models import Task, TaskStateChange
+
+    after = year.end + datetime.timedelta(days=10)
+    if TaskStateChange.objects.filter(on=after).exists():
+        return
+    step = max(1, round(1 / fraction))
+    rows = []
+    tasks = (
+        Task.objects.filter(
+            body=body, assigned_on__gte=year.start, assigned_on__lte=year.end
+        )
+        .order_by("pk")
+        .values_list("pk", "assigned_on", "state")
+    )
+    for i, (pk, assigned_on, state) in enumerate(tasks.iterator()):
+        if i % step:
+            continue
+        rows.append(
+            TaskStateChange(
+                task_id=pk, from_state="", to_state="in_progress", on=assigned_on
+            )
+        )
+        rows.append(
+            TaskStateChange(
+                task_id=pk, from_state="in_progress", to_state=state, on=after
+            )
+        )
+    TaskStateChange.objects.bulk_create(rows, batch_size=2000)
+    stamps.bump(stamps.TASKS)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(ROOT / "var" / "reports-bench"))
     parser.add_argument("--tasks", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--changed",
+        type=float,
+        default=0.0,
+        help="give this fraction of the year's tasks a dated history with a "
+        "state change after the cut-off (writes to --data: use its own, e.g. "
+        "var/reports-bench-history)",
+    )
     args = parser.parse_args()
     data = Path(args.data)
     counts_bench.build(data, args.tasks)
@@ -84,6 +131,7 @@ def main() -> int:
     from dieuphoi.paperwork.services import profile_of
     from dieuphoi.reports import document, figures, periods, scorecards, services
     from dieuphoi.reports.models import Report
+    from dieuphoi.tasks import history as task_history
     from dieuphoi.tasks.models import Task
     from dieuphoi.tasks.seed import HANOI_TEAM_KEY
 
@@ -103,9 +151,19 @@ def main() -> int:
     in_year = Task.objects.filter(
         body=body, assigned_on__gte=year.start, assigned_on__lte=year.end
     ).count()
+    if args.changed > 0:
+        add_history(body, year, args.changed)
+    changed = (
+        Task.objects.filter(
+            body=body, assigned_on__gte=year.start, assigned_on__lte=year.end
+        )
+        .filter(task_history.changed_after_q(year.end))
+        .count()
+    )
     print(
         f"{Task.objects.count()} tasks ({in_year} assigned in {year.label}: "
-        f"{year.start:%d/%m/%Y} to {year.end:%d/%m/%Y}), {args.runs} runs, SQLite; "
+        f"{year.start:%d/%m/%Y} to {year.end:%d/%m/%Y}; {changed} of them changed "
+        f"after the cut-off), {args.runs} runs, SQLite; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
 
