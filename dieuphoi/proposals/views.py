@@ -27,7 +27,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -883,7 +883,6 @@ def _synthesis(request, pk: int, whole: bool, failed=None, status=200):
     editing = (
         params.parse_id_or_none(request.GET.get("edit", "")) if can_respond else None
     )
-    _row_display(rows)
     for row in rows:
         row.form = None
         if failed and failed[0] == row.pk:
@@ -918,21 +917,6 @@ def _respond_prefix() -> str:
     """``/proposals/comments/``: the rows' "Respond" links add ``<id>/respond/``
     (one ``reverse`` for the table instead of one per row)."""
     return reverse("proposals:respond", args=[0]).removesuffix("0/respond/")
-
-
-def _row_display(rows) -> None:
-    """The response's label and "who, when" of each row, formatted once per
-    table rather than by template filters on every row."""
-    labels = dict(RoundComment.Response.choices)
-    for row in rows:
-        row.response_label = labels.get(row.response, "")
-        by = row.responded_by
-        row.responded_line = (
-            f"{by.full_name or by.username}, "
-            f"{timezone.localtime(row.responded_at).strftime('%d/%m/%Y %H:%M')}"
-            if by is not None and row.responded_at
-            else ""
-        )
 
 
 def _response_form(comment: RoundComment) -> ResponseForm:
@@ -990,7 +974,6 @@ def comment_respond(request, pk: int):
             return redirect(f"{target}?edit={comment.pk}#synthesis-row-{comment.pk}")
         comment.form = _response_form(comment)
         comment.number = request.GET.get("number", "")[:10]
-        _row_display([comment])
         return render_page(
             request,
             "proposals/synthesis.html",
@@ -1053,7 +1036,6 @@ def comment_respond(request, pk: int):
         )
     comment.form = form
     comment.number = request.POST.get("number", "")[:10]
-    _row_display([comment])
     # HTMX swaps only 2xx answers by default: the row comes back with 200 and
     # says what happened; the counts above the table follow (out of band).
     rows = selectors.synthesis_rows(

@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 from docx import Document as Docx
 from openpyxl import load_workbook
 
@@ -549,6 +551,13 @@ def test_a_synthesis_row_opens_its_form_in_place_or_by_link(
     ).content.decode()  # fmt: skip
     assert "Tiếp thu." in saved and 'class="synthesis-row-form"' not in saved
     assert "synthesis-respond" in saved
+    # The response's label and who answered when, dd/mm/yyyy in Hanoi time.
+    comment.refresh_from_db()
+    label = str(comment.get_response_display())
+    when = timezone.localtime(comment.responded_at).strftime("%d/%m/%Y %H:%M")
+    by = comment.responded_by
+    assert f'response-accepted">{label}</span>' in saved
+    assert f"{escape(by.full_name or by.username)}, {when}</span>" in saved
     # Someone who may not respond gets no form, an outsider not even the row.
     assert login(external).get(url("respond", comment.pk)).status_code in (403, 404)
     assert login(outsider).get(url("respond", comment.pk)).status_code == 404
