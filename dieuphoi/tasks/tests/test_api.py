@@ -90,9 +90,9 @@ class TestList:
     def test_bucket_filter_as_of_dates_before_and_after_the_deadline(
         self, api, make_task, secretariat, today
     ):
-        # A working day (24/11, Vietnam Cultural Day, is a day off from 2026 in
-        # the holidays package): a deadline on a day
-        # off ends on the next working day, so it is not overdue the day after.
+        # A working day (24/11, Vietnam Cultural Day, is a day off from 2026
+        # in the holidays package): a deadline on a day off ends on the next
+        # working day, so it is not overdue the day after.
         deadline = calendar.previous_working_day(today - 9 * DAY)
         task = make_task(assigned_on=today - 40 * DAY, deadline=deadline)
         client = api(secretariat)
