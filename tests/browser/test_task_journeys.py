@@ -128,7 +128,10 @@ def test_task_from_assignment_to_completed_on_time(
     assert response.status == 200
     assert response.body() == pdf
 
-    # ...then reports the work done.
+    # ...then reports the work done, once the page has settled: a request
+    # the progress update set off and answered late on a busy machine would
+    # otherwise swap the form being filled.
+    focal.wait_for_load_state("networkidle")
     focal.locator("button[aria-controls=task-action-report_done]").click()
     done_form = focal.locator("#task-action-report_done form")
     expect(done_form).to_be_visible()
