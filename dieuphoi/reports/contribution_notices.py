@@ -19,7 +19,7 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext
 
-from dieuphoi.notifications.services import NotificationSpec, notify_many
+from dieuphoi.notifications.services import NotificationSpec, notify, notify_many
 from dieuphoi.org.models import Membership
 from dieuphoi.paperwork import content as c
 from dieuphoi.tasks.notices import PartySeats
@@ -79,7 +79,6 @@ def contribution_submitted(
     people.discard(getattr(actor, "pk", None))
     if not people:
         return 0
-    type_id = ContentType.objects.get_for_model(Contribution).pk
 
     def title() -> str:
         if contribution.late:
@@ -88,18 +87,12 @@ def contribution_submitted(
             text = gettext("%(party)s submitted its section of %(report)s")
         return text % {"party": contribution.name, "report": report.title[:150]}
 
-    return notify_many(
-        [
-            NotificationSpec(
-                recipient_id=person,
-                kind=SUBMITTED,
-                key=f"contribution:{contribution.pk}:submitted:{person}",
-                title=title,
-                url=contribution.get_absolute_url(),
-                target_type_id=type_id,
-                target_id=contribution.pk,
-                day=on,
-            )
-            for person in sorted(people)
-        ]
+    return notify(
+        recipients=sorted(people),
+        kind=SUBMITTED,
+        target=contribution,
+        title=title,
+        url=contribution.get_absolute_url(),
+        key=f"contribution:{contribution.pk}:submitted",
+        day=on,
     )
