@@ -224,6 +224,11 @@ else:
     _database = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
+        # Kept open between requests, as DATABASE_URL's connections are:
+        # opening one runs the pragmas above, about 4 ms of every signed-in
+        # request (docs/performance.md, "The signed-in floor").
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
     }
 DATABASES = {"default": database_safe_options(_database)}
 
@@ -439,6 +444,11 @@ SCORECARD_CACHE_SECONDS = env_int("SCORECARD_CACHE_SECONDS", 0 if TESTING else 3
 # by version stamps every task and registry write replaces, so the time only
 # bounds memory and writes made behind the application's back (raw SQL).
 TASK_COUNTS_CACHE_SECONDS = env_int("TASK_COUNTS_CACHE_SECONDS", 0 if TESTING else 300)
+# Seconds the header badge's unread count may be cached (keyed by the unread
+# set, the day and the task and registry stamps; dieuphoi.notifications.selectors).
+NOTIFICATION_BADGE_CACHE_SECONDS = env_int(
+    "NOTIFICATION_BADGE_CACHE_SECONDS", 0 if TESTING else 60
+)
 # Keep the list filters' registry options (agencies, provinces, sectors) in
 # each process until the registry stamp changes (dieuphoi.tasks.cache).
 REGISTRY_CHOICES_CACHE = env_bool("REGISTRY_CHOICES_CACHE", not TESTING)

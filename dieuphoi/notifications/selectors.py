@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import Count, QuerySet
+from django.conf import settings
+from django.db.models import Count, Max, QuerySet, Sum
 
+from dieuphoi.core import cache as stamps
 from dieuphoi.core.models import local_today
 
 from . import registry
@@ -67,9 +69,35 @@ def notification_list(
 
 
 def unread_count(*, user) -> int:
-    """Unread notifications the user may still see the item of."""
+    """Unread notifications the user may still see the item of.
+
+    Asked by the header badge on every page, so cached (for
+    ``NOTIFICATION_BADGE_CACHE_SECONDS``) under what identifies the unread
+    set (its size, the sum and the largest of its ids: one indexed query),
+    the day, and the tasks' and registry's stamps. A new notification, one
+    read, a task or registry write all change the key at once; other changes
+    of who may see an item (a membership that ended, another app's item
+    moved) show within the cache's time. The centre's list is always
+    checked afresh."""
     if not getattr(user, "is_authenticated", False):
         return 0
+    seconds = settings.NOTIFICATION_BADGE_CACHE_SECONDS
+    if seconds <= 0:
+        return _unread_visible(user)
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    found = unread.aggregate(n=Count("pk"), last=Max("pk"), total=Sum("pk"))
+    if not found["n"]:
+        return 0
+    return stamps.cached(
+        "notifications:unread",
+        (user.pk, found["n"], found["last"], found["total"], local_today()),
+        lambda: _unread_visible(user),
+        stamps=(stamps.TASKS, stamps.REGISTRY),
+        seconds=seconds,
+    )
+
+
+def _unread_visible(user) -> int:
     counts = list(
         Notification.objects.filter(recipient=user, read_at__isnull=True)
         .order_by()

@@ -41,22 +41,6 @@ def caches_on(settings):
     stamps.clear_memo()
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """The test's transaction never commits: run the commit hooks of the
-    writes made inside (where the stamps move), after those of the set-up's
-    writes (as if it had committed before)."""
-    from django.db import connection
-
-    def _commit():
-        for _sids, hook, _robust in list(connection.run_on_commit):
-            if getattr(hook, "stamp_names", None) and not hook.done:
-                hook()
-        return django_capture_on_commit_callbacks(execute=True)
-
-    return _commit
-
-
 def counts(user, filters=None, on=None):
     return selectors.task_bucket_counts(
         user=user, filters=filters or TaskFilters(), on=on or _today()
