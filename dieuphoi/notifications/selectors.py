@@ -32,8 +32,9 @@ def _visible_keys(user, keys: set[tuple[int, int]]) -> set[tuple[int, int]]:
         by_type[type_id].add((user.pk, target_id))
     today = local_today()
     seen: set[tuple[int, int]] = set()
-    for type_id, pairs in by_type.items():
-        seen |= {(type_id, t) for _u, t in registry.visible(type_id, pairs, today)}
+    with registry.users_known(user):
+        for type_id, pairs in by_type.items():
+            seen |= {(type_id, t) for _u, t in registry.visible(type_id, pairs, today)}
     return seen
 
 

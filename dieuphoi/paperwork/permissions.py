@@ -101,11 +101,9 @@ def drafting_bodies(user) -> list[Body]:
 
 def visible_pairs(pairs: set[tuple[int, int]], on) -> set[tuple[int, int]]:
     """For notifications: (user, paper) pairs where the user sees the paper."""
-    from django.contrib.auth import get_user_model
+    from dieuphoi.notifications.registry import users_by_id
 
-    users = {
-        u.pk: u for u in get_user_model().objects.filter(pk__in={u for u, _ in pairs})
-    }
+    users = users_by_id(u for u, _ in pairs)
     papers = {p.pk: p for p in Paper.objects.filter(pk__in={p for _, p in pairs})}
     return {
         (u, p)

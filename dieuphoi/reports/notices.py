@@ -34,10 +34,14 @@ def contributions_ready() -> None:
     from dieuphoi.notifications.registry import register_notification_target
 
     from . import urging
-    from .permissions import can_view_contribution
+    from .permissions import can_view_contribution, contribution_visible_pairs
 
     register_action_labels(ACTION_LABELS)
-    register_notification_target(Contribution, can_view=can_view_contribution)
+    register_notification_target(
+        Contribution,
+        can_view=can_view_contribution,
+        visible_pairs=contribution_visible_pairs,
+    )
     register_kind(
         REQUESTED,
         _("Your agency's section of a report is asked for"),

@@ -83,6 +83,41 @@ def can_view_contribution(user, contribution: Contribution) -> bool:
     )
 
 
+def contribution_visible_pairs(pairs: set[tuple[int, int]], on) -> set[tuple[int, int]]:
+    """``can_view_contribution`` for many ``(user_id, contribution_id)``
+    pairs (the notification centre and badge): the contributions, the users
+    (none when known: ``users_by_id``), the party seats and each user's own
+    seats, whatever the number of contributions."""
+    from dieuphoi.notifications.registry import users_by_id
+    from dieuphoi.tasks.notices import PartySeats
+
+    users = users_by_id(u for u, _ in pairs)
+    contributions = Contribution.objects.select_related("request__report").in_bulk(
+        {c for _, c in pairs}
+    )
+    found = contributions.values()
+    seats = PartySeats.load(
+        on,
+        bodies={c.request.report.body_id for c in found},
+        party_bodies={c.party_body_id for c in found},
+        party_agencies={c.agency_id for c in found},
+    )
+
+    def sees(user, contribution) -> bool:
+        body_id = contribution.request.report.body_id
+        if can_see_body(user, body_id):
+            return True
+        return user.pk in seats.party(
+            body_id, contribution.agency_id, contribution.party_body_id
+        )
+
+    return {
+        (u, c)
+        for u, c in pairs
+        if u in users and c in contributions and sees(users[u], contributions[c])
+    }
+
+
 def access_contribution(*, user, pk) -> Contribution:
     contribution = (
         Contribution.objects.select_related(

@@ -1,6 +1,7 @@
 """The header badge's cached unread count (``selectors.unread_count``): the
 same figure as the uncached count, and never stale after a notification is
-sent or read, or after a task or registry write."""
+sent or read, or after a task or registry write; and the request's own user
+object reused by the visibility checks (``registry.users_known``)."""
 
 import pytest
 from django.core.cache import cache
@@ -101,3 +102,16 @@ def test_the_badge_reads_the_cache(login, member, task, outsider):
     other = login(outsider).get(url, headers={"HX-Request": "true"}).content.decode()
     assert ">1</span>" not in other
     assert "notification-badge" in other
+
+
+def test_known_users_are_not_loaded_again(member, leader, django_assert_num_queries):
+    from dieuphoi.notifications import registry
+
+    with registry.users_known(member):
+        with django_assert_num_queries(1):  # the leader only
+            found = registry.users_by_id([member.pk, leader.pk])
+        with django_assert_num_queries(0):
+            assert registry.users_by_id([member.pk]) == {member.pk: member}
+    assert found[member.pk] is member and found[leader.pk] == leader
+    with django_assert_num_queries(1):  # outside the block: loaded
+        assert registry.users_by_id([member.pk])[member.pk] is not member

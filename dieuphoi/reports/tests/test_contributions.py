@@ -557,3 +557,46 @@ def test_my_contributions_lists_those_the_user_acts_for(
         party(asked, body=other_team).pk
     ]
     assert services.my_contributions(outsider) == []
+
+
+# --- who may see a contribution, in bulk (notification centre and badge) ------------
+
+
+def test_the_bulk_visibility_check_agrees_with_the_rule_in_fixed_queries(
+    asked,
+    member,
+    planner,
+    external,
+    secretariat,
+    leader,
+    outsider,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dieuphoi.reports.permissions import (
+        can_view_contribution,
+        contribution_visible_pairs,
+    )
+
+    people = [member, planner, external, secretariat, leader, outsider]
+    items = list(asked.contributions.all())
+    assert len(items) == 3
+    pairs = {(u.pk, c.pk) for u in people for c in items}
+    expected = {
+        (u.pk, c.pk) for u in people for c in items if can_view_contribution(u, c)
+    }
+    # The rule tells them apart: not everyone sees everything, nor nothing.
+    assert expected and expected != pairs
+    assert (outsider.pk, items[0].pk) not in expected
+    assert contribution_visible_pairs(pairs, local_today()) == expected
+
+    # Fixed queries: one contribution or three cost the same.
+    def cost(chosen) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            contribution_visible_pairs(
+                {(u.pk, c.pk) for u in people for c in chosen}, local_today()
+            )
+        return len(ctx.captured_queries)
+
+    assert cost(items[:1]) == cost(items)
