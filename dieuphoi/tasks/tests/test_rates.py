@@ -100,6 +100,34 @@ class TestArithmetic:
             assert rates.format_count(21914) == "21,914"
             assert rate.display == "98.63%"
 
+    def test_the_cached_separators_print_what_number_format_prints(self):
+        """``format_count``/``format_percent`` keep each language's
+        separators instead of looking them up per number: the same text as
+        Django's ``number_format`` for every count and rate shape."""
+        from django.utils import formats
+
+        counts = [0, 7, 999, 1000, 21914, 999999, 1234567, 200000000]
+        values = [percent(n, d) for n, d in [(0, 1), (1, 3), (2, 3), (1, 1)]]
+        values += [
+            Decimal("0.01"),
+            Decimal("9.99"),
+            Decimal("98.62"),
+            Decimal("1234.50"),
+        ]
+        for language in ("vi", "en"):
+            with translation.override(language):
+                for n in counts:
+                    assert rates.format_count(n) == formats.number_format(
+                        n, force_grouping=True
+                    )
+                for value in values:
+                    expected = formats.number_format(
+                        value, decimal_pos=2, force_grouping=True
+                    )
+                    assert rates.format_percent(value) == f"{expected}%"
+        with translation.override("vi"):
+            assert rates.format_percent(Decimal("1234.50")) == "1.234,50%"
+
 
 # --- where they are shown ----------------------------------------------------------------
 
