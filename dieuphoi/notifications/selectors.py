@@ -85,8 +85,7 @@ def unread_count(*, user) -> int:
     seconds = settings.NOTIFICATION_BADGE_CACHE_SECONDS
     if seconds <= 0:
         return _unread_visible(user)
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    found = unread.aggregate(n=Count("pk"), last=Max("pk"), total=Sum("pk"))
+    found = _unread(user).aggregate(n=Count("pk"), last=Max("pk"), total=Sum("pk"))
     if not found["n"]:
         return 0
     return stamps.cached(
@@ -98,9 +97,13 @@ def unread_count(*, user) -> int:
     )
 
 
+def _unread(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
 def _unread_visible(user) -> int:
     counts = list(
-        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        _unread(user)
         .order_by()
         .values_list("target_type_id", "target_id")
         .annotate(n=Count("pk"))

@@ -58,20 +58,24 @@ def access_report(*, user, pk) -> Report:
     return report
 
 
-def acts_for(user, contribution: Contribution, *, on=None) -> bool:
+def acts_for(user, contribution: Contribution, *, on=None, seats=None) -> bool:
     """Whether ``user`` fills ``contribution`` (the one rule of who acts for
-    a party: ``tasks.notices.PartySeats``)."""
+    a party: ``tasks.notices.PartySeats``). ``seats``: already loaded for
+    this contribution's body and party (a bulk check), else loaded here."""
     from dieuphoi.tasks.notices import PartySeats
 
     if not getattr(user, "is_authenticated", False):
         return False
     body_id = contribution.request.report.body_id
-    seats = PartySeats.load(
-        on or local_today(),
-        bodies=[body_id],
-        party_bodies=[contribution.party_body_id] if contribution.party_body_id else [],
-        party_agencies=[contribution.agency_id] if contribution.agency_id else [],
-    )
+    if seats is None:
+        seats = PartySeats.load(
+            on or local_today(),
+            bodies=[body_id],
+            party_bodies=[contribution.party_body_id]
+            if contribution.party_body_id
+            else [],
+            party_agencies=[contribution.agency_id] if contribution.agency_id else [],
+        )
     return user.pk in seats.party(
         body_id, contribution.agency_id, contribution.party_body_id
     )
@@ -104,11 +108,9 @@ def contribution_visible_pairs(pairs: set[tuple[int, int]], on) -> set[tuple[int
     )
 
     def sees(user, contribution) -> bool:
-        body_id = contribution.request.report.body_id
-        if can_see_body(user, body_id):
-            return True
-        return user.pk in seats.party(
-            body_id, contribution.agency_id, contribution.party_body_id
+        # can_view_contribution, with the seats loaded once for all.
+        return can_see_body(user, contribution.request.report.body_id) or acts_for(
+            user, contribution, seats=seats
         )
 
     return {

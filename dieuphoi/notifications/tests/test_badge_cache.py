@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from dieuphoi.notifications import selectors, services
 from dieuphoi.notifications.models import Notification
+from dieuphoi.notifications.tests.test_kinds import tell
 from dieuphoi.org.tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,25 +24,14 @@ def badge_cache_on(settings):
     cache.clear()
 
 
-def tell(user, task, key):
-    services.notify(
-        recipients=[user],
-        kind="progress_reported",
-        target=task,
-        title=f"Tin {key}",
-        url=f"/tasks/{task.pk}/",
-        key=key,
-    )
-
-
 def uncached(user) -> int:
     with override_settings(NOTIFICATION_BADGE_CACHE_SECONDS=0):
         return selectors.unread_count(user=user)
 
 
 def test_a_second_look_costs_two_queries(member, task, django_assert_num_queries):
-    tell(member, task, "a")
-    tell(member, task, "b")
+    tell(member, task, key="a")
+    tell(member, task, key="b")
     assert selectors.unread_count(user=member) == 2
     with django_assert_num_queries(2):  # the unread set's key, the stamps
         assert selectors.unread_count(user=member) == 2
@@ -54,9 +44,9 @@ def test_nothing_unread_is_one_query(member, task, django_assert_num_queries):
 
 
 def test_a_new_notification_and_one_read_show_at_once(member, task):
-    tell(member, task, "a")
+    tell(member, task, key="a")
     assert selectors.unread_count(user=member) == 1
-    tell(member, task, "b")
+    tell(member, task, key="b")
     assert selectors.unread_count(user=member) == 2
     first = Notification.objects.filter(recipient=member).order_by("id").first()
     services.notification_mark_read(notification=first, user=member)
@@ -64,15 +54,15 @@ def test_a_new_notification_and_one_read_show_at_once(member, task):
 
 
 def test_one_read_and_one_new_in_between_still_change_the_key(member, task):
-    tell(member, task, "a")
-    tell(member, task, "b")
+    tell(member, task, key="a")
+    tell(member, task, key="b")
     assert selectors.unread_count(user=member) == 2
     # Same size afterwards (one read, one new): the ids differ.
     services.notification_mark_read(
         notification=Notification.objects.filter(recipient=member).earliest("id"),
         user=member,
     )
-    tell(member, task, "c")
+    tell(member, task, key="c")
     Notification.objects.filter(title="Tin c").update(target_id=task.pk + 10_000)
     # The new one is about a task that does not exist: not counted.
     assert selectors.unread_count(user=member) == 1 == uncached(member)
@@ -81,7 +71,7 @@ def test_one_read_and_one_new_in_between_still_change_the_key(member, task):
 def test_a_task_moved_out_of_reach_is_not_counted_after_its_write(
     member, task, other_team, commit
 ):
-    tell(member, task, "a")
+    tell(member, task, key="a")
     assert selectors.unread_count(user=member) == 1
     with commit():
         task.body = other_team
@@ -92,7 +82,7 @@ def test_a_task_moved_out_of_reach_is_not_counted_after_its_write(
 
 
 def test_the_badge_reads_the_cache(login, member, task, outsider):
-    tell(member, task, "a")
+    tell(member, task, key="a")
     client = login(member)
     url = reverse("notifications:badge")
     first = client.get(url, headers={"HX-Request": "true"}).content.decode()
