@@ -160,6 +160,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "dieuphoi.core.context_processors.navigation",
+                "dieuphoi.notifications.context_processors.badge",
             ],
         },
     },

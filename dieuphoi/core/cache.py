@@ -15,10 +15,17 @@ the figures are computed, so an entry is never read after a write committed:
   writes (``update()``, ``bulk_create()``, raw SQL) send no signal: their
   callers call ``bump`` themselves.
 - ``read(*names) -> tuple[int, ...]``: the current tokens, one query (0 for
-  a name never bumped).
+  a name never bumped). Inside ``request_scope()`` (every request, by
+  ``core.middleware.RequestContextMiddleware``) every stamp is read once per
+  request and kept for it: a page that reads the stamps for its counts, its
+  options and its badge pays one query, not three. A bump this process
+  commits during the request updates the kept token.
 - ``cached(prefix, parts, compute, *, stamps, seconds)``: ``compute()``
   cached in Django's cache under ``prefix``, a hash of ``parts`` and the
   stamps; ``seconds <= 0`` computes every time and reads no stamp.
+- ``peek(prefix, parts, *, stamps, seconds)``: what ``cached`` would return
+  if it is already stored, else ``None``, computing nothing: a page shows a
+  figure at once when it is ready and defers it to its own request when not.
 - ``memo(prefix, parts, compute, *, stamps)``: the same in a dictionary of
   this process (no pickling: for values read on every page, such as the
   registry's select options); entries of older stamps are dropped.
@@ -33,10 +40,12 @@ written in the same transaction's commit as the data.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -44,6 +53,23 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 TASKS = "tasks"
 REGISTRY = "registry"
+NAMES = (TASKS, REGISTRY)
+
+# The tokens read during the current request (``request_scope``); None
+# outside a request (jobs, commands, direct calls): read every time.
+_request_tokens: ContextVar[dict[str, int] | None] = ContextVar(
+    "stamp_tokens", default=None
+)
+
+
+@contextlib.contextmanager
+def request_scope() -> Iterator[None]:
+    """Read each stamp at most once until the block ends (one request)."""
+    token = _request_tokens.set({})
+    try:
+        yield
+    finally:
+        _request_tokens.reset(token)
 
 
 def _new_token() -> int:
@@ -55,6 +81,9 @@ def _apply(names: tuple[str, ...]) -> None:
 
     for name in names:
         token = _new_token()
+        kept = _request_tokens.get()
+        if kept is not None:
+            kept[name] = token
         if VersionStamp.objects.filter(name=name).update(value=token):
             continue
         try:
@@ -113,9 +142,16 @@ def bump_on_write(name: str, *models) -> None:
 def read(*names: str) -> tuple[int, ...]:
     from .models import VersionStamp
 
+    kept = _request_tokens.get()
+    if kept is not None and all(name in kept for name in names):
+        return tuple(kept[name] for name in names)
+    # In a request, every stamp in the one query: the next reader is free.
+    wanted = tuple({*names, *NAMES}) if kept is not None else names
     found = dict(
-        VersionStamp.objects.filter(name__in=names).values_list("name", "value")
+        VersionStamp.objects.filter(name__in=wanted).values_list("name", "value")
     )
+    if kept is not None:
+        kept.update({name: found.get(name, 0) for name in wanted})
     return tuple(found.get(name, 0) for name in names)
 
 
@@ -144,6 +180,14 @@ def cached(
         value = compute()
         cache.set(key, value, seconds)
     return value
+
+
+def peek(prefix: str, parts, *, stamps: Iterable[str], seconds: int):
+    """The value ``cached`` holds for these arguments, or None (computing
+    nothing; None also when the cache is off)."""
+    if seconds <= 0:
+        return None
+    return cache.get(_key(prefix, parts, read(*stamps)))
 
 
 _memo: dict[str, tuple[tuple, dict]] = {}

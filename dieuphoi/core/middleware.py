@@ -11,6 +11,8 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from . import cache as stamps
+
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -51,7 +53,8 @@ class RequestContextMiddleware:
             RequestContext(request_id=request_id, ip=client_ip(request))
         )
         try:
-            response = self.get_response(request)
+            with stamps.request_scope():
+                response = self.get_response(request)
         finally:
             _context.reset(token)
         response["X-Request-ID"] = request_id

@@ -90,11 +90,36 @@ def unread_count(*, user) -> int:
         return 0
     return stamps.cached(
         "notifications:unread",
-        (user.pk, found["n"], found["last"], found["total"], local_today()),
+        _badge_parts(user, found),
         lambda: _unread_visible(user),
         stamps=(stamps.TASKS, stamps.REGISTRY),
         seconds=seconds,
     )
+
+
+def unread_count_ready(*, user) -> int | None:
+    """``unread_count`` when it costs no visibility check: 0 when nothing is
+    unread (one indexed query), the cached count when it is stored, else
+    None. The page's header shows it at once and loads only a missing count
+    by the badge's own request. None when the badge cache is off."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    seconds = settings.NOTIFICATION_BADGE_CACHE_SECONDS
+    if seconds <= 0:
+        return None
+    found = _unread(user).aggregate(n=Count("pk"), last=Max("pk"), total=Sum("pk"))
+    if not found["n"]:
+        return 0
+    return stamps.peek(
+        "notifications:unread",
+        _badge_parts(user, found),
+        stamps=(stamps.TASKS, stamps.REGISTRY),
+        seconds=seconds,
+    )
+
+
+def _badge_parts(user, found: dict) -> tuple:
+    return (user.pk, found["n"], found["last"], found["total"], local_today())
 
 
 def _unread(user) -> QuerySet[Notification]:

@@ -22,6 +22,9 @@ Cached:
   and what the buckets depend on besides the tasks (due-soon horizon,
   at-risk gap, day-off rule and calendar version).
   ``TASK_COUNTS_CACHE_SECONDS``.
+- ``bucket_counts_ready(user, filters, on)``: the same entry if it is
+  stored, else None: the list page shows a ready strip at once and loads
+  a missing one by its own request.
 - ``summary_counts(...)``: the summary's grouped counts, keyed the same
   way. A past date is not cached for ever: the history of a past day can
   still change (a deadline change dated in the past, a handover's lead
@@ -143,14 +146,27 @@ def _parts(user, filters, on: datetime.date) -> tuple:
 
 def bucket_counts(user, filters, on: datetime.date, compute: Callable[[], dict]):
     """``compute()`` (the counts strip, ``filters`` without its bucket)."""
-    seconds = int(getattr(settings, "TASK_COUNTS_CACHE_SECONDS", 0))
     return stamps.cached(
         "tasks:counts",
         _parts(user, filters.replace(bucket=None), on),
         compute,
         stamps=TASK_STAMPS,
-        seconds=seconds,
+        seconds=_counts_seconds(),
     )
+
+
+def bucket_counts_ready(user, filters, on: datetime.date) -> dict | None:
+    """The counts ``bucket_counts`` holds already, or None (nothing counted)."""
+    return stamps.peek(
+        "tasks:counts",
+        _parts(user, filters.replace(bucket=None), on),
+        stamps=TASK_STAMPS,
+        seconds=_counts_seconds(),
+    )
+
+
+def _counts_seconds() -> int:
+    return int(getattr(settings, "TASK_COUNTS_CACHE_SECONDS", 0))
 
 
 def summary_counts(user, filters, on: datetime.date, compute: Callable[[], tuple]):

@@ -103,8 +103,9 @@ def _url(name: str, params: dict | None = None, *args) -> str:
 # --- list -------------------------------------------------------------------
 
 
-def _counts_strip(user, filters, on) -> list[dict]:
-    counts = selectors.task_bucket_counts(user=user, filters=filters, on=on)
+def _counts_strip(user, filters, on, counts: dict | None = None) -> list[dict]:
+    if counts is None:
+        counts = selectors.task_bucket_counts(user=user, filters=filters, on=on)
     base = {k: v for k, v in filters.to_params().items() if k != "bucket"}
     strip = [
         {
@@ -241,8 +242,15 @@ def task_list(request):
             choices=Choices(),
             source_document=source,
         )
+        # Counts already cached are shown in the page; the others load by the
+        # strip's own request after the page shows (``part=counts``).
+        ready = None
+        if not counts_loaded and not errors:
+            ready = selectors.task_bucket_counts_ready(
+                user=request.user, filters=filters, on=on
+            )
         context["counts_url"] = counts_url
-        context["counts_loaded"] = counts_loaded
+        context["counts_loaded"] = counts_loaded or ready is not None
         if filters.source:
             context["source_filter"] = sources.source_record_for_key(
                 filters.source, request.user
@@ -253,8 +261,8 @@ def task_list(request):
             )
         # Counted here only when asked without HTMX (the placeholder's link).
         context["counts"] = (
-            SimpleLazyObject(lambda: _counts_strip(request.user, filters, on))
-            if counts_loaded and not errors
+            SimpleLazyObject(lambda: _counts_strip(request.user, filters, on, ready))
+            if context["counts_loaded"] and not errors
             else []
         )
     response = render_page(request, "tasks/task_list.html", context, partial)

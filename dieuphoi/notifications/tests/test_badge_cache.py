@@ -105,3 +105,61 @@ def test_known_users_are_not_loaded_again(member, leader, django_assert_num_quer
     assert found[member.pk] is member and found[leader.pk] == leader
     with django_assert_num_queries(1):  # outside the block: loaded
         assert registry.users_by_id([member.pk])[member.pk] is not member
+
+
+# --- the count shown in the page when it is ready ------------------------------------
+
+BADGE_LOAD = 'hx-trigger="load, every 60s'
+BADGE_REFRESH = 'hx-trigger="every 60s'
+
+
+def _badge_html(response) -> str:
+    html = response.content.decode()
+    start = html.index('id="notification-bell"')
+    return html[start : html.index("</li>", start)]
+
+
+def test_the_page_shows_a_ready_count_and_loads_a_missing_one(
+    login, member, task, commit
+):
+    client = login(member)
+    home = reverse("core:home")
+    tell(member, task, key="a")
+    tell(member, task, key="b")
+    # Not counted yet: the badge loads it by its own request.
+    bell = _badge_html(client.get(home))
+    assert BADGE_LOAD in bell
+    assert "text-bg-danger" not in bell
+    client.get(reverse("notifications:badge"), HTTP_HX_REQUEST="true")
+    # Counted: in the page, and the badge only refreshes.
+    bell = _badge_html(client.get(home))
+    assert BADGE_REFRESH in bell and BADGE_LOAD not in bell
+    assert 'text-bg-danger">2<' in bell
+    # A new notification: the stored count is not shown, it is loaded again.
+    tell(member, task, key="c")
+    bell = _badge_html(client.get(home))
+    assert BADGE_LOAD in bell and 'text-bg-danger">2<' not in bell
+    # A task write changes the stamps: the same.
+    client.get(reverse("notifications:badge"), HTTP_HX_REQUEST="true")
+    assert 'text-bg-danger">3<' in _badge_html(client.get(home))
+    with commit():
+        task.title = "Đổi tên"
+        task.save()
+    assert BADGE_LOAD in _badge_html(client.get(home))
+
+
+def test_nothing_unread_shows_at_once(login, member, task):
+    bell = _badge_html(login(member).get(reverse("core:home")))
+    assert BADGE_REFRESH in bell and BADGE_LOAD not in bell
+    assert "text-bg-danger" not in bell
+
+
+def test_the_cache_off_always_loads(login, member, settings):
+    settings.NOTIFICATION_BADGE_CACHE_SECONDS = 0
+    assert BADGE_LOAD in _badge_html(login(member).get(reverse("core:home")))
+
+
+def test_an_outsider_sees_no_badge(client):
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302
+    assert "notification-bell" not in response.content.decode()

@@ -462,6 +462,67 @@ def test_filter_options_are_per_language(login, secretariat, member_agency):
     assert en  # rendered from its own entry
 
 
+# --- ready counts shown in the page ----------------------------------------------------
+
+STRIP_LOAD = 'id="task-counts" hx-get='
+
+
+def _strip_numbers(html: str) -> list[str]:
+    return re.findall(r'task-count-number">([\d.,]+)<', html)
+
+
+def test_the_page_shows_ready_counts_and_loads_missing_ones(
+    commit, make_task, login, member, today
+):
+    make_task(deadline=today - DAY)
+    make_task(deadline=today + 30 * DAY)
+    client = login(member)
+    url = reverse("tasks:list")
+    # Not counted yet: the strip loads by its own request.
+    html = client.get(url, {"bucket": "overdue"}).content.decode()
+    assert STRIP_LOAD in html and not _strip_numbers(html)
+    fragment = client.get(url, {"bucket": "overdue", "part": "counts"}, **HX)
+    loaded = _strip_numbers(fragment.content.decode())
+    assert loaded[0] == "2"
+    # Counted (for every bucket of these filters): in the page.
+    for bucket in ("overdue", "in_progress_within_deadline", ""):
+        html = client.get(url, {"bucket": bucket} if bucket else {}).content.decode()
+        assert STRIP_LOAD not in html
+        assert _strip_numbers(html) == loaded
+    assert (
+        'aria-current="true"' in client.get(url, {"bucket": "overdue"}).content.decode()
+    )
+    # Other filters are not counted yet.
+    assert STRIP_LOAD in client.get(url, {"q": "xyz"}).content.decode()
+    # A write: the stored counts are never shown again.
+    with commit():
+        make_task(deadline=today - DAY)
+    html = client.get(url).content.decode()
+    assert STRIP_LOAD in html and not _strip_numbers(html)
+    fresh = client.get(url, {"part": "counts"}, **HX).content.decode()
+    assert _strip_numbers(fresh)[0] == "3"
+    assert _strip_numbers(client.get(url).content.decode())[0] == "3"
+
+
+def test_ready_counts_follow_the_scope(make_task, login, member, other_team, today):
+    make_task(deadline=today - DAY)
+    url = reverse("tasks:list")
+    mine = login(member)
+    mine.get(url, {"part": "counts"}, **HX)
+    assert _strip_numbers(mine.get(url).content.decode())[0] == "1"
+    # Another team's member has not counted their scope: nothing shown.
+    other = MembershipFactory(body=other_team).person
+    html = login(other).get(url).content.decode()
+    assert STRIP_LOAD in html and not _strip_numbers(html)
+
+
+def test_an_outsider_gets_no_counts(client, make_task):
+    make_task()
+    response = client.get(reverse("tasks:list"), {"part": "counts"}, **HX)
+    assert response.status_code in (302, 401, 403)
+    assert "task-count-number" not in response.content.decode()
+
+
 # --- queries per page, caches on --------------------------------------------------------
 
 
@@ -498,3 +559,37 @@ def test_page_query_counts_with_the_caches(
     with django_assert_num_queries(6):
         response = client.get(reverse("tasks:summary"))
     assert response.context["summary"]["totals"]["total"] == rows
+
+
+# --- stamps read once per request ------------------------------------------------------
+
+
+def test_a_request_reads_the_stamps_once(django_assert_num_queries, commit):
+    with stamps.request_scope():
+        with django_assert_num_queries(1):
+            first = stamps.read(stamps.TASKS)
+            assert stamps.read(stamps.REGISTRY, stamps.TASKS)[1] == first[0]
+        # A bump this request commits is the token it reads next.
+        with commit():
+            stamps.bump(stamps.TASKS)
+        with django_assert_num_queries(0):
+            after = stamps.read(stamps.TASKS)
+        assert after != first
+    # Outside a request: read every time, and the same token.
+    with django_assert_num_queries(1):
+        assert stamps.read(stamps.TASKS) == after
+
+
+def test_peek_computes_nothing(settings):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"n": 1}
+
+    args = ("test:peek", ("a",))
+    assert stamps.peek(*args, stamps=[stamps.TASKS], seconds=60) is None
+    assert stamps.cached(*args, compute, stamps=[stamps.TASKS], seconds=60) == {"n": 1}
+    assert stamps.peek(*args, stamps=[stamps.TASKS], seconds=60) == {"n": 1}
+    assert stamps.peek(*args, stamps=[stamps.TASKS], seconds=0) is None
+    assert calls == [1]
