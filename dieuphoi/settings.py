@@ -164,6 +164,19 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the row loops of the busiest pages, included from Django
+        # templates by {% jinja %} (dieuphoi.core.jinja).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "dieuphoi.core.jinja.environment",
+            "filter_libraries": ["task_tags", "task_rates"],
+            "auto_reload": DEBUG,
+        },
+    },
 ]
 
 WSGI_APPLICATION = "dieuphoi.wsgi.application"

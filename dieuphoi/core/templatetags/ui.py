@@ -1,6 +1,8 @@
 """Template helpers for the shared UI components (``{% load ui %}``)."""
 
 from django import forms, template
+from django.template import engines
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -68,3 +70,14 @@ def choice_widget(bound_field, choice):
     attrs.update(extra)
     choice.data["attrs"] = attrs
     return choice.tag(wrap_label=False)
+
+
+@register.simple_tag(takes_context=True)
+def jinja(context, template_name: str, **extra):
+    """``{% jinja "tasks/_task_rows.jinja" [name=value ...] %}``: a Jinja2
+    template (``dieuphoi.core.jinja``) rendered with this page's context and
+    ``extra``, for the loops that render many rows. Escaped by Jinja2."""
+    template = engines["jinja2"].get_template(template_name)
+    html = template.render({**context.flatten(), **extra}, context.get("request"))
+    # Jinja2 escaped every value (autoescape is forced on, core.jinja).
+    return mark_safe(html)  # noqa: S308  # nosec B308 B703

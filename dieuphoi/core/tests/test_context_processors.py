@@ -29,8 +29,10 @@ def test_areas_without_urls_are_listed_as_coming():
             raise NoReverseMatch(name)
         return real_reverse(name, *args, **kwargs)
 
+    context_processors._reversed.cache_clear()  # URLs are kept per process
     with mock.patch.object(context_processors, "reverse", reverse_without_docs):
         context = context_processors.navigation(RequestFactory().get("/"))
+    context_processors._reversed.cache_clear()
     assert "docs:list" not in [item["name"] for item in context["nav_items"]]
     labels = [str(label) for label in context["nav_later"]]
     documents_label = next(
@@ -52,3 +54,28 @@ def test_coming_areas_render_greyed_in_a_dropdown(login, member):
         html = login(member).get(reverse("core:home")).content.decode()
     assert 'class="dropdown-item disabled nav-coming" aria-disabled="true"' in html
     assert "Bản đồ vùng" in html
+
+
+def test_menu_urls_are_kept_and_follow_the_script_prefix():
+    from django.urls import set_script_prefix
+
+    context_processors._reversed.cache_clear()
+    first = context_processors.navigation(RequestFactory().get("/"))["nav_items"]
+    calls = []
+    real_reverse = context_processors.reverse
+
+    def counted(name, *args, **kwargs):
+        calls.append(name)
+        return real_reverse(name, *args, **kwargs)
+
+    with mock.patch.object(context_processors, "reverse", counted):
+        again = context_processors.navigation(RequestFactory().get("/"))["nav_items"]
+        assert calls == []  # no look-up the second time
+        assert [i["url"] for i in again] == [i["url"] for i in first]
+        set_script_prefix("/dieuphoi/")
+        try:
+            moved = context_processors.navigation(RequestFactory().get("/"))
+        finally:
+            set_script_prefix("/")
+    assert calls  # a new prefix is looked up again
+    assert all(i["url"].startswith("/dieuphoi/") for i in moved["nav_items"])

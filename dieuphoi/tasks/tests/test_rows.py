@@ -213,12 +213,13 @@ def test_user_text_is_escaped(login, secretariat, make_task, hanoi_team, today):
     TaskPartFactory(task=task, agency=AgencyFactory(name="Sở Tài chính"))
     row = row_of(list_page(login(secretariat)), task)
     assert "<script>" not in row and "<b>" not in row
+    # The rows are Jinja2 (markupsafe writes a double quote &#34;).
     assert (
-        '<td class="task-title">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; '
+        '<td class="task-title">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; '
         "Đường &amp; cầu"
     ) in row
     # The parties' names joined, each escaped.
-    odd = "Sở &lt;Thử&gt; &amp; &quot;Nghiệm&quot;"
+    odd = "Sở &lt;Thử&gt; &amp; &#34;Nghiệm&#34;"
     assert (
         f"<td>{odd}, Sở Tài chính</td>" in row or f"<td>Sở Tài chính, {odd}</td>" in row
     )
