@@ -450,8 +450,11 @@ DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS", 5)
 # points behind the share of its time already elapsed (dieuphoi.tasks.buckets).
 TASK_AT_RISK_GAP = env_int("TASK_AT_RISK_GAP", 25)
 # Seconds the task summary's counts may be cached per process; any task write
-# invalidates them at once (dieuphoi.tasks.selectors). 0 = no cache.
-TASK_SUMMARY_CACHE_SECONDS = env_int("TASK_SUMMARY_CACHE_SECONDS", 0 if TESTING else 60)
+# invalidates them at once (dieuphoi.tasks.cache), so the time only bounds a
+# write behind the application's back, as for the counts strip. 0 = no cache.
+TASK_SUMMARY_CACHE_SECONDS = env_int(
+    "TASK_SUMMARY_CACHE_SECONDS", 0 if TESTING else 300
+)
 # The agency scorecards' task columns, cached the same way (reports.scorecards).
 SCORECARD_CACHE_SECONDS = env_int("SCORECARD_CACHE_SECONDS", 0 if TESTING else 300)
 # The same for the list's counts strip (dieuphoi.tasks.cache); both are keyed
