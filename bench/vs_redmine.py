@@ -12,15 +12,16 @@ runs under gunicorn as in ``bench/tasks_bench.py``, on the data set of
     Redmine (bench.sh name)                         dieuphoi (page view)
     a_trivial    /robots.txt                        /ping
     b_open_html  /issues?set_filter=1&status_id=o   /tasks/?bucket=overdue
-                 &per_page=50                       + its counts strip + badge
+                 &per_page=50                       + the fragments it loads
     c_open_json  /issues.json?status_id=o&limit=50  /api/v1/tasks?bucket=overdue&limit=50
-    d_search     /issues?...&subject=~đất           /tasks/?q=đất + counts strip + badge
+    d_search     /issues?...&subject=~đất           /tasks/?q=đất + the fragments it loads
 
 Redmine's issue list loads no fragment by itself (the values of the filters
 in use are in the page, ``Query#available_filters_as_json``; other filters'
 values are fetched only when the user adds one), so its page view is one
-request. Ours is the page and every fragment it loads itself, found in its
-HTML (see ``tasks_bench.py``). wrk at concurrency 8 on both sides: Redmine
+request. Ours is the page and every fragment each of its responses loads
+itself (the counts strip and the badge when their figures are not cached
+yet), followed as the browser does (``tasks_bench.py``, ``WRK_FOLLOW``). wrk at concurrency 8 on both sides: Redmine
 with the kit's ``wrk -t2``, ours with one thread per connection (the views'
 sequences need it); the latency quoted for a page view is the whole view.
 
@@ -322,7 +323,7 @@ def report(pairs, info, results, args, count, out) -> None:
         + "; ".join(
             f"{page} = "
             + tb.view_requests(info, page)[0][0]
-            + " + the fragments it loads"
+            + ("" if page in ("bare", "api_list") else " + the fragments it loads")
             for _label, _r, page in pairs
         )
     )
