@@ -1080,3 +1080,23 @@ def test_home_query_count_is_fixed(
     page = html(response)
     block = re.search(r'id="my-tasks-to_report".*?</ul>', page, re.S).group(0)
     assert block.count('href="/tasks/') == views.HOME_LIST_SIZE
+
+
+@pytest.mark.parametrize(("language", "shown"), [("vi", "12.345"), ("en", "12,345")])
+def test_the_counts_strip_groups_thousands_as_the_summary_does(
+    login, member, monkeypatch, language, shown, settings
+):
+    counts = {
+        "total": 12345,
+        "completed_on_time": 10000,
+        "completed_late": 345,
+        "in_progress_within_deadline": 1000,
+        "overdue": 1000,
+    }
+    monkeypatch.setattr(
+        "dieuphoi.tasks.views.selectors.task_bucket_counts", lambda **_kw: counts
+    )
+    client = login(member)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    fragment = html(client.get(reverse("tasks:list"), {"part": "counts"}, **HX))
+    assert f'task-count-number">{shown}<' in fragment
