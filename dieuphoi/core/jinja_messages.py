@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from pathlib import Path
 
 from jinja2.ext import babel_extract
 
@@ -34,7 +33,3 @@ def python_source(source: str) -> str:
             f"{lines[lineno - 1]}; {call}" if lines[lineno - 1] else call
         )
     return "\n".join(lines) + "\n"
-
-
-def template_files(root: Path) -> list[Path]:
-    return sorted(root.rglob("*.jinja"))

@@ -85,14 +85,14 @@ def unread_count(*, user) -> int:
     seconds = settings.NOTIFICATION_BADGE_CACHE_SECONDS
     if seconds <= 0:
         return _unread_visible(user)
-    found = _unread(user).aggregate(n=Count("pk"), last=Max("pk"), total=Sum("pk"))
-    if not found["n"]:
+    parts = _badge_parts(user)
+    if parts is None:
         return 0
     return stamps.cached(
-        "notifications:unread",
-        _badge_parts(user, found),
+        BADGE_PREFIX,
+        parts,
         lambda: _unread_visible(user),
-        stamps=(stamps.TASKS, stamps.REGISTRY),
+        stamps=BADGE_STAMPS,
         seconds=seconds,
     )
 
@@ -107,18 +107,22 @@ def unread_count_ready(*, user) -> int | None:
     seconds = settings.NOTIFICATION_BADGE_CACHE_SECONDS
     if seconds <= 0:
         return None
+    parts = _badge_parts(user)
+    if parts is None:
+        return 0
+    return stamps.peek(BADGE_PREFIX, parts, stamps=BADGE_STAMPS, seconds=seconds)
+
+
+BADGE_PREFIX = "notifications:unread"
+BADGE_STAMPS = (stamps.TASKS, stamps.REGISTRY)
+
+
+def _badge_parts(user) -> tuple | None:
+    """What identifies the unread set today (one indexed query), or None
+    when nothing is unread."""
     found = _unread(user).aggregate(n=Count("pk"), last=Max("pk"), total=Sum("pk"))
     if not found["n"]:
-        return 0
-    return stamps.peek(
-        "notifications:unread",
-        _badge_parts(user, found),
-        stamps=(stamps.TASKS, stamps.REGISTRY),
-        seconds=seconds,
-    )
-
-
-def _badge_parts(user, found: dict) -> tuple:
+        return None
     return (user.pk, found["n"], found["last"], found["total"], local_today())
 
 

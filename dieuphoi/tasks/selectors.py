@@ -1042,4 +1042,4 @@ def task_bucket_counts(*, user, filters: TaskFilters, on) -> dict[str, int]:
 def task_bucket_counts_ready(*, user, filters: TaskFilters, on) -> dict | None:
     """``task_bucket_counts`` if it is cached already, else None (no count):
     the list shows ready counts in the page and defers the rest."""
-    return task_cache.bucket_counts_ready(user, filters.replace(bucket=None), on)
+    return task_cache.bucket_counts_ready(user, filters, on)

@@ -259,7 +259,8 @@ def task_list(request):
                 "tasks:list",
                 {k: v for k, v in filters.to_params().items() if k != "source"},
             )
-        # Counted here only when asked without HTMX (the placeholder's link).
+        # Counted here only when asked without HTMX (the placeholder's link);
+        # counts already cached are shown as they are.
         context["counts"] = (
             SimpleLazyObject(lambda: _counts_strip(request.user, filters, on, ready))
             if context["counts_loaded"] and not errors
