@@ -106,7 +106,12 @@ def leadership_context(*, user, on: datetime.date | None = None) -> dict:
 
     key_filters = filters(bucket=buckets.OVERDUE, is_key=True, sort="deadline")
     key_page = task_selectors.task_list(
-        user=user, filters=key_filters, on=on, limit=LIST_SIZE, related=("lead_agency",)
+        user=user,
+        filters=key_filters,
+        on=on,
+        limit=LIST_SIZE,
+        related=("lead_agency",),
+        parts=None,  # the sections show no parties
     )
     monday, sunday = week_bounds(on)
     week_filters = filters(
@@ -121,6 +126,7 @@ def leadership_context(*, user, on: datetime.date | None = None) -> dict:
         on=on,
         limit=LIST_SIZE,
         related=("lead_agency",),
+        parts=None,
     )
     escalations = reminder_selectors.escalation_list(user=user, limit=LIST_SIZE)
     extensions, extension_total = pending_extension_requests(user=user)

@@ -203,8 +203,10 @@ def task_list(request):
                 filters=filters,
                 after=after,
                 limit=PAGE_SIZE,
-                # The rows show the lead agency only (not body, owner, sector).
+                # The rows show the lead agency only (not body, owner, sector)
+                # and the parties' names.
                 related=("lead_agency",),
+                parts="names",
             )
         except ValidationError as exc:
             errors = {"after": " ".join(exc.messages)}

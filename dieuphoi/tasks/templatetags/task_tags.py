@@ -90,12 +90,6 @@ def state_label(task) -> str:
 
 
 @register.filter
-def party_names(task) -> str:
-    """The co-operating parties' names, comma-separated (prefetched parts)."""
-    return ", ".join(part.party_name for part in task.parts.all())
-
-
-@register.filter
 def truncate_chars(text, length: int) -> str:
     """``|truncatechars:length``, skipping its per-character walk when the
     text (NFC, as that filter makes it) is short enough to be shown whole."""

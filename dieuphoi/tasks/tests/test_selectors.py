@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from dieuphoi.org.tests.factories import AgencyFactory
+from dieuphoi.org.tests.factories import AgencyFactory, BodyFactory
 from dieuphoi.tasks import buckets, selectors
 from dieuphoi.tasks.models import Task
 from dieuphoi.tasks.selectors import TaskFilters, parse_task_filters
@@ -240,6 +240,42 @@ class TestTaskList:
                 [p.agency.code for p in task.parts.all()]
                 task.lead_agency.code, task.body.name, getattr(task.sector, "name", "")
         assert len(page.items) == n
+
+
+    @pytest.mark.parametrize("n", [5, 50])
+    def test_party_names_alone_are_one_lean_query(
+        self, many, secretariat, django_assert_num_queries, n
+    ):
+        for task in many(n):
+            TaskPartFactory(task=task)
+        # seats + tasks + the parties' names (no part objects)
+        with django_assert_num_queries(3):
+            page = selectors.task_list(user=secretariat, limit=50, parts="names")
+            assert all(len(task.party_names) == 1 for task in page.items)
+        assert len(page.items) == n
+
+    def test_party_names_are_the_parts_party_names_in_order(
+        self, make_task, secretariat
+    ):
+        task = make_task()
+        plain = make_task()
+        other_team = BodyFactory(name="Tổ điều phối tỉnh Thử", short_name="")
+        TaskPartFactory(task=task, agency=AgencyFactory(name="Sở A", short_name="SA"))
+        TaskPartFactory(task=task, agency=None, body=other_team)
+        TaskPartFactory(task=task, agency=AgencyFactory(name="Sở B", short_name=""))
+        names = {
+            t.pk: t.party_names
+            for t in selectors.task_list(user=secretariat, parts="names").items
+        }
+        full = {
+            t.pk: [p.party_name for p in t.parts.all()]
+            for t in selectors.task_list(user=secretariat).items
+        }
+        assert names == full
+        assert names[task.pk] == ["SA", "Tổ điều phối tỉnh Thử", "Sở B"]
+        assert names[plain.pk] == []
+        with pytest.raises(ValueError):
+            selectors.task_list(user=secretariat, parts="all")
 
 
 class TestSummary:
