@@ -241,7 +241,6 @@ class TestTaskList:
                 task.lead_agency.code, task.body.name, getattr(task.sector, "name", "")
         assert len(page.items) == n
 
-
     @pytest.mark.parametrize("n", [5, 50])
     def test_party_names_alone_are_one_lean_query(
         self, many, secretariat, django_assert_num_queries, n
