@@ -119,7 +119,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, with the device query compiled once.
+    "dieuphoi.accounts.middleware.OTPMiddleware",
     # Session lifetimes, two-factor enforcement, refused access audited.
     "dieuphoi.accounts.middleware.LoginPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -13,12 +13,17 @@ bearer token; tokens expire on their own), but its 403s are audited too.
 
 import time
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
+from django_otp import middleware as otp_middleware
+from django_otp.models import Device
+
+from dieuphoi.core.prepared import Prepared
 
 AUTH_AT = "dieuphoi_auth_at"
 SEEN_AT = "dieuphoi_seen_at"
@@ -38,6 +43,34 @@ TWO_FACTOR_EXEMPT = {
     "core:healthz",
     "healthz",
 }
+
+
+def _device_query(mark, label):
+    return apps.get_model(label).objects.filter(id=mark).order_by("pk")
+
+
+# Compiled once per device type (core.prepared): every signed-in request
+# loads the session's device.
+_DEVICE = Prepared(_device_query)
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):
+    """django-otp's middleware (``request.user.otp_device``, ``is_verified``),
+    loading the session's device by a query compiled once instead of on
+    every request. The same rules as ``Device.from_persistent_id``: a
+    malformed id or one of no device model gives no device."""
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        try:
+            label, device_id = persistent_id.rsplit("/", 1)
+            device_cls = apps.get_model(label)
+            device_id = int(device_id)
+        except (ValueError, LookupError):
+            return None
+        if not issubclass(device_cls, Device):
+            return None
+        return _DEVICE.first(device_id, key=(device_cls._meta.label_lower,))
 
 
 def session_start(request, user) -> None:

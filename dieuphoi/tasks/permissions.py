@@ -56,6 +56,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 
 from dieuphoi.core.models import local_today
+from dieuphoi.core.prepared import Prepared
 from dieuphoi.org import permissions as org_perms
 from dieuphoi.org.models import Body, Membership
 
@@ -77,13 +78,7 @@ class Seat(NamedTuple):
     outside_parts: bool = False
 
 
-def user_seats(user) -> tuple[Seat, ...]:
-    """The user's memberships valid today; one query, cached on ``user``."""
-    if not getattr(user, "is_authenticated", False):
-        return ()
-    cached = getattr(user, _SEATS_ATTR, None)
-    if cached is not None:
-        return cached
+def _seats_query(mark, day):
     # Whether any other body has tasks at all: one index probe per body
     # (bodies are few). It is a superset of "this seat is a party to another
     # body's task", cheap on both databases, where a join through the parts
@@ -91,12 +86,30 @@ def user_seats(user) -> tuple[Seat, ...]:
     outside = Body.objects.exclude(pk=OuterRef("body_id")).filter(
         Exists(Task.objects.filter(body_id=OuterRef("pk")))
     )
-    seats = tuple(
-        Seat(*row)
-        for row in Membership.objects.as_of(local_today())
-        .filter(person=user)
+    return (
+        Membership.objects.as_of(day)
+        .filter(person_id=mark)
         .annotate(outside_parts=Exists(outside))
         .values_list("body_id", "role", "agency_id", "outside_parts")
+    )
+
+
+# Compiled once a day (core.prepared): nearly every page reads the seats.
+_SEATS = Prepared(_seats_query)
+
+
+def user_seats(user) -> tuple[Seat, ...]:
+    """The user's memberships valid today; one query, cached on ``user``."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    cached = getattr(user, _SEATS_ATTR, None)
+    if cached is not None:
+        return cached
+    seats = tuple(
+        Seat(body_id, role, agency_id, bool(outside))
+        for body_id, role, agency_id, outside in _SEATS.rows(
+            user.pk, key=(local_today(),)
+        )
     )
     setattr(user, _SEATS_ATTR, seats)
     # Same rows as org.permissions.body_roles: fill its cache so checks made

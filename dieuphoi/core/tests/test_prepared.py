@@ -1,0 +1,148 @@
+"""Queries compiled once (``core.prepared``): the same rows as the ORM's,
+compiled again for another day or database, refused when the open value
+does not fit, and the users of it (the signed-in user with its menu flags,
+the seats, the second-factor device) as the ORM gave them."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef, Q
+from django.test import RequestFactory
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from freezegun import freeze_time
+
+from dieuphoi.accounts.middleware import OTPMiddleware
+from dieuphoi.core.auth import ModelBackend
+from dieuphoi.core.models import local_today
+from dieuphoi.core.prepared import MARK, Prepared
+from dieuphoi.org.models import Membership
+from dieuphoi.org.tests.factories import MembershipFactory, UserFactory
+from dieuphoi.tasks.permissions import clear_seat_cache, user_seats
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+DAY = datetime.timedelta(days=1)
+
+
+def _with_seat(mark, day):
+    seats = Membership.objects.as_of(day).filter(person=OuterRef("pk"))
+    return User.objects.annotate(seated=Exists(seats)).filter(pk=mark)
+
+
+def test_the_rows_are_the_orms_and_the_sql_is_built_once(
+    member, outsider, django_assert_num_queries
+):
+    built = []
+
+    def build(mark, day):
+        built.append(day)
+        return _with_seat(mark, day)
+
+    query = Prepared(build)
+    today = local_today()
+    for user in (member, outsider, member):
+        orm = _with_seat(user.pk, today).get()
+        with django_assert_num_queries(1):
+            got = query.first(user.pk, key=(today,))
+        assert got == orm and isinstance(got, User)
+        assert bool(got.seated) is orm.seated
+        assert got.username == orm.username and got.last_login == orm.last_login
+    assert built == [today]
+    assert query.first(-1, key=(today,)) is None
+    # Another key (a new day) is built anew.
+    query.first(member.pk, key=(today + DAY,))
+    assert built == [today, today + DAY]
+
+
+def test_values_list_rows_come_in_the_orms_order(member):
+    query = Prepared(
+        lambda mark: Membership.objects.filter(person_id=mark).values_list(
+            "body_id", "role", "agency_id"
+        )
+    )
+    orm = list(
+        Membership.objects.filter(person_id=member.pk).values_list(
+            "body_id", "role", "agency_id"
+        )
+    )
+    assert orm and query.rows(member.pk) == orm
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda mark: User.objects.filter(pk=1),  # not there
+        lambda mark: User.objects.filter(
+            Q(pk=mark) | Q(is_staff=True, pk=mark)
+        ),  # twice
+        lambda mark: User.objects.filter(username=str(mark)),  # changed on the way
+    ],
+)
+def test_an_open_value_that_does_not_fit_is_refused(build, db):
+    with pytest.raises(ValueError, match="once"):
+        Prepared(build).rows(1)
+    assert MARK < 0  # no row has a negative id
+
+
+def test_the_menu_flags_follow_the_day(db):
+    person = UserFactory()
+    today = local_today()
+    MembershipFactory(person=person, valid_from=today + DAY)
+    backend = ModelBackend()
+    user = backend.get_user(person.pk)
+    assert (user.nav_has_seat, user.nav_manages) == (False, False)
+    with freeze_time(f"{(today + DAY).isoformat()} 05:00:00"):
+        user = backend.get_user(str(person.pk))
+        assert (user.nav_has_seat, user.nav_manages) == (True, False)
+    assert backend.get_user(-5) is None
+    assert backend.get_user("x") is None
+    person.is_active = False
+    person.save()
+    assert backend.get_user(person.pk) is None
+
+
+def test_the_seats_are_the_orms(secretariat, other_team):
+    MembershipFactory(person=secretariat, body=other_team)
+    clear_seat_cache(secretariat)
+    seats = user_seats(secretariat)
+    orm = set(
+        Membership.objects.as_of(local_today())
+        .filter(person=secretariat)
+        .values_list("body_id", "role", "agency_id")
+    )
+    assert {(s.body_id, s.role, s.agency_id) for s in seats} == orm
+    assert all(type(s.outside_parts) is bool for s in seats)
+
+
+def _device(persistent_id, user):
+    request = RequestFactory().get("/")
+    request.session = {DEVICE_ID_SESSION_KEY: persistent_id}
+    middleware = OTPMiddleware(lambda r: None)
+    return middleware._verify_user_sync(request, user).otp_device, request.session
+
+
+def test_the_sessions_device_is_loaded_as_django_otp_does(member, outsider):
+    device = TOTPDevice.objects.create(user=member, name="phone", confirmed=True)
+    got, session = _device(device.persistent_id, member)
+    assert got == device and isinstance(got, TOTPDevice)
+    assert got.key == device.key and got.confirmed is True
+    assert session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+    # Someone else's device, an unconfirmed one, or an id that names no device:
+    # no device, and the session forgets it.
+    for persistent_id, user in [
+        (device.persistent_id, outsider),
+        (f"otp_totp.totpdevice/{device.pk + 1000}", member),
+        ("otp_totp.totpdevice/abc", member),
+        ("nothing.here/1", member),
+        (f"auth.group/{Group.objects.create(name='g').pk}", member),
+        ("no-slash", member),
+    ]:
+        got, session = _device(persistent_id, user)
+        assert got is None and DEVICE_ID_SESSION_KEY not in session
+    device.confirmed = False
+    device.save()
+    got, session = _device(device.persistent_id, member)
+    assert got is None
