@@ -10,6 +10,7 @@ from django.db.models import Count, Max, QuerySet, Sum
 
 from dieuphoi.core import cache as stamps
 from dieuphoi.core.models import local_today
+from dieuphoi.core.prepared import Prepared
 
 from . import registry
 from .kinds import all_kinds
@@ -117,13 +118,29 @@ BADGE_PREFIX = "notifications:unread"
 BADGE_STAMPS = (stamps.TASKS, stamps.REGISTRY)
 
 
+def _unread_summary(mark):
+    return (
+        Notification.objects.filter(recipient_id=mark, read_at__isnull=True)
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("pk"), last=Max("pk"), total=Sum("pk"))
+        .values_list("n", "last", "total")
+    )
+
+
+# Compiled once (core.prepared): every page's header asks it.
+_UNREAD_SUMMARY = Prepared(_unread_summary)
+
+
 def _badge_parts(user) -> tuple | None:
     """What identifies the unread set today (one indexed query), or None
     when nothing is unread."""
-    found = _unread(user).aggregate(n=Count("pk"), last=Max("pk"), total=Sum("pk"))
-    if not found["n"]:
+    found = _UNREAD_SUMMARY.rows(user.pk)
+    if not found or not found[0][0]:
         return None
-    return (user.pk, found["n"], found["last"], found["total"], local_today())
+    # int(): PostgreSQL sums a bigint as numeric (no ORM converter here).
+    n, last, total = (int(value) for value in found[0])
+    return (user.pk, n, last, total, local_today())
 
 
 def _unread(user) -> QuerySet[Notification]:
