@@ -167,6 +167,21 @@ def _detail_base() -> str:
     return url[: -len("0/")]
 
 
+def _filter_form(request, filters, errors) -> TaskFilterForm:
+    source = None
+    if filters.source_document:
+        source = docs_selectors.document_get(
+            user=request.user, pk=filters.source_document
+        )
+    return TaskFilterForm(
+        request.GET,
+        filters=filters,
+        errors=errors,
+        choices=Choices(),
+        source_document=source,
+    )
+
+
 @login_required
 @require_GET
 def task_list(request):
@@ -184,6 +199,13 @@ def task_list(request):
     params = filters.to_params()
     counts_url = _url("tasks:list", {**params, "part": "counts"})
     counts_loaded = request.GET.get("part") == "counts"
+    filters_asked = request.GET.get("part") == "filters"
+    if filters_asked and _wants_fragment(request):
+        # The advanced filters, loaded when the user opens their section: a
+        # closed section sets none of them, so most list views never draw
+        # its thirteen fields (three quarters of the form's cost).
+        context = {"form": _filter_form(request, filters, errors)}
+        return render_page(request, "tasks/task_list.html", context, "more-filters")
     if counts_loaded and _wants_fragment(request):
         # The counts strip, loaded by the page after it shows: counting the
         # whole filtered set costs more than the page of rows.
@@ -225,25 +247,16 @@ def task_list(request):
         "export_url": _url("tasks:export", params),
         "summary_url": _url("tasks:summary", {"on": on.isoformat()}),
         "can_create": _may_create(request.user),
-        "advanced_open": bool(
-            ADVANCED_FILTERS & ({k for k, _v in clean} | set(errors))
-        ),
+        # Open (and drawn in the page) when one of them is set or asked for;
+        # closed, the section loads its fields when opened (``part=filters``).
+        "advanced_open": filters_asked
+        or bool(ADVANCED_FILTERS & ({k for k, _v in clean} | set(errors))),
     }
     partial = "task-rows" if after else "task-page"
     if not (after and _wants_fragment(request)):
         # The filter form and the counts only on the page (not "load more").
-        source = None
-        if filters.source_document:
-            source = docs_selectors.document_get(
-                user=request.user, pk=filters.source_document
-            )
-        context["form"] = TaskFilterForm(
-            request.GET,
-            filters=filters,
-            errors=errors,
-            choices=Choices(),
-            source_document=source,
-        )
+        context["form"] = _filter_form(request, filters, errors)
+        context["more_filters_url"] = _url("tasks:list", {**params, "part": "filters"})
         # Counts already cached are shown in the page; the others load by the
         # strip's own request after the page shows (``part=counts``).
         ready = None

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 from playwright.sync_api import expect
 
 from dieuphoi.core.models import local_today
@@ -238,3 +239,36 @@ def test_second_editor_gets_the_conflict_and_the_first_value_is_kept(
     assert task.title == first_title
     leader.goto(f"/tasks/{task.pk}/")
     expect(leader.get_by_role("heading", level=1)).to_have_text(first_title)
+
+
+def test_more_filters_load_when_opened_and_filter_the_list(seeded, page, log_in, shot):
+    """The advanced filters' fields are not in the page until the section
+    opens (``part=filters``); then they work as the others: Tom Select on the
+    agency picker, the filter applied, the section kept open with its value."""
+    coop = Agency.objects.get(name=COOPERATING)
+    expected = set(
+        Task.objects.filter(parts__agency=coop, body__key="to-dieu-phoi-ha-noi")
+        .values_list("code", flat=True)
+        .distinct()
+    )
+    assert expected, "the demo data has tasks with this co-operating agency"
+    page = log_in("thuky")
+    page.goto("/tasks/")
+    expect(page.locator("#id_cooperating_agency")).to_have_count(0)
+    page.get_by_role("button", name=vi(gettext_lazy("More filters"))).click()
+    expect(page.locator("#id_cooperating_agency")).to_have_class(
+        re.compile(r"\btomselected\b")
+    )
+    expect(page.locator("#task-more-filters-loading")).to_have_count(0)
+    choose(page, "id_cooperating_agency", COOPERATING, typed="Nông nghiệp")
+    page.locator(".task-filters button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"cooperating_agency={coop.pk}"))
+    codes = page.locator("#task-rows tr[id^=task-row-] td:first-child a")
+    expect(codes.first).to_be_visible()
+    shown = set(codes.all_inner_texts())
+    assert shown and shown <= expected
+    # Reloaded, the section is open in the page with its value selected.
+    page.reload()
+    expect(page.locator("#task-more-filters")).to_have_class(re.compile(r"\bshow\b"))
+    expect(page.locator("#id_cooperating_agency")).to_have_value(str(coop.pk))
+    shot(page, "task-list-more-filters")

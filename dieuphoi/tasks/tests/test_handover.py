@@ -4,6 +4,7 @@ lineage in filters and statistics."""
 import datetime
 import io
 import json
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -616,8 +617,20 @@ def test_the_list_page_shows_the_switch_and_keeps_its_query_count(
     with django_assert_num_queries(8):
         with_lineage = client.get(url, {"lead_agency": member_agency.pk})
     with django_assert_num_queries(8):
-        client.get(url, {"lead_agency": member_agency.pk, "record_only": "1"})
-    assert 'name="record_only"' in with_lineage.content.decode()
+        record_only = client.get(
+            url, {"lead_agency": member_agency.pk, "record_only": "1"}
+        )
+    # Set, the switch is in the page (its section open); not set, in the
+    # section's fields loaded when it opens.
+    shown = record_only.content.decode()
+    switch = re.search(r'<select name="record_only".*?</select>', shown, re.S)
+    assert switch and '<option value="1" selected>' in switch.group(0)
+    more = client.get(
+        url,
+        {"lead_agency": member_agency.pk, "part": "filters"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert 'name="record_only"' in more.content.decode()
     assert len(with_lineage.context["tasks"]) == 2
 
 

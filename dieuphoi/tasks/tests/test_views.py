@@ -230,6 +230,62 @@ def test_list_htmx_filter_returns_only_the_page_fragment(login, secretariat, tas
     assert response["HX-Push-Url"] == "/tasks/?q=v%C3%A0nh+%C4%91ai"
 
 
+ADVANCED_FIELDS = ("warning", "state", "cooperating_agency", "province", "on")
+
+
+def test_closed_advanced_filters_load_their_fields_when_opened(
+    login, secretariat, coop_agency, task
+):
+    client = login(secretariat)
+    page = html(client.get(reverse("tasks:list"), {"bucket": "overdue"}))
+    # Closed: the main fields only, and a placeholder that loads the others
+    # (with the page's filters) when the section opens.
+    assert 'name="bucket"' in page and 'name="lead_agency"' in page
+    for name in ADVANCED_FIELDS:
+        assert f'name="{name}"' not in page
+    url = re.search(
+        r'<div hx-get="([^"]+)" hx-trigger="show.bs.collapse from:#task-more-filters'
+        r' once" hx-target="this"',
+        page,
+    ).group(1)
+    assert url == "/tasks/?bucket=overdue&amp;part=filters"
+    fragment = html(client.get("/tasks/?bucket=overdue&part=filters", **HX))
+    assert "<html" not in fragment and "<form" not in fragment
+    assert fragment.lstrip().startswith('<div class="row g-2 align-items-start"')
+    for name in ADVANCED_FIELDS:
+        assert f'name="{name}"' in fragment
+    assert f'<option value="{coop_agency.pk}">' in fragment
+    # Without HTMX the same address is the page with the section open.
+    page = html(client.get("/tasks/?bucket=overdue&part=filters"))
+    assert 'class="collapse show" id="task-more-filters"' in page
+    assert (
+        'name="cooperating_agency"' in page and "task-more-filters-loading" not in page
+    )
+
+
+def test_a_set_advanced_filter_opens_its_section_in_the_page(
+    login, secretariat, coop_agency, task
+):
+    page = html(
+        login(secretariat).get(
+            reverse("tasks:list"), {"cooperating_agency": coop_agency.pk}
+        )
+    )
+    assert 'class="collapse show" id="task-more-filters"' in page
+    assert f'<option value="{coop_agency.pk}" selected>' in page
+    assert "task-more-filters-loading" not in page
+    assert f'id="task-row-{task.pk}"' in page
+
+
+def test_the_advanced_filters_fragment_is_for_signed_in_users_only(client, outsider):
+    response = client.get("/tasks/?part=filters", **HX)
+    assert response.status_code == 302 and "/login" in response["Location"]
+    client.force_login(outsider)
+    fragment = html(client.get("/tasks/?part=filters", **HX))
+    # The choices are the registry's (the same for everyone); no task shows.
+    assert 'name="cooperating_agency"' in fragment and "task-row-" not in fragment
+
+
 def test_load_more_appends_only_the_next_rows(
     login, secretariat, make_task, today, monkeypatch
 ):
