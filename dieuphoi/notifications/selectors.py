@@ -120,7 +120,7 @@ BADGE_STAMPS = (stamps.TASKS, stamps.REGISTRY)
 
 def _unread_summary(mark):
     return (
-        Notification.objects.filter(recipient_id=mark, read_at__isnull=True)
+        _unread(mark)
         .order_by()
         .values("recipient_id")
         .annotate(n=Count("pk"), last=Max("pk"), total=Sum("pk"))
