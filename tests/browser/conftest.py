@@ -132,6 +132,13 @@ def new_page(browser, live_server):
                 else None
             ),
         )
+        # Requests that got no answer at all (reset; or aborted by leaving the
+        # page, which is no error): printed beside a failure, not asserted.
+        page.failed_requests = []
+        page.on(
+            "requestfailed",
+            lambda r: page.failed_requests.append(f"{r.failure}: {r.method} {r.url}"),
+        )
         # Questions (data-confirm) are answered yes, as the user would.
         page.on("dialog", lambda dialog: dialog.accept())
         pages.append(page)
@@ -141,6 +148,8 @@ def new_page(browser, live_server):
     for p in pages:
         for text in p.console_errors:
             print(f"browser console error: {text}")  # noqa: T201 (shown on failure)
+        for text in p.failed_requests:
+            print(f"browser request failed: {text}")  # noqa: T201 (shown on failure)
     violations = [t for p in pages for t in p.console_errors if _is_csp_violation(t)]
     for context in contexts:
         context.close()

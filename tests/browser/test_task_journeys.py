@@ -9,6 +9,7 @@ import re
 import pytest
 from django.utils import translation
 from django.utils.translation import gettext_lazy
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from dieuphoi.core.models import local_today
@@ -94,16 +95,8 @@ def test_task_from_assignment_to_completed_on_time(
 
     # The lead agency's focal point reports 60% with a file...
     focal = new_page()
-    # Answers the page got with an error status: shown if a step fails.
-    refused: list[str] = []
-    focal.on(
-        "response",
-        lambda r: (
-            refused.append(f"{r.status} {r.request.method} {r.url}")
-            if r.status >= 400
-            else None
-        ),
-    )
+    # What the page sent and how it was answered: shown if a step fails.
+    trace = _trace(focal)
     log_in("daumoi.sxd", on=focal)
     focal.goto(task_url)
     form = focal.locator("#task-progress-form form")
@@ -116,7 +109,7 @@ def test_task_from_assignment_to_completed_on_time(
     form.locator("input[name=files]").set_input_files(
         {"name": "bao-cao-60.pdf", "mimeType": "application/pdf", "buffer": pdf}
     )
-    form.locator("button[type=submit]").click()
+    _submit(focal, form.locator("button[type=submit]"), "/progress/", trace)
     expect(focal.locator("progress.task-progress")).to_have_attribute("value", "60")
     updates = focal.locator("#task-updates li[id^=task-update-]")
     expect(updates).to_have_count(1)
@@ -129,18 +122,20 @@ def test_task_from_assignment_to_completed_on_time(
     assert response.status == 200
     assert response.body() == pdf
 
-    # ...then reports the work done, once the page has settled: a request
-    # the progress update set off and answered late on a busy machine would
-    # otherwise swap the form being filled.
-    focal.wait_for_load_state("networkidle")
+    # ...then reports the work done, once no request of the page is in flight
+    # and the form has finished opening (a click during the collapse's
+    # transition may land beside the button).
+    _settled(focal)
     focal.locator("button[aria-controls=task-action-report_done]").click()
+    expect(focal.locator("#task-action-report_done")).to_have_class(
+        re.compile(r"(^|\s)show(\s|$)")
+    )
     done_form = focal.locator("#task-action-report_done form")
-    expect(done_form).to_be_visible()
     done_form.locator("textarea[name=reason]").fill(
         "Đã hoàn thành rà soát 20/20 hồ sơ."
     )
-    done_form.locator("button[type=submit]").click()
-    _expect_state(focal, Task.State.REPORTED_DONE, refused)
+    _submit(focal, done_form.locator("button[type=submit]"), "/transition/", trace)
+    _expect_state(focal, Task.State.REPORTED_DONE, trace)
     expect(focal.locator("#task-progress-form")).to_have_count(0)
     assert Task.objects.get(code=code).state == Task.State.REPORTED_DONE
     # The focal point may not confirm his own report.
@@ -175,15 +170,54 @@ def test_task_from_assignment_to_completed_on_time(
     shot(page, "task-summary")
 
 
-def _expect_state(page, state, refused=()) -> None:
+def _trace(page) -> list[str]:
+    """Every request ``page`` sends, its answer if it is an error, and its
+    failure if it gets none: the story a failed step prints."""
+    trace: list[str] = []
+    page.on("request", lambda r: trace.append(f"sent {r.method} {r.url}"))
+    page.on(
+        "response",
+        lambda r: (
+            trace.append(f"{r.status} {r.request.method} {r.url}")
+            if r.status >= 400
+            else None
+        ),
+    )
+    page.on(
+        "requestfailed",
+        lambda r: trace.append(f"failed ({r.failure}) {r.method} {r.url}"),
+    )
+    return trace
+
+
+def _settled(page) -> None:
+    """No htmx request of ``page`` is in flight (htmx marks its element)."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
+def _submit(page, button, path: str, trace: list[str]) -> None:
+    """Click ``button`` and wait for the answer to the POST to ``path``; if
+    none comes, fail saying what the page sent."""
+    try:
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and path in r.url, timeout=30_000
+        ):
+            button.click()
+    except PlaywrightTimeoutError:
+        raise AssertionError(
+            f"no answer to a POST to {path} within 30 s; the page's requests: {trace}"
+        ) from None
+
+
+def _expect_state(page, state, trace=()) -> None:
     """The stage shown is ``state``; else fail with what the page says (and
-    the requests the server refused, when they are recorded)."""
+    its requests, when they are traced)."""
     try:
         expect(page.locator("#task-state")).to_have_text(vi(state.label))
     except AssertionError as exc:
         detail = page.locator("#task-detail").inner_text()
         raise AssertionError(
-            f"{exc}\n--- refused: {list(refused)}\n--- the task page shows:\n{detail}"
+            f"{exc}\n--- requests: {list(trace)}\n--- the task page shows:\n{detail}"
         ) from None
 
 
