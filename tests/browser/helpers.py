@@ -114,3 +114,13 @@ def tiny_pdf(text: str = "dieuphoi") -> bytes:
 def expect_no_console_errors(page: Page) -> None:
     expect(page.locator("body")).to_be_visible()
     assert page.console_errors == [], page.console_errors
+
+
+def open_section(page: Page, target_id: str):
+    """Click the button that opens the collapsed ``#target_id`` and wait until
+    it has finished opening (Bootstrap adds ``show`` after the transition; a
+    click during it may land beside the button it aimed at). Returns it."""
+    page.locator(f"button[aria-controls={target_id}]").click()
+    section = page.locator(f"#{target_id}")
+    expect(section).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
+    return section

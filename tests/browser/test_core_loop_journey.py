@@ -22,7 +22,7 @@ from dieuphoi.org.models import Body
 from dieuphoi.tasks import buckets, rates
 from dieuphoi.tasks.models import Task
 
-from .helpers import choose
+from .helpers import choose, open_section
 
 pytestmark = pytest.mark.browser
 
@@ -121,8 +121,7 @@ def test_core_loop_with_another_provinces_team(seeded, page, new_page, log_in, s
 
     # The focal point reports the work done.
     focal.goto(task_url)
-    focal.locator("button[aria-controls=task-action-report_done]").click()
-    done_form = focal.locator("#task-action-report_done form")
+    done_form = open_section(focal, "task-action-report_done").locator("form")
     done_form.locator("textarea[name=reason]").fill("Đã hoàn thành phương án.")
     done_form.locator("button[type=submit]").click()
     with translation.override("vi"):

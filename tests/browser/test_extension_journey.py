@@ -15,7 +15,7 @@ from dieuphoi.org.models import Body
 from dieuphoi.tasks import buckets
 from dieuphoi.tasks.models import DeadlineChange, ExtensionRequest, Task
 
-from .helpers import tiny_pdf
+from .helpers import open_section, tiny_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -59,9 +59,7 @@ def test_leader_approves_an_extension_from_the_home_page(
     expect(focal.locator("#task-bucket")).to_have_text(
         vi(buckets.bucket_label(buckets.OVERDUE))
     )
-    focal.locator("button[aria-controls=task-extension-form]").click()
-    form = focal.locator("#task-extension-form form")
-    expect(form).to_be_visible()
+    form = open_section(focal, "task-extension-form").locator("form")
     form.locator("input[name=requested_deadline]").fill(_d(new_deadline))
     form.locator("textarea[name=reason]").fill(
         "Chờ Bộ Xây dựng thống nhất hướng tuyến; cần thêm thời gian hoàn thiện hồ sơ."

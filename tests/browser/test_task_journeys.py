@@ -17,7 +17,7 @@ from dieuphoi.org.models import Agency, Body
 from dieuphoi.tasks import buckets
 from dieuphoi.tasks.models import Task
 
-from .helpers import choose, tiny_pdf
+from .helpers import choose, open_section, tiny_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -126,11 +126,7 @@ def test_task_from_assignment_to_completed_on_time(
     # and the form has finished opening (a click during the collapse's
     # transition may land beside the button).
     _settled(focal)
-    focal.locator("button[aria-controls=task-action-report_done]").click()
-    expect(focal.locator("#task-action-report_done")).to_have_class(
-        re.compile(r"(^|\s)show(\s|$)")
-    )
-    done_form = focal.locator("#task-action-report_done form")
+    done_form = open_section(focal, "task-action-report_done").locator("form")
     done_form.locator("textarea[name=reason]").fill(
         "Đã hoàn thành rà soát 20/20 hồ sơ."
     )
