@@ -175,6 +175,7 @@ TEMPLATES = [
         "OPTIONS": {
             "environment": "dieuphoi.core.jinja.environment",
             "filter_libraries": ["task_tags", "task_rates"],
+            "globals": {"active_numbers": "dieuphoi.tasks.rates.active_numbers"},
             "auto_reload": DEBUG,
         },
     },

@@ -11,6 +11,9 @@ template under ``templates/``, included by ``{% jinja "name.jinja" %}``
 - Filters: the Django filter libraries named in ``OPTIONS["filter_libraries"]``
   (``{% load %}`` names), the same functions the Django templates use, so a
   value looks the same whichever engine shows it.
+- Globals: ``OPTIONS["globals"]``, name → dotted path of a function, for what
+  a loop sets up once before it runs (``rates.active_numbers``: the
+  language's number format, looked up once instead of once per cell).
 - Translations: ``gettext``, ``ngettext``, ``pgettext``, ``npgettext`` are
   Django's (the request's language), new-style (``%(name)s`` placeholders
   filled and escaped by Jinja; ``num`` is the count). ``makemessages``
@@ -22,10 +25,11 @@ from __future__ import annotations
 
 from django.template import engines
 from django.utils import translation
+from django.utils.module_loading import import_string
 from jinja2 import Environment
 
 
-def environment(*, filter_libraries=(), **options) -> Environment:
+def environment(*, filter_libraries=(), globals=None, **options) -> Environment:
     options.setdefault("extensions", [])
     if "jinja2.ext.i18n" not in options["extensions"]:
         options["extensions"] = [*options["extensions"], "jinja2.ext.i18n"]
@@ -41,4 +45,6 @@ def environment(*, filter_libraries=(), **options) -> Environment:
     libraries = engines["django"].engine.template_libraries
     for name in filter_libraries:
         env.filters.update(libraries[name].filters)
+    for name, path in (globals or {}).items():
+        env.globals[name] = import_string(path)
     return env

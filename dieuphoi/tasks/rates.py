@@ -19,6 +19,8 @@ without the count it is taken over. Public names:
   language's format with thousands grouped (Vietnamese: ``21.914``,
   ``98,62%``), whatever ``USE_THOUSAND_SEPARATOR`` says; ``Rate.display``,
   ``Rate.numerator_display``, ``Rate.denominator_display`` use them.
+- ``active_numbers() -> Numbers``: the same two as ``.count`` and
+  ``.percent``, the language looked up once (the summary's rows).
 """
 
 from __future__ import annotations
@@ -75,30 +77,79 @@ def _symbols() -> tuple[str, str] | None:
     return found
 
 
+class Numbers:
+    """Counts and rates in one language's format, its symbols looked up once:
+    a page that prints thousands of numbers takes ``active_numbers()`` once
+    and calls it (``format_count`` and ``format_percent`` look the language
+    up on each call, which is most of their cost)."""
+
+    __slots__ = ("_percent", "_symbols")
+
+    def __init__(self) -> None:
+        self._symbols = _symbols()
+        self._percent = None  # the pattern, translated at the first rate
+
+    def count(self, n) -> str:
+        """``21914`` → ``21.914`` under Vietnamese; empty for what is not a
+        whole number (a missing cell)."""
+        try:
+            n = int(n)
+        except (TypeError, ValueError):
+            return ""
+        if self._symbols is None:
+            return formats.number_format(n, force_grouping=True)
+        return f"{n:,}".replace(",", self._symbols[1])
+
+    def percent(self, value: Decimal | None) -> str:
+        """``Decimal("98.62")`` → ``98,62%`` under Vietnamese; ``—`` for none.
+        ``value`` has two decimals already (``percent``)."""
+        if value is None:
+            return "—"
+        if self._symbols is None:
+            text = formats.number_format(value, decimal_pos=2, force_grouping=True)
+        else:
+            decimal, thousands = self._symbols
+            text = (
+                f"{value:,.2f}".replace(",", "\0")
+                .replace(".", decimal)
+                .replace("\0", thousands)
+            )
+        if self._percent is None:
+            self._percent = gettext("%(value)s%%")
+        return self._percent % {"value": text}
+
+    # One call per row rather than per cell: a call from a Jinja template
+    # costs more than formatting the number.
+    def counted(self, cells: list[dict]) -> list[tuple[dict, str]]:
+        """Each summary cell with its ``count`` formatted."""
+        return [(cell, self.count(cell["count"])) for cell in cells]
+
+    def rates(self, rates: list[Rate]) -> list[tuple[str, str, str]]:
+        """Each rate's value, numerator and denominator, formatted."""
+        return [
+            (
+                self.percent(rate.value),
+                self.count(rate.numerator),
+                self.count(rate.denominator),
+            )
+            for rate in rates
+        ]
+
+
+def active_numbers() -> Numbers:
+    """The active language's ``Numbers``."""
+    return Numbers()
+
+
 def format_count(n: int) -> str:
     """``21914`` → ``21.914`` under Vietnamese, ``21,914`` under English."""
-    symbols = _symbols()
-    if symbols is None:
-        return formats.number_format(n, force_grouping=True)
-    return f"{int(n):,}".replace(",", symbols[1])
+    return Numbers().count(n)
 
 
 def format_percent(value: Decimal | None) -> str:
     """``Decimal("98.62")`` → ``98,62%`` under Vietnamese; ``—`` for none.
     ``value`` has two decimals already (``percent``)."""
-    if value is None:
-        return "—"
-    symbols = _symbols()
-    if symbols is None:
-        text = formats.number_format(value, decimal_pos=2, force_grouping=True)
-    else:
-        decimal, thousands = symbols
-        text = (
-            f"{value:,.2f}".replace(",", "\0")
-            .replace(".", decimal)
-            .replace("\0", thousands)
-        )
-    return gettext("%(value)s%%") % {"value": text}
+    return Numbers().percent(value)
 
 
 @dataclass(frozen=True)

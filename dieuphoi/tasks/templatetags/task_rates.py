@@ -11,8 +11,4 @@ register = template.Library()
 @register.filter
 def grouped(value) -> str:
     """``rates.format_count(value)``; empty for what is not a whole number."""
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        return ""
-    return format_count(n)
+    return format_count(value)

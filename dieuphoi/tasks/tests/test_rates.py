@@ -128,6 +128,34 @@ class TestArithmetic:
         with translation.override("vi"):
             assert rates.format_percent(Decimal("1234.50")) == "1.234,50%"
 
+    def test_a_row_at_a_time_prints_what_each_number_prints(self):
+        """``active_numbers()`` (the summary's rows) formats a row's cells and
+        rates as ``format_count`` and ``format_percent`` do one by one, in the
+        language active when it was taken; a missing count prints nothing."""
+        cells = [{"count": n} for n in (0, 999, 21914, 1234567)] + [{"count": None}]
+        row_rates = rates_from_counts(VPCP_2017) + rates_from_counts({})
+        for language in ("vi", "en"):
+            with translation.override(language):
+                numbers = rates.active_numbers()
+                assert numbers.counted(cells) == [
+                    (
+                        cell,
+                        rates.format_count(cell["count"])
+                        if cell["count"] is not None
+                        else "",
+                    )
+                    for cell in cells
+                ]
+                assert numbers.rates(row_rates) == [
+                    (r.display, r.numerator_display, r.denominator_display)
+                    for r in row_rates
+                ]
+        with translation.override("vi"):
+            numbers = rates.active_numbers()
+        with translation.override("en"):
+            assert numbers.count(21914) == "21.914"
+            assert numbers.percent(Decimal("98.62")) == "98,62%"
+
 
 # --- where they are shown ----------------------------------------------------------------
 
