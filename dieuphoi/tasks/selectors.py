@@ -583,9 +583,22 @@ def task_queryset(
 LIST_RELATED = ("lead_agency", "sector", "body", "owner")
 
 
+def listed_parts(user) -> QuerySet[TaskPart]:
+    """The co-operating parts ``user`` sees in a list of tasks: every part of
+    a task of a body they see; of another body's task, which they see only
+    as a co-operating party, their own parts only, as its page shows them
+    (``task_get``), never the other parties' descriptions or progress."""
+    parts = TaskPart.objects.all()
+    visible = org_perms.visible_body_ids(user)
+    if visible is None:
+        return parts
+    return parts.filter(Q(task__body_id__in=sorted(visible)) | own_parts_q(user))
+
+
 def _list_queryset(
     qs: QuerySet[Task],
     on: datetime.date,
+    user,
     related: tuple[str, ...] = LIST_RELATED,
     annotate: bool = True,
     parts: bool = True,
@@ -594,23 +607,25 @@ def _list_queryset(
     if parts:
         qs = qs.prefetch_related(
             Prefetch(
-                "parts", queryset=TaskPart.objects.select_related("agency", "body")
+                "parts", queryset=listed_parts(user).select_related("agency", "body")
             )
         )
     return buckets.annotate_buckets(qs, on) if annotate else qs
 
 
-def _set_party_names(tasks: list[Task]) -> None:
-    """``task.party_names``: the co-operating parties' names, in the parts'
-    order (``TaskPart.party_name``: the agency's, else the body's short name
-    or name). One query of names for the page: building a part, an agency
-    and a body object for each, through the prefetch machinery, cost three
-    times as much for a list that shows only the names."""
+def _set_party_names(user, tasks: list[Task]) -> None:
+    """``task.party_names``: the names of the co-operating parties ``user``
+    sees (``listed_parts``), in the parts' order (``TaskPart.party_name``:
+    the agency's, else the body's short name or name). One query of names
+    for the page: building a part, an agency and a body object for each,
+    through the prefetch machinery, cost three times as much for a list that
+    shows only the names."""
     names: dict[int, list[str]] = {task.pk: [] for task in tasks}
     if not names:
         return
     rows = (
-        TaskPart.objects.filter(task_id__in=sorted(names))
+        listed_parts(user)
+        .filter(task_id__in=sorted(names))
         .order_by("task_id", "id")
         .values_list(
             "task_id",
@@ -687,12 +702,12 @@ def task_list(
     order = [f"-{name}" if desc else name for name, desc in spec]
     # Past dates read the history in SQL; the reference rules read the row.
     past = buckets.use_history(on)
-    qs = _list_queryset(qs, on, related, annotate=past, parts=parts == "full")
+    qs = _list_queryset(qs, on, user, related, annotate=past, parts=parts == "full")
     rows = list(qs.order_by(*order)[: limit + 1])
     more = len(rows) > limit
     items = rows[:limit]
     if parts == "names":
-        _set_party_names(items)
+        _set_party_names(user, items)
     redact_party_rows(user, items)
     if not past:
         _set_buckets(items, on)
@@ -1024,7 +1039,9 @@ def my_work(*, user, on: datetime.date | None = None) -> MyWork:
         "due_soon": in_view & buckets.warning_q(buckets.DUE_SOON, on) & watch_q,
     }
     querysets = {
-        name: _list_queryset(Task.objects.filter(q), on).order_by("deadline_key", "id")
+        name: _list_queryset(Task.objects.filter(q), on, user).order_by(
+            "deadline_key", "id"
+        )
         for name, q in defs.items()
     }
     counts = _count_each(

@@ -168,6 +168,44 @@ def test_external_list_page_shows_only_party_tasks(login, external, tasks):
     assert tasks["hanoi"].code not in body
 
 
+def test_lists_name_only_the_external_users_own_parts(
+    login, api, external, member, tasks
+):
+    """On another body's task an external user sees their own part, as the
+    task page shows it: the list's co-operating column, the API list and
+    "my work" name no other party and give no other part's description.
+    Hanoi's own people still see every party."""
+    team, agency = tasks["team"], tasks["agency"]
+    own_team = tasks["team_part"].party_name
+    coop_name = TaskPart.objects.get(task=team, agency__isnull=False).party_name
+    assert own_team != coop_name
+
+    def names(user):
+        permissions.clear_seat_cache(user)
+        page = selectors.task_list(user=user, parts="names")
+        return {t.pk: t.party_names for t in page.items}
+
+    assert names(external)[team.pk] == [own_team]
+    assert names(external)[agency.pk] == [tasks["agency_part"].party_name]
+    assert sorted(names(member)[team.pk]) == sorted([own_team, coop_name])
+
+    page = login(external).get(reverse("tasks:list")).content.decode()
+    row = page[page.index(f'id="task-row-{team.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert own_team in row
+    assert coop_name not in row
+
+    items = {i["id"]: i for i in api(external).get("").json()["items"]}
+    assert [p["id"] for p in items[team.pk]["cooperating"]] == [tasks["team_part"].pk]
+    everything = {i["id"]: i for i in api(member).get("").json()["items"]}
+    assert len(everything[team.pk]["cooperating"]) == 2
+
+    permissions.clear_seat_cache(external)
+    work = selectors.my_work(user=external)
+    shown = {t.pk: [p.pk for p in t.parts.all()] for t in work.cooperating}
+    assert shown[team.pk] == [tasks["team_part"].pk]
+
+
 def test_external_gets_404_for_a_hanoi_task_page(login, external, tasks):
     client = login(external)
     assert (
