@@ -29,7 +29,6 @@ from dieuphoi.core import xlsx
 
 from . import buckets, selectors
 from .forms import filter_label
-from .models import TaskPart
 from .rates import ROUNDING
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,12 +65,9 @@ def _columns() -> list[tuple[str, int]]:
     ]
 
 
-def _row(task, own_parts=None) -> list:
+def _row(task) -> list:
+    # A party sees its own part, not the others' (selectors.listed_parts).
     parts = task.parts.all()
-    if getattr(task, "party_only", False) and own_parts is not None:
-        # A party sees its own part, not the others' (as on the task page).
-        bodies, agencies = own_parts
-        parts = [p for p in parts if p.body_id in bodies or p.agency_id in agencies]
     if task.source_document_id:
         source = task.source_document.reference
     else:
@@ -110,7 +106,8 @@ def export_queryset(*, user, filters: selectors.TaskFilters, on: datetime.date):
         .defer("description", "search_text")
         .prefetch_related(
             Prefetch(
-                "parts", queryset=TaskPart.objects.select_related("agency", "body")
+                "parts",
+                queryset=selectors.listed_parts(user).select_related("agency", "body"),
             )
         )
     )
@@ -217,17 +214,13 @@ def tasks_xlsx(
     written = 0
     truncated = False
     rows = export_queryset(user=user, filters=filters, on=on)[: MAX_ROWS + 1]
-    own_parts = None
     for task in rows.iterator(chunk_size=CHUNK):
         if written == MAX_ROWS:
             truncated = True
             break
         selectors.redact_party_rows(user, [task])
-        if getattr(task, "party_only", False) and own_parts is None:
-            bodies, agencies = selectors.party_ids(user)
-            own_parts = (bodies, agencies)
         # Text as text (never a formula), dates as dd/mm/yyyy dates.
-        ws.append(xlsx.row(ws, _row(task, own_parts)))
+        ws.append(xlsx.row(ws, _row(task)))
         written += 1
     if truncated:
         note = xlsx.text_cell(
