@@ -28,6 +28,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from dieuphoi.api.errors import responses
 from dieuphoi.api.payloads import json_or_multipart, request_payload
+from dieuphoi.api.schemas import Out
 from dieuphoi.core.models import local_today
 from dieuphoi.core.params import ApiDate, ApiId, ApiVersion
 from dieuphoi.docs.models import Document
@@ -56,18 +57,18 @@ API_FIELD_NAMES = {
 # --- schemas --------------------------------------------------------------------
 
 
-class TaskRefOut(Schema):
+class TaskRefOut(Out):
     id: int = Field(description="Id of the referenced object.")
     name: str = Field(description="Its display name.")
 
 
-class TaskAgencyRef(Schema):
+class TaskAgencyRef(Out):
     id: int = Field(description="Agency id (GET /api/v1/agencies).")
     code: str = Field(description="Short code, e.g. SXD.")
     name: str = Field(description="Display name.")
 
 
-class PartOut(Schema):
+class PartOut(Out):
     id: int = Field(description="Part id (``part_id`` when reporting on it).")
     party_kind: str = Field(description="agency or body (another province's team).")
     agency: TaskAgencyRef | None = Field(
@@ -84,12 +85,12 @@ class PartOut(Schema):
     )
 
 
-class LatestUpdateOut(Schema):
+class LatestUpdateOut(Out):
     on: datetime.date
     text: str
 
 
-class TaskOut(Schema):
+class TaskOut(Out):
     id: int = Field(description="Task id.")
     code: str = Field(description="NV-<year>-<seq>, unique per body and year.")
     title: str = Field(description="Title.")
@@ -159,7 +160,7 @@ class TaskDetailOut(TaskOut):
     deadline_changes: list[DeadlineChangeOut]
 
 
-class TaskPageOut(Schema):
+class TaskPageOut(Out):
     items: list[TaskOut]
     next_cursor: str | None
 
@@ -418,7 +419,22 @@ def _agency(a: Agency) -> dict:
     return {"id": a.pk, "code": a.code, "name": str(a)}
 
 
-def _task_out(task: Task) -> dict[str, Any]:
+def _labels() -> dict[str | None, str]:
+    """The states' and buckets' labels in the caller's language, looked up
+    once for a list (per task, ``get_state_display`` and the lazy labels
+    cost more than the rest of the task's answer). The two sets of names
+    do not overlap; ``None`` is the bucket of a cancelled task."""
+    labels: dict[str | None, str] = {
+        name: buckets.bucket_label(name) for name in (*buckets.BUCKETS, None)
+    }
+    labels.update((value, str(label)) for value, label in Task.State.choices)
+    return labels
+
+
+def _task_out(
+    task: Task, labels: dict[str | None, str] | None = None
+) -> dict[str, Any]:
+    labels = labels or _labels()
     bucket = getattr(task, "bucket", None)
     return {
         "id": task.pk,
@@ -426,9 +442,9 @@ def _task_out(task: Task) -> dict[str, Any]:
         "title": task.title,
         "body": {"id": task.body_id, "name": str(task.body)},
         "state": task.state,
-        "state_label": str(task.get_state_display()),
+        "state_label": labels[task.state],
         "bucket": bucket,
-        "bucket_label": buckets.bucket_label(bucket),
+        "bucket_label": labels.get(bucket) or buckets.bucket_label(bucket),
         "warnings": buckets.task_warnings(task),
         "lead_agency": _agency(task.lead_agency),
         "cooperating": [
@@ -444,7 +460,7 @@ def _task_out(task: Task) -> dict[str, Any]:
                 "progress": p.progress,
                 "completed_on": p.completed_on,
             }
-            for p in task.parts.all()
+            for p in task.listed_parts  # the parts the caller sees (selectors)
         ],
         "owner": {"id": task.owner_id, "name": str(task.owner)}
         if task.owner_id
@@ -643,8 +659,9 @@ def list_tasks(request, filters: Query[TaskListQuery], page: Query[PageQuery]):
     result = selectors.task_list(
         user=request.user, filters=parsed, after=page.cursor, limit=page.limit
     )
+    labels = _labels()
     return {
-        "items": [_task_out(t) for t in result.items],
+        "items": [_task_out(t, labels) for t in result.items],
         "next_cursor": result.next_cursor,
     }
 

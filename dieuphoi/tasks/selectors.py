@@ -12,10 +12,12 @@ Public names (keep them stable: the pages and the API use them):
   Tasks annotated with ``bucket`` (name or ``None`` when cancelled),
   ``is_due_soon``, ``is_at_risk`` (``buckets.task_warnings(task)`` gives the
   names), with ``lead_agency``, ``sector``, ``body``, ``owner`` loaded and
-  ``parts`` (with ``agency`` and ``body``) prefetched; ``description`` and
-  ``search_text`` are deferred. ``parts="names"`` gives each task
-  ``party_names`` (the parties' names, in order) from one lean query
-  instead of the part objects; ``parts=None`` loads neither.
+  ``listed_parts``, the parts the user sees (``listed_parts(user)``: of a
+  task they see only as a co-operating party, their own), with ``agency``
+  and ``body``; ``description`` and ``search_text`` are deferred.
+  ``parts="names"`` gives each task ``party_names`` (those parties' names,
+  in order) from one lean query instead of the part objects;
+  ``parts=None`` loads neither.
   ``TaskPage.next_cursor`` is an opaque string (``None`` on the last page)
   to pass back as ``after``. Fixed query count: seats (once per request) +
   tasks + parts.
@@ -23,8 +25,8 @@ Public names (keep them stable: the pages and the API use them):
   and unsorted (for counts and the XLSX export; iterate with a sort).
 - ``task_get(*, user, pk, on=None) -> Task``: one task for the detail page
   (404/403 via ``permissions.access_task``), annotated like list items,
-  with ``parts``, ``provinces``, ``updates`` (author, agency, part) and
-  ``deadline_changes`` prefetched. ``task.party_only``: the user sees it
+  with ``parts`` (also as ``task.listed_parts``), ``provinces``,
+  ``updates`` (author, agency, part) and ``deadline_changes`` prefetched. ``task.party_only``: the user sees it
   only as a co-operating party; then the prefetched parts and updates are
   theirs (and the lead's task-level updates) and no deadline changes.
 - ``task_summary(*, user, on=None, filters=None) -> dict``: ``{"on",
@@ -598,19 +600,30 @@ def listed_parts(user) -> QuerySet[TaskPart]:
 def _list_queryset(
     qs: QuerySet[Task],
     on: datetime.date,
-    user,
     related: tuple[str, ...] = LIST_RELATED,
     annotate: bool = True,
-    parts: bool = True,
 ) -> QuerySet[Task]:
     qs = qs.select_related(*related).defer("description", "search_text")
-    if parts:
-        qs = qs.prefetch_related(
-            Prefetch(
-                "parts", queryset=listed_parts(user).select_related("agency", "body")
-            )
-        )
     return buckets.annotate_buckets(qs, on) if annotate else qs
+
+
+def _set_parts(user, tasks: list[Task]) -> None:
+    """``task.listed_parts``: the parts ``user`` sees (``listed_parts``),
+    with their agency and body, in one query for the page. Django's
+    prefetch gives the same list but builds a queryset per task to hold it
+    (3.7 ms for 50 tasks against 1.4)."""
+    by_task: dict[int, list[TaskPart]] = {task.pk: [] for task in tasks}
+    if by_task:
+        found = (
+            listed_parts(user)
+            .filter(task_id__in=sorted(by_task))
+            .select_related("agency", "body")
+            .order_by("task_id", "id")
+        )
+        for part in found:
+            by_task[part.task_id].append(part)
+    for task in tasks:
+        task.listed_parts = by_task[task.pk]
 
 
 def _set_party_names(user, tasks: list[Task]) -> None:
@@ -687,8 +700,8 @@ def task_list(
 
     ``related``: the objects joined to each task (a page that shows fewer
     builds fewer model objects; the API shows them all). ``parts``:
-    ``"full"`` prefetches the part objects, ``"names"`` sets
-    ``task.party_names`` only, ``None`` loads neither."""
+    ``"full"`` sets ``task.listed_parts`` (the part objects the user sees),
+    ``"names"`` ``task.party_names`` only, ``None`` neither."""
     if parts not in ("full", "names", None):
         raise ValueError(f"parts: {parts!r}")
     filters = filters or TaskFilters()
@@ -702,12 +715,14 @@ def task_list(
     order = [f"-{name}" if desc else name for name, desc in spec]
     # Past dates read the history in SQL; the reference rules read the row.
     past = buckets.use_history(on)
-    qs = _list_queryset(qs, on, user, related, annotate=past, parts=parts == "full")
+    qs = _list_queryset(qs, on, related, annotate=past)
     rows = list(qs.order_by(*order)[: limit + 1])
     more = len(rows) > limit
     items = rows[:limit]
     if parts == "names":
         _set_party_names(user, items)
+    elif parts == "full":
+        _set_parts(user, items)
     redact_party_rows(user, items)
     if not past:
         _set_buckets(items, on)
@@ -764,6 +779,7 @@ def task_get(*, user, pk, on: datetime.date | None = None) -> Task:
         Prefetch("updates", queryset=updates),
         Prefetch("deadline_changes", queryset=changes),
     )
+    task.listed_parts = list(task.parts.all())  # as task_list(parts="full")
     return task
 
 
@@ -1039,9 +1055,7 @@ def my_work(*, user, on: datetime.date | None = None) -> MyWork:
         "due_soon": in_view & buckets.warning_q(buckets.DUE_SOON, on) & watch_q,
     }
     querysets = {
-        name: _list_queryset(Task.objects.filter(q), on, user).order_by(
-            "deadline_key", "id"
-        )
+        name: _list_queryset(Task.objects.filter(q), on).order_by("deadline_key", "id")
         for name, q in defs.items()
     }
     counts = _count_each(

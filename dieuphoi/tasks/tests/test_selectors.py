@@ -237,9 +237,10 @@ class TestTaskList:
         with django_assert_num_queries(3):
             page = selectors.task_list(user=secretariat, limit=50)
             for task in page.items:
-                [p.agency.code for p in task.parts.all()]
+                [p.agency.code for p in task.listed_parts]
                 task.lead_agency.code, task.body.name, getattr(task.sector, "name", "")
         assert len(page.items) == n
+        assert all(len(task.listed_parts) == 1 for task in page.items)
 
     @pytest.mark.parametrize("n", [5, 50])
     def test_party_names_alone_are_one_lean_query(
