@@ -585,16 +585,28 @@ def task_queryset(
 LIST_RELATED = ("lead_agency", "sector", "body", "owner")
 
 
-def listed_parts(user) -> QuerySet[TaskPart]:
+def listed_parts(user, tasks: list[Task] | None = None) -> QuerySet[TaskPart]:
     """The co-operating parts ``user`` sees in a list of tasks: every part of
     a task of a body they see; of another body's task, which they see only
     as a co-operating party, their own parts only, as its page shows them
-    (``task_get``), never the other parties' descriptions or progress."""
-    parts = TaskPart.objects.all()
+    (``task_get``), never the other parties' descriptions or progress.
+
+    ``tasks``: only those tasks' parts, told apart by their ``body_id``
+    (no join to the tasks)."""
     visible = org_perms.visible_body_ids(user)
-    if visible is None:
-        return parts
-    return parts.filter(Q(task__body_id__in=sorted(visible)) | own_parts_q(user))
+    if tasks is None:
+        parts = TaskPart.objects.all()
+        if visible is None:
+            return parts
+        return parts.filter(Q(task__body_id__in=sorted(visible)) | own_parts_q(user))
+    whole = sorted(t.pk for t in tasks if visible is None or t.body_id in visible)
+    party = sorted(
+        t.pk for t in tasks if visible is not None and t.body_id not in visible
+    )
+    q = Q(task_id__in=whole)
+    if party:
+        q |= Q(task_id__in=party) & own_parts_q(user)
+    return TaskPart.objects.filter(q)
 
 
 def _list_queryset(
@@ -615,8 +627,7 @@ def _set_parts(user, tasks: list[Task]) -> None:
     by_task: dict[int, list[TaskPart]] = {task.pk: [] for task in tasks}
     if by_task:
         found = (
-            listed_parts(user)
-            .filter(task_id__in=sorted(by_task))
+            listed_parts(user, tasks)
             .select_related("agency", "body")
             .order_by("task_id", "id")
         )
@@ -637,8 +648,7 @@ def _set_party_names(user, tasks: list[Task]) -> None:
     if not names:
         return
     rows = (
-        listed_parts(user)
-        .filter(task_id__in=sorted(names))
+        listed_parts(user, tasks)
         .order_by("task_id", "id")
         .values_list(
             "task_id",
