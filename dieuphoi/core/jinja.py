@@ -13,7 +13,10 @@ template under ``templates/``, included by ``{% jinja "name.jinja" %}``
   value looks the same whichever engine shows it.
 - Globals: ``OPTIONS["globals"]``, name → dotted path of a function, for what
   a loop sets up once before it runs (``rates.active_numbers``: the
-  language's number format, looked up once instead of once per cell).
+  language's number format, looked up once instead of once per cell); and
+  always ``url(name, *args)``, Django's ``reverse``.
+- Date-times: ``|dmy_hm`` and ``|iso_local`` give what Django's
+  ``|date:"d/m/Y H:i"`` and ``|date:"c"`` give (in the current time zone).
 - Translations: ``gettext``, ``ngettext``, ``pgettext``, ``npgettext`` are
   Django's (the request's language), new-style (``%(name)s`` placeholders
   filled and escaped by Jinja; ``num`` is the count). ``makemessages``
@@ -23,10 +26,39 @@ template under ``templates/``, included by ``{% jinja "name.jinja" %}``
 
 from __future__ import annotations
 
+import datetime
+
 from django.template import engines
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from jinja2 import Environment
+
+
+def url(name: str, *args) -> str:
+    return reverse(name, args=args)
+
+
+def _local(value: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+def dmy_hm(value) -> str:
+    """``|date:"d/m/Y H:i"``: dd/mm/yyyy HH:MM in the current time zone."""
+    if not isinstance(value, datetime.datetime):
+        return ""
+    value = _local(value)
+    return (
+        f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+        f" {value.hour:02d}:{value.minute:02d}"
+    )
+
+
+def iso_local(value) -> str:
+    """``|date:"c"``: ISO 8601 in the current time zone."""
+    if not isinstance(value, datetime.datetime):
+        return ""
+    return _local(value).isoformat()
 
 
 def environment(*, filter_libraries=(), globals=None, **options) -> Environment:
@@ -45,6 +77,8 @@ def environment(*, filter_libraries=(), globals=None, **options) -> Environment:
     libraries = engines["django"].engine.template_libraries
     for name in filter_libraries:
         env.filters.update(libraries[name].filters)
+    env.filters.update(dmy_hm=dmy_hm, iso_local=iso_local)
+    env.globals["url"] = url
     for name, path in (globals or {}).items():
         env.globals[name] = import_string(path)
     return env

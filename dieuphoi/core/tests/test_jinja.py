@@ -109,3 +109,31 @@ def test_the_tag_renders_with_the_page_context_and_extra_values():
     html = page.render(Context({"rows": [row], "request": request}))
     assert 'id="summary-row-sector-none"' in html
     assert "&lt;Giao thông&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.datetime(2026, 12, 31, 17, 5, 9, 120000, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 1, 2, 3, 4, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 6, 30, 23, 59),
+        None,
+    ],
+)
+def test_date_times_print_what_djangos_date_filter_prints(value, settings):
+    """``|dmy_hm`` and ``|iso_local`` (the notification rows) against
+    ``|date:"d/m/Y H:i"`` and ``|date:"c"``: the same text, in the current
+    time zone (17:05 UTC on 31/12 is 00:05 on 01/01 in Hà Nội)."""
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    jinja = engines["jinja2"].from_string("{{ v|dmy_hm }}|{{ v|iso_local }}")
+    django = Template('{{ v|date:"d/m/Y H:i" }}|{{ v|date:"c" }}')
+    assert jinja.render({"v": value}) == django.render(Context({"v": value}))
+    if value is not None and value.tzinfo is not None and value.month == 12:
+        assert jinja.render({"v": value}).startswith("01/01/2027 00:05|2027-01-01T")
+
+
+def test_url_is_djangos_reverse():
+    from django.urls import reverse
+
+    template = engines["jinja2"].from_string("{{ url('notifications:read', 7) }}")
+    assert template.render({}) == reverse("notifications:read", args=[7])
