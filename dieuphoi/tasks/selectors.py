@@ -26,9 +26,10 @@ Public names (keep them stable: the pages and the API use them):
 - ``task_get(*, user, pk, on=None) -> Task``: one task for the detail page
   (404/403 via ``permissions.access_task``), annotated like list items,
   with ``parts`` (also as ``task.listed_parts``), ``provinces``,
-  ``updates`` (author, agency, part) and ``deadline_changes`` prefetched. ``task.party_only``: the user sees it
-  only as a co-operating party; then the prefetched parts and updates are
-  theirs (and the lead's task-level updates) and no deadline changes.
+  ``updates`` (author, agency, part) and ``deadline_changes`` prefetched.
+  ``task.party_only``: the user sees it only as a co-operating party; then
+  the prefetched parts and updates are theirs (and the lead's task-level
+  updates) and no deadline changes.
 - ``task_summary(*, user, on=None, filters=None) -> dict``: ``{"on",
   "totals": {bucket/warning/"total": n}, "by_agency": [row], "by_sector":
   [row]}``; rows are ``{"id", "code", "name", <bucket>: n, "due_soon",
