@@ -10,8 +10,8 @@
   walk over the working-day calendar (``task_tags.deadline_distances``).
 - ``summary_cells(summary, filters)``: gives the totals and each row of
   ``selectors.task_summary`` their ``cells`` (name, label, count, link to
-  the list filtered the same way); the template formats the counts
-  (``task_rates.grouped``) and links those that are not zero.
+  the list filtered the same way); the template formats the counts a row
+  at a time (``rates.active_numbers``) and links those that are not zero.
 """
 
 from __future__ import annotations
