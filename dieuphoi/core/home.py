@@ -5,7 +5,7 @@ An app registers a callable from its ``AppConfig.ready()``::
     from dieuphoi.core.home import register_home_section
 
     def my_tasks_section(request):
-        tasks = selectors.task_list(user=request.user, mine=True)[:10]
+        tasks = selectors.task_list(user=request.user, limit=10).items
         if not tasks:
             return None
         return {"template": "tasks/home_section.html", "context": {"tasks": tasks}}
