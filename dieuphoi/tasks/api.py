@@ -39,6 +39,7 @@ from .extensions import selectors as extension_selectors
 from .extensions import services as extension_services
 from .models import ExtensionRequest, Sector, Task
 from .permissions import access_task, allowed_actions, manager_body_ids, user_seats
+from .templatetags import task_tags
 
 router = Router(tags=["tasks"])
 
@@ -419,22 +420,9 @@ def _agency(a: Agency) -> dict:
     return {"id": a.pk, "code": a.code, "name": str(a)}
 
 
-def _labels() -> dict[str | None, str]:
-    """The states' and buckets' labels in the caller's language, looked up
-    once for a list (per task, ``get_state_display`` and the lazy labels
-    cost more than the rest of the task's answer). The two sets of names
-    do not overlap; ``None`` is the bucket of a cancelled task."""
-    labels: dict[str | None, str] = {
-        name: buckets.bucket_label(name) for name in (*buckets.BUCKETS, None)
-    }
-    labels.update((value, str(label)) for value, label in Task.State.choices)
-    return labels
-
-
-def _task_out(
-    task: Task, labels: dict[str | None, str] | None = None
-) -> dict[str, Any]:
-    labels = labels or _labels()
+def _task_out(task: Task) -> dict[str, Any]:
+    # Labels from the per-language cache the list pages use (task_tags):
+    # get_state_display and lazy labels cost more than the rest of a task.
     bucket = getattr(task, "bucket", None)
     return {
         "id": task.pk,
@@ -442,9 +430,9 @@ def _task_out(
         "title": task.title,
         "body": {"id": task.body_id, "name": str(task.body)},
         "state": task.state,
-        "state_label": labels[task.state],
+        "state_label": task_tags.state_label(task),
         "bucket": bucket,
-        "bucket_label": labels.get(bucket) or buckets.bucket_label(bucket),
+        "bucket_label": task_tags.bucket_label(bucket),
         "warnings": buckets.task_warnings(task),
         "lead_agency": _agency(task.lead_agency),
         "cooperating": [
@@ -659,9 +647,8 @@ def list_tasks(request, filters: Query[TaskListQuery], page: Query[PageQuery]):
     result = selectors.task_list(
         user=request.user, filters=parsed, after=page.cursor, limit=page.limit
     )
-    labels = _labels()
     return {
-        "items": [_task_out(t, labels) for t in result.items],
+        "items": [_task_out(t) for t in result.items],
         "next_cursor": result.next_cursor,
     }
 
