@@ -39,15 +39,11 @@ def url(name: str, *args) -> str:
     return reverse(name, args=args)
 
 
-def _local(value: datetime.datetime) -> datetime.datetime:
-    return timezone.localtime(value) if timezone.is_aware(value) else value
-
-
 def dmy_hm(value) -> str:
     """``|date:"d/m/Y H:i"``: dd/mm/yyyy HH:MM in the current time zone."""
     if not isinstance(value, datetime.datetime):
         return ""
-    value = _local(value)
+    value = timezone.template_localtime(value)
     return (
         f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
         f" {value.hour:02d}:{value.minute:02d}"
@@ -58,7 +54,7 @@ def iso_local(value) -> str:
     """``|date:"c"``: ISO 8601 in the current time zone."""
     if not isinstance(value, datetime.datetime):
         return ""
-    return _local(value).isoformat()
+    return timezone.template_localtime(value).isoformat()
 
 
 def environment(*, filter_libraries=(), globals=None, **options) -> Environment:
