@@ -463,6 +463,9 @@ SCORECARD_CACHE_SECONDS = env_int("SCORECARD_CACHE_SECONDS", 0 if TESTING else 3
 # by version stamps every task and registry write replaces, so the time only
 # bounds memory and writes made behind the application's back (raw SQL).
 TASK_COUNTS_CACHE_SECONDS = env_int("TASK_COUNTS_CACHE_SECONDS", 0 if TESTING else 300)
+# And for the list's rendered rows (one page, per scope, filters, date and
+# cursor; dieuphoi.tasks.rows.list_rows): about 80 kB an entry.
+TASK_ROWS_CACHE_SECONDS = env_int("TASK_ROWS_CACHE_SECONDS", 0 if TESTING else 300)
 # Seconds the header badge's unread count may be cached (keyed by the unread
 # set, the day and the task and registry stamps; dieuphoi.notifications.selectors).
 NOTIFICATION_BADGE_CACHE_SECONDS = env_int(

@@ -64,6 +64,7 @@ from dieuphoi.jobs.progress import enqueue_with_progress
 from dieuphoi.org.models import Agency, Body
 from dieuphoi.paperwork import content as paper
 from dieuphoi.paperwork.models import Paper
+from dieuphoi.tasks.cache import bump_tasks
 from dieuphoi.tasks.models import Task
 
 from . import content as wording
@@ -319,6 +320,7 @@ def letter_after_issue(paper_obj: Paper, actor) -> None:
     links = _listed(letter, table)
     tasks = {link.task_id: link.task for link in links}
     Task.objects.filter(pk__in=list(tasks)).update(urge_count=F("urge_count") + 1)
+    bump_tasks()  # the list's cached rows show the count (no signal here)
     fresh = dict(
         Task.objects.filter(pk__in=list(tasks)).values_list("pk", "urge_count")
     )

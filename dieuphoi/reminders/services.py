@@ -92,6 +92,7 @@ from dieuphoi.audit.services import audit_record, audit_record_many
 from dieuphoi.notifications.services import NotificationSpec, chunks, notify_many
 from dieuphoi.org.models import Agency, Body, Membership
 from dieuphoi.org.permissions import LEADER_ROLES
+from dieuphoi.tasks.cache import bump_tasks
 from dieuphoi.tasks.extensions.selectors import pending_requests_q
 from dieuphoi.tasks.models import ExtensionRequest, Task, TaskPart
 from dieuphoi.tasks.notices import PartySeats
@@ -630,6 +631,7 @@ def task_urge_count_sync(*, task_ids) -> dict[int, int]:
     Task.objects.filter(pk__in=ids).update(
         urge_count=Coalesce(Subquery(notices), 0) + Coalesce(Subquery(letters), 0)
     )
+    bump_tasks()  # the list's cached rows show the count (no signal here)
     return dict(Task.objects.filter(pk__in=ids).values_list("pk", "urge_count"))
 
 
@@ -798,6 +800,7 @@ def _run_batch(batch: list[Planned], ctx: _RunContext, result: RunResult) -> Non
         Task.objects.filter(pk__in=sorted(counts)).update(
             urge_count=F("urge_count") + 1
         )
+        bump_tasks()  # the list's cached rows show the count (no signal here)
     escalations = [p for p, _pk in new if p.kind == K.ESCALATION]
     if escalations:
         with translation.override(ctx.reason_language):

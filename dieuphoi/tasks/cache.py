@@ -29,6 +29,16 @@ Cached:
   way. A past date is not cached for ever: the history of a past day can
   still change (a deadline change dated in the past, a handover's lead
   change dated on the succession day). ``TASK_SUMMARY_CACHE_SECONDS``.
+- ``list_rows(user, filters, on, after, render)``: one page of the list's
+  rows rendered (``rows.list_rows``), keyed as the counts plus every
+  filter (bucket and sort too), the cursor, the language and the script
+  prefix (the rows' links). The rows show nothing a task write or a
+  registry write would not change the stamps of: ``Task.urge_count``'s
+  queryset updates bump ``tasks`` where they are made (reminders,
+  letters). ``TASK_ROWS_CACHE_SECONDS``.
+- ``summary_page(user, filters, on, render)``: the summary's figures
+  rendered (``rows.summary_page``), keyed as its counts plus the language
+  and the script prefix. ``TASK_SUMMARY_CACHE_SECONDS``.
 - ``filter_options()``: the list's agency, province and sector options
   (plain ``(value, label)`` rows), per language, in this process until the
   registry stamp changes: one stamp query instead of three per list page.
@@ -41,6 +51,7 @@ import datetime
 from collections.abc import Callable
 
 from django.conf import settings
+from django.urls import get_script_prefix
 from django.utils.translation import get_language
 
 from dieuphoi.core import cache as stamps
@@ -177,6 +188,42 @@ def summary_counts(user, filters, on: datetime.date, compute: Callable[[], tuple
         compute,
         stamps=TASK_STAMPS,
         seconds=seconds,
+    )
+
+
+def _rendered(prefix: str, parts: tuple, render, seconds: int):
+    """``render()``, HTML made for everyone with the same key: ``parts`` plus
+    the language (its labels and numbers) and the script prefix (its links)."""
+    return stamps.cached(
+        prefix,
+        (*parts, get_language(), get_script_prefix()),
+        render,
+        stamps=TASK_STAMPS,
+        seconds=seconds,
+    )
+
+
+def list_rows(user, filters, on: datetime.date, after: str | None, render):
+    """``render()`` (one page of rendered rows, ``rows.list_rows``)."""
+    return _rendered(
+        "tasks:rows",
+        (
+            *_parts(user, filters, on),
+            tuple(sorted(filters.to_params().items())),
+            after or "",
+        ),
+        render,
+        int(getattr(settings, "TASK_ROWS_CACHE_SECONDS", 0)),
+    )
+
+
+def summary_page(user, filters, on: datetime.date, render):
+    """``render()`` (the summary's figures rendered, ``rows.summary_page``)."""
+    return _rendered(
+        "tasks:summary-page",
+        _parts(user, filters, on),
+        render,
+        int(getattr(settings, "TASK_SUMMARY_CACHE_SECONDS", 0)),
     )
 
 

@@ -8,6 +8,15 @@
   truncated latest update); the row adds what only the page knows: the
   working days to or past each deadline, counted for the whole page in one
   walk over the working-day calendar (``task_tags.deadline_distances``).
+- ``list_rows(user, filters, on, after) -> RenderedRows``: one page of the
+  list's rows rendered (``_task_rows.jinja``, with the "load more" row),
+  cached per visible scope, filters, date and cursor until a task or the
+  registry changes (``cache.list_rows``): a returning user's list costs
+  neither the page's query nor its rendering. ``rows_html(rows, ...)``
+  renders without the cache (the page with invalid filters).
+- ``summary_page(user, filters, on) -> SummaryPage``: the summary's figures
+  rendered (``_summary_body.html``), cached like the rows
+  (``cache.summary_page``).
 - ``summary_cells(summary, filters)``: gives the totals and each row of
   ``selectors.task_summary`` their ``cells`` (name, label, count, link to
   the list filtered the same way); the template formats the counts a row
@@ -17,12 +26,17 @@
 from __future__ import annotations
 
 import datetime
+from typing import NamedTuple
 from urllib.parse import urlencode
 
+from django.template import engines
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from . import buckets
+from . import buckets, selectors
+from . import cache as task_cache
 from .models import Task
 from .templatetags import task_tags
 
@@ -46,6 +60,84 @@ def task_rows(tasks: list[Task], on: datetime.date) -> list[TaskRow]:
     # as the buckets and reminders count): one calendar walk for the page.
     distances = task_tags.deadline_distances(tasks, on)
     return [TaskRow(task, distances.get(task.pk, "")) for task in tasks]
+
+
+ROWS_TEMPLATE = "tasks/_task_rows.jinja"
+PAGE_SIZE = 50
+
+
+class RenderedRows(NamedTuple):
+    """One page of the list's rows as HTML, the ids of its tasks in order,
+    and the address of the next rows ("" on the last page)."""
+
+    html: SafeString
+    task_ids: tuple[int, ...]
+    more_url: str
+
+
+def rows_html(
+    rows: list[TaskRow],
+    *,
+    first_page: bool = True,
+    more_url: str = "",
+    errors: dict | None = None,
+) -> SafeString:
+    """``_task_rows.jinja`` for ``rows``. Rendered without the request: what
+    is cached for everyone who sees the same tasks holds nothing of one
+    request (no token, no user)."""
+    detail_base = reverse("tasks:detail", args=[0])[: -len("0/")]
+    html = (
+        engines["jinja2"]
+        .get_template(ROWS_TEMPLATE)
+        .render(
+            {
+                "rows": rows,
+                "detail_base": detail_base,
+                "first_page": first_page,
+                "more_url": more_url,
+                "errors": errors or {},
+            }
+        )
+    )
+    # Jinja2 escaped every value (autoescape is forced on, core.jinja).
+    return mark_safe(html)  # noqa: S308  # nosec B308 B703
+
+
+def list_rows(
+    *,
+    user,
+    filters,
+    on: datetime.date,
+    after: str | None = None,
+    limit: int | None = None,
+) -> RenderedRows:
+    """One page (``limit``, else ``PAGE_SIZE``) of the visible tasks matching
+    ``filters`` after the cursor ``after``, rendered. ``ValidationError`` for
+    a bad cursor."""
+    limit = limit or PAGE_SIZE
+
+    def render() -> RenderedRows:
+        page = selectors.task_list(
+            user=user,
+            filters=filters,
+            on=on,
+            after=after,
+            limit=limit,
+            # The rows show the lead agency only (not body, owner, sector)
+            # and the parties' names.
+            related=("lead_agency",),
+            parts="names",
+        )
+        more_url = ""
+        if page.next_cursor:
+            query = urlencode({**filters.to_params(), "after": page.next_cursor})
+            more_url = f"{reverse('tasks:list')}?{query}"
+        html = rows_html(
+            task_rows(page.items, on), first_page=not after, more_url=more_url
+        )
+        return RenderedRows(html, tuple(task.pk for task in page.items), more_url)
+
+    return task_cache.list_rows(user, filters, on, after, render)
 
 
 # --- summary cells --------------------------------------------------------------
@@ -107,3 +199,51 @@ def summary_cells(summary: dict, filters) -> None:
     for row in summary["by_sector"]:
         row["kind"] = "sector"
         row["cells"] = cells(row, {"sector": row["id"]} if row["id"] else None)
+
+
+class SummaryPage(NamedTuple):
+    """The summary's figures as HTML; ``has_chart`` (the page loads the
+    chart's script), and the totals and the agencies' ids in their order
+    (what the view tells about the figures without reading the HTML)."""
+
+    html: SafeString
+    has_chart: bool
+    totals: dict
+    agency_ids: tuple[int, ...]
+
+
+def chart_data(summary: dict, top: int = 15) -> dict:
+    """The bar chart's data: the ``top`` agencies with the most overdue."""
+    rows = summary["by_agency"][:top]
+    return {
+        "categories": [row["name"] for row in rows],
+        "series": [
+            {
+                "key": name,
+                "name": buckets.bucket_label(name),
+                "data": [row[name] for row in rows],
+            }
+            for name in buckets.BUCKETS
+        ],
+    }
+
+
+def summary_page(*, user, filters, on: datetime.date) -> SummaryPage:
+    """The summary of the visible tasks matching ``filters`` as of ``on``,
+    rendered without the request (cached for everyone with the same scope)."""
+
+    def render() -> SummaryPage:
+        summary = selectors.task_summary(user=user, filters=filters, on=on)
+        summary_cells(summary, filters)
+        chart = chart_data(summary) if summary["by_agency"] else None
+        html = render_to_string(
+            "tasks/_summary_body.html", {"summary": summary, "chart": chart}
+        )
+        return SummaryPage(
+            html,
+            chart is not None,
+            summary["totals"],
+            tuple(row["id"] for row in summary["by_agency"]),
+        )
+
+    return task_cache.summary_page(user, filters, on, render)

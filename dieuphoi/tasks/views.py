@@ -75,9 +75,8 @@ from .permissions import (
     manager_body_ids,
     user_seats,
 )
-from .rows import summary_cells, task_rows
+from .rows import list_rows, rows_html, summary_page
 
-PAGE_SIZE = 50
 S = Task.State
 
 
@@ -160,13 +159,6 @@ def _non_empty_params(request) -> tuple[list, bool]:
     return clean, len(clean) != len(raw)
 
 
-def _detail_base() -> str:
-    """``/tasks/``: rows link ``{{ detail_base }}{{ pk }}/`` (one ``reverse``
-    per page instead of one per row)."""
-    url = reverse("tasks:detail", args=[0])
-    return url[: -len("0/")]
-
-
 def _filter_form(request, filters, errors) -> TaskFilterForm:
     source = None
     if filters.source_document:
@@ -217,31 +209,19 @@ def task_list(request):
         }
         return render_page(request, "tasks/task_list.html", context, "task-counts")
     after = request.GET.get("after") or None
-    page = None
+    rows = None
     if not errors:
         try:
-            page = selectors.task_list(
-                user=request.user,
-                filters=filters,
-                after=after,
-                limit=PAGE_SIZE,
-                # The rows show the lead agency only (not body, owner, sector)
-                # and the parties' names.
-                related=("lead_agency",),
-                parts="names",
-            )
+            rows = list_rows(user=request.user, filters=filters, on=on, after=after)
         except ValidationError as exc:
             errors = {"after": " ".join(exc.messages)}
-    more_url = ""
-    if page and page.next_cursor:
-        more_url = _url("tasks:list", {**params, "after": page.next_cursor})
     context = {
-        "tasks": page.items if page else [],
-        "rows": task_rows(page.items, on) if page else [],
+        "rows_html": rows.html
+        if rows
+        else rows_html([], first_page=not after, errors=errors),
+        "task_ids": rows.task_ids if rows else (),
         "errors": errors,
-        "first_page": not after,
-        "more_url": more_url,
-        "detail_base": _detail_base(),
+        "more_url": rows.more_url if rows else "",
         "on": on,
         "filters": filters,
         "export_url": _url("tasks:export", params),
@@ -307,31 +287,17 @@ def task_export(request):
 # --- summary ----------------------------------------------------------------
 
 
-def _chart_data(summary: dict, top: int = 15) -> dict:
-    rows = summary["by_agency"][:top]
-    return {
-        "categories": [row["name"] for row in rows],
-        "series": [
-            {
-                "key": name,
-                "name": buckets.bucket_label(name),
-                "data": [row[name] for row in rows],
-            }
-            for name in buckets.BUCKETS
-        ],
-    }
-
-
 @login_required
 @require_GET
 def task_summary(request):
     filters, errors = selectors.parse_task_filters(request.GET)
-    summary = None
-    if not errors:
-        summary = selectors.task_summary(user=request.user, filters=filters)
-        summary_cells(summary, filters)
+    on = filters.on or local_today()
     context = {
-        "summary": summary,
+        "summary_page": None
+        if errors
+        else summary_page(user=request.user, filters=filters, on=on),
+        "on": on,
+        "record_only": filters.record_only,
         "errors": errors,
         "error_list": [(filter_label(k), v) for k, v in errors.items()],
         "on_value": (
@@ -339,7 +305,6 @@ def task_summary(request):
             if filters.on and "on" not in errors
             else request.GET.get("on", "")
         ),
-        "chart": _chart_data(summary) if summary and summary["by_agency"] else None,
     }
     return render_page(request, "tasks/task_summary.html", context)
 

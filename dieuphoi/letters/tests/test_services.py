@@ -583,3 +583,44 @@ def test_only_a_failed_letter_can_be_retried(
     )
     with pytest.raises(ValidationError):
         services.urging_letter_retry(actor=secretariat, letter=letter)
+
+
+def test_an_issued_letter_shows_its_urging_in_the_cached_task_list(
+    profile,
+    secretariat,
+    member_agency,
+    make_task,
+    today,
+    media,
+    issue_letter,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    """The urgings are counted by a queryset update (no signal): issuing
+    moves the tasks stamp itself, so the list's cached rows show the count."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.http import QueryDict
+
+    from dieuphoi.tasks import rows, selectors
+
+    settings.TASK_ROWS_CACHE_SECONDS = 300
+    cache.clear()
+    task = make_task(days=20, code="NV-2025-0007")
+    letter = generate(profile, secretariat, today, agency=member_agency)
+    for _sids, hook, _robust in list(connection.run_on_commit):
+        if getattr(hook, "stamp_names", None) and not hook.done:
+            hook()  # the set-up's writes committed
+    filters, _errors = selectors.parse_task_filters(QueryDict(""))
+
+    def listed():
+        return rows.list_rows(user=secretariat, filters=filters, on=today).html
+
+    before = listed()
+    assert f'id="task-row-{task.pk}"' in before and "task-urgings" not in before
+    with django_capture_on_commit_callbacks(execute=True):
+        issue_letter(letter, on=today)
+    task.refresh_from_db()
+    assert task.urge_count == 1
+    assert "task-urgings" in listed()
+    cache.clear()

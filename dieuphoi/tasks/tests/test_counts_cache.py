@@ -33,6 +33,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 def caches_on(settings):
     settings.TASK_COUNTS_CACHE_SECONDS = 300
     settings.TASK_SUMMARY_CACHE_SECONDS = 300
+    settings.TASK_ROWS_CACHE_SECONDS = 300
     settings.REGISTRY_CHOICES_CACHE = True
     cache.clear()
     stamps.clear_memo()
@@ -545,20 +546,23 @@ def test_page_query_counts_with_the_caches(
     client.get(url)  # fills the options
     client.get(url, {"part": "counts"}, **HX)
     client.get(reverse("tasks:summary"))
-    # session, user, seats, tasks, parts, the registry stamp
-    with django_assert_num_queries(6):
+    # session, user, seats, the stamps: the rows, the strip and the options
+    # are all ready
+    with django_assert_num_queries(4):
         response = client.get(url)
-    assert len(response.context["tasks"]) == rows
+    assert len(response.context["task_ids"]) == rows
+    assert response.content.decode().count('id="task-row-') == rows
     # session, user, seats, the stamps
     with django_assert_num_queries(4):
         response = client.get(url, {"part": "counts"}, **HX)
     assert re.search(r'task-count-number">(\d+)<', response.content.decode()).group(
         1
     ) == str(rows)
-    # session, user, seats, the stamps, agency names, sectors
-    with django_assert_num_queries(6):
+    # session, user, seats, the stamps: the figures are ready
+    with django_assert_num_queries(4):
         response = client.get(reverse("tasks:summary"))
-    assert response.context["summary"]["totals"]["total"] == rows
+    assert response.context["summary_page"].totals["total"] == rows
+    assert f'id="summary-row-agency-{task.lead_agency_id}"' in response.content.decode()
 
 
 # --- stamps read once per request ------------------------------------------------------

@@ -631,7 +631,7 @@ def test_the_list_page_shows_the_switch_and_keeps_its_query_count(
         HTTP_HX_REQUEST="true",
     )
     assert 'name="record_only"' in more.content.decode()
-    assert len(with_lineage.context["tasks"]) == 2
+    assert len(with_lineage.context["task_ids"]) == 2
 
 
 def test_a_filter_on_a_2025_province_includes_its_2022_units(make_task, secretariat):

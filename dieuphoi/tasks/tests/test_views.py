@@ -11,6 +11,7 @@ from dieuphoi.docs.tests.factories import DocumentFactory
 from dieuphoi.org.permissions import clear_role_cache
 from dieuphoi.org.tests.factories import AgencyFactory
 from dieuphoi.tasks import buckets, services, views
+from dieuphoi.tasks import rows as rows_module
 from dieuphoi.tasks.models import ProgressUpdate, Task, TaskPart
 from dieuphoi.tasks.permissions import clear_seat_cache
 from dieuphoi.tasks.tests.factories import TaskPartFactory
@@ -63,7 +64,7 @@ def fresh(user):
 def test_list_shows_the_body_tasks_to_each_role(role, request, login, task):
     response = login(request.getfixturevalue(role)).get(reverse("tasks:list"))
     assert response.status_code == 200
-    assert [t.pk for t in response.context["tasks"]] == [task.pk]
+    assert list(response.context["task_ids"]) == [task.pk]
     assert f'id="task-row-{task.pk}"' in html(response)
 
 
@@ -71,7 +72,7 @@ def test_list_shows_the_body_tasks_to_each_role(role, request, login, task):
 def test_list_is_empty_for_outsiders_and_other_bodies(role, request, login, task):
     response = login(request.getfixturevalue(role)).get(reverse("tasks:list"))
     assert response.status_code == 200
-    assert response.context["tasks"] == []
+    assert response.context["task_ids"] == ()
     assert task.code not in html(response)
 
 
@@ -108,7 +109,7 @@ def test_list_filters_by_bucket_and_keeps_the_filter_in_the_url(
     overdue = make_task(deadline=today - DAY)
     make_task(deadline=today + 10 * DAY)
     response = login(secretariat).get(reverse("tasks:list"), {"bucket": "overdue"})
-    assert [t.pk for t in response.context["tasks"]] == [overdue.pk]
+    assert list(response.context["task_ids"]) == [overdue.pk]
     page = html(response)
     assert 'href="/tasks/export.xlsx?bucket=overdue"' in page
 
@@ -172,7 +173,7 @@ def test_list_free_text_search_ignores_case_and_diacritics(login, member, make_t
     found = make_task(title="Xử lý ô nhiễm sông Nhuệ")
     make_task(title="Đường Vành đai 4")
     response = login(member).get(reverse("tasks:list"), {"q": "song nhue"})
-    assert [t.pk for t in response.context["tasks"]] == [found.pk]
+    assert list(response.context["task_ids"]) == [found.pk]
 
 
 @pytest.mark.parametrize(
@@ -195,7 +196,7 @@ def test_list_bad_filter_shows_the_error_at_the_field_and_no_rows(
 ):
     response = login(secretariat).get(reverse("tasks:list"), query)
     assert response.status_code == 200
-    assert response.context["tasks"] == []
+    assert response.context["task_ids"] == ()
     assert list(response.context["form"].errors) == [field]
     page = html(response)
     assert f'id="id_{field}_error"' in page
@@ -206,7 +207,7 @@ def test_list_bad_filter_shows_the_error_at_the_field_and_no_rows(
 def test_list_bad_cursor_shows_an_error_not_a_500(login, secretariat, task):
     response = login(secretariat).get(reverse("tasks:list"), {"after": "garbage"})
     assert response.status_code == 200
-    assert response.context["tasks"] == []
+    assert response.context["task_ids"] == ()
     assert "after" in response.context["errors"]
 
 
@@ -289,11 +290,11 @@ def test_the_advanced_filters_fragment_is_for_signed_in_users_only(client, outsi
 def test_load_more_appends_only_the_next_rows(
     login, secretariat, make_task, today, monkeypatch
 ):
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(rows_module, "PAGE_SIZE", 2)
     tasks = [make_task(deadline=today + i * DAY) for i in range(5)]
     client = login(secretariat)
     first = client.get(reverse("tasks:list"), {"sort": "deadline"})
-    assert [t.pk for t in first.context["tasks"]] == [tasks[0].pk, tasks[1].pk]
+    assert list(first.context["task_ids"]) == [tasks[0].pk, tasks[1].pk]
     more_url = first.context["more_url"]
     assert "after=" in more_url and "sort=deadline" in more_url
     assert f'hx-get="{more_url.replace("&", "&amp;")}"' in html(first)
@@ -345,7 +346,7 @@ def test_list_query_count_is_fixed(
     # sectors, units); the counts come in their own request
     with django_assert_num_queries(8 + probe):
         response = client.get(reverse("tasks:list"), {"q": "nhiệm vụ"})
-    assert len(response.context["tasks"]) == rows
+    assert len(response.context["task_ids"]) == rows
 
 
 @pytest.mark.parametrize("rows", [5, 50])
@@ -393,7 +394,7 @@ def test_list_query_count_with_every_filter_is_fixed(
     # the same queries, however many filters are set
     with django_assert_num_queries(8):
         response = client.get(reverse("tasks:list"), params)
-    assert len(response.context["tasks"]) == rows
+    assert len(response.context["task_ids"]) == rows
 
 
 @pytest.mark.parametrize("rows", [5, 50])
@@ -408,7 +409,7 @@ def test_list_query_count_with_a_source_document_is_fixed(
     # as above, plus the document's label for its filter
     with django_assert_num_queries(9):
         response = client.get(reverse("tasks:list"), {"source_document": document.pk})
-    assert len(response.context["tasks"]) == rows
+    assert len(response.context["task_ids"]) == rows
     assert f'<option value="{document.pk}" selected>986/QĐ-TTg' in html(response)
 
 
@@ -416,11 +417,11 @@ def test_list_query_count_with_a_source_document_is_fixed(
 def test_load_more_fragment_query_count_is_fixed(
     rows, rows_of, login, member, django_assert_num_queries, monkeypatch
 ):
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(rows_module, "PAGE_SIZE", 2)
     rows_of(rows + 2)
     client = login(member)
     more_url = client.get(reverse("tasks:list")).context["more_url"]
-    monkeypatch.setattr(views, "PAGE_SIZE", 50)
+    monkeypatch.setattr(rows_module, "PAGE_SIZE", 50)
     # session, user, seats, tasks, parts: no form, no counts
     with django_assert_num_queries(5):
         response = client.get(more_url, **HX)
@@ -439,11 +440,10 @@ def test_summary_counts_per_bucket_and_links_to_the_filtered_list(
     make_task(deadline=today - 3 * DAY, state=S.CANCELLED, cancelled_on=today)
     response = login(request.getfixturevalue(role)).get(reverse("tasks:summary"))
     assert response.status_code == 200
-    summary = response.context["summary"]
-    assert summary["totals"]["overdue"] == 1
-    assert summary["totals"]["total"] == 2
-    row = summary["by_agency"][0]
-    assert row["id"] == member_agency.pk
+    summary = response.context["summary_page"]
+    assert summary.totals["overdue"] == 1
+    assert summary.totals["total"] == 2
+    assert summary.agency_ids[0] == member_agency.pk
     page = html(response)
     link = (
         f"/tasks/?on={today.isoformat()}&amp;lead_agency={member_agency.pk}"
@@ -456,7 +456,7 @@ def test_summary_counts_per_bucket_and_links_to_the_filtered_list(
     assert sector_link in page
     # The link leads to the same count.
     listed = login(request.getfixturevalue(role)).get(link.replace("&amp;", "&"))
-    assert len(listed.context["tasks"]) == 1
+    assert len(listed.context["task_ids"]) == 1
 
 
 def test_summary_sorts_agencies_by_overdue(login, secretariat, make_task, today):
@@ -466,7 +466,7 @@ def test_summary_sorts_agencies_by_overdue(login, secretariat, make_task, today)
     make_task(lead_agency=calm, deadline=today + DAY)
     make_task(lead_agency=busy, deadline=today - DAY)
     response = login(secretariat).get(reverse("tasks:summary"))
-    assert [r["id"] for r in response.context["summary"]["by_agency"]] == [
+    assert list(response.context["summary_page"].agency_ids) == [
         busy.pk,
         calm.pk,
     ]
@@ -477,22 +477,22 @@ def test_summary_as_of_a_past_date(login, secretariat, make_task, today):
     response = login(secretariat).get(
         reverse("tasks:summary"), {"on": (today - 2 * DAY).strftime("%d/%m/%Y")}
     )
-    totals = response.context["summary"]["totals"]
+    totals = response.context["summary_page"].totals
     assert totals["overdue"] == 0 and totals["in_progress_within_deadline"] == 1
 
 
 def test_summary_bad_date_is_an_error_at_the_field(login, secretariat, task):
     response = login(secretariat).get(reverse("tasks:summary"), {"on": "31/02/2025"})
     assert response.status_code == 200
-    assert response.context["summary"] is None
+    assert response.context["summary_page"] is None
     assert 'id="summary-on-error"' in html(response)
 
 
 def test_summary_is_empty_for_an_outsider(login, outsider, task):
     response = login(outsider).get(reverse("tasks:summary"))
     assert response.status_code == 200
-    assert response.context["summary"]["totals"]["total"] == 0
-    assert response.context["summary"]["by_agency"] == []
+    assert response.context["summary_page"].totals["total"] == 0
+    assert response.context["summary_page"].agency_ids == ()
 
 
 def test_summary_chart_data_is_json_not_an_inline_script(login, secretariat, task):
@@ -513,7 +513,7 @@ def test_summary_query_count_is_fixed(
     # session, user, seats, the grouped counts, agency names, sectors
     with django_assert_num_queries(6):
         response = client.get(reverse("tasks:summary"))
-    assert response.context["summary"]["totals"]["total"] == rows
+    assert response.context["summary_page"].totals["total"] == rows
 
 
 # --- create ---------------------------------------------------------------------

@@ -1,0 +1,376 @@
+"""The list's rows and the summary's figures, rendered once and cached for
+everyone who sees the same tasks (``rows.list_rows``, ``rows.summary_page``,
+``cache.list_rows``, ``cache.summary_page``): what a cached page shows is
+what an uncached one shows, for each scope, language and cursor, and every
+write the rows show is seen at once."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core.cache import cache
+from django.http import QueryDict
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import translation
+
+from dieuphoi.core import cache as stamps
+from dieuphoi.reminders import services as reminders
+from dieuphoi.tasks import rows, selectors, services
+from dieuphoi.tasks.models import Task
+from dieuphoi.tasks.tests.factories import TaskPartFactory
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
+S = Task.State
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def caches_on(settings):
+    settings.TASK_ROWS_CACHE_SECONDS = 300
+    settings.TASK_SUMMARY_CACHE_SECONDS = 300
+    settings.TASK_COUNTS_CACHE_SECONDS = 300
+    cache.clear()
+    stamps.clear_memo()
+    yield
+    cache.clear()
+    stamps.clear_memo()
+
+
+def _filters(query: str = ""):
+    filters, errors = selectors.parse_task_filters(QueryDict(query))
+    assert not errors
+    return filters
+
+
+def listed(user, query: str = "", after=None, on=None):
+    filters = _filters(query)
+    return rows.list_rows(
+        user=user, filters=filters, on=on or filters.on or _today(), after=after
+    )
+
+
+def uncached(user, query: str = "", after=None, on=None):
+    with override_settings(TASK_ROWS_CACHE_SECONDS=0):
+        return listed(user, query, after, on)
+
+
+def summary(user, query: str = ""):
+    filters = _filters(query)
+    return rows.summary_page(user=user, filters=filters, on=filters.on or _today())
+
+
+def summary_uncached(user, query: str = ""):
+    with override_settings(TASK_SUMMARY_CACHE_SECONDS=0):
+        return summary(user, query)
+
+
+def _today():
+    from dieuphoi.core.models import local_today
+
+    return local_today()
+
+
+def row_ids(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'id="task-row-(\d+)"', html)]
+
+
+# --- the cache is used, and gives what the page would render -----------------------
+
+
+def test_a_second_look_renders_nothing(
+    make_task, secretariat, django_assert_num_queries, monkeypatch
+):
+    make_task()
+    first = listed(secretariat)
+    monkeypatch.setattr(
+        selectors, "task_list", lambda **kw: pytest.fail("rows not cached")
+    )
+    with django_assert_num_queries(1):  # the stamps (seats cached on the user)
+        assert listed(secretariat) == first
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "bucket=overdue", "sort=deadline", "q=ke+hoach", "sort=-assigned_on"],
+)
+def test_cached_rows_are_the_rows_for_every_scope(
+    query,
+    make_task,
+    other_team,
+    coop_agency,
+    secretariat,
+    external,
+    outsider,
+    admin_user,
+    today,
+):
+    own = make_task(deadline=today - DAY, title="Kế hoạch vùng")
+    TaskPartFactory(task=own, agency=coop_agency, description="Phần của sở")
+    make_task(deadline=today + 3 * DAY, title="Kế hoạch liên tỉnh")
+    make_task(body=other_team, deadline=today + DAY, title="Kế hoạch Bắc Ninh")
+    seen = {}
+    for _round in range(2):  # the second round reads the cache
+        for user in (secretariat, external, outsider, admin_user):
+            got = listed(user, query)
+            assert got == uncached(user, query)
+            assert list(got.task_ids) == row_ids(got.html)
+            seen.setdefault(user.username, got)
+            assert seen[user.username] == got
+    # Each scope its own rows: never another scope's entry.
+    assert len(seen["secretariat"].task_ids) >= 1
+    assert seen["outsider"].task_ids == ()
+    assert set(seen["external"].task_ids).isdisjoint(seen["secretariat"].task_ids)
+    assert set(seen["admin"].task_ids) >= set(seen["secretariat"].task_ids) | set(
+        seen["external"].task_ids
+    )
+
+
+def test_a_party_sees_only_its_own_part_in_cached_rows(
+    make_task, hanoi_team, other_team, member_agency, secretariat, today
+):
+    """Another province's member whose agency co-operates sees the Hanoi
+    task with only their own party named, cached or not; the secretariat's
+    entry for the same filters names every party."""
+    from dieuphoi.org.models import Membership
+    from dieuphoi.org.tests.factories import (
+        AgencyFactory,
+        MembershipFactory,
+        UserFactory,
+    )
+
+    task = make_task(deadline=today - DAY)
+    ours = AgencyFactory(code="SXD-BN", name="Sở Xây dựng Bắc Ninh")
+    theirs = AgencyFactory(code="SCT-HN", name="Sở Công Thương Hà Nội")
+    TaskPartFactory(task=task, agency=ours)
+    TaskPartFactory(task=task, agency=theirs)
+    party = UserFactory(username="party")
+    MembershipFactory(
+        person=party,
+        body=other_team,
+        role=Membership.Role.MEMBER,
+        agency=ours,
+        valid_from=datetime.date(2020, 1, 1),
+    )
+    full = listed(secretariat).html
+    assert "Sở Xây dựng Bắc Ninh" in full and "Sở Công Thương Hà Nội" in full
+    for _round in range(2):
+        got = listed(party)
+        assert got == uncached(party)
+        assert got.task_ids == (task.pk,)
+        assert "Sở Xây dựng Bắc Ninh" in got.html
+        assert "Sở Công Thương Hà Nội" not in got.html
+
+
+def test_each_language_has_its_rows(make_task, secretariat, today):
+    make_task(deadline=today - DAY)
+    with translation.override("vi"):
+        vi = listed(secretariat)
+    with translation.override("en"):
+        en = listed(secretariat)
+        assert en == uncached(secretariat)
+    assert "quá hạn" in vi.html
+    assert "overdue" in en.html and "quá hạn" not in en.html
+
+
+def test_each_cursor_has_its_rows(make_task, secretariat, today, monkeypatch):
+    monkeypatch.setattr(rows, "PAGE_SIZE", 2)
+    tasks = [make_task(deadline=today + i * DAY) for i in range(5)]
+    first = listed(secretariat, "sort=deadline")
+    assert first.task_ids == (tasks[0].pk, tasks[1].pk)
+    after = QueryDict(first.more_url.split("?", 1)[1])["after"]
+    second = listed(secretariat, "sort=deadline", after=after)
+    assert second == uncached(secretariat, "sort=deadline", after=after)
+    assert second.task_ids == (tasks[2].pk, tasks[3].pk)
+    assert 'id="task-rows-more"' in first.html and 'id="task-rows-more"' in second.html
+    last = listed(
+        secretariat,
+        "sort=deadline",
+        after=QueryDict(second.more_url.split("?", 1)[1])["after"],
+    )
+    assert last.task_ids == (tasks[4].pk,) and last.more_url == ""
+    assert 'id="task-rows-more"' not in last.html
+
+
+# --- every write the rows show is seen at once ------------------------------------------
+
+
+def settled(commit) -> None:
+    """The set-up's writes committed: their stamp hooks run now, so only the
+    write under test can move the stamps afterwards."""
+    with commit():
+        pass
+
+
+def check_rows_write(user, write, commit, *, shows: str, hidden: str = ""):
+    """Rows cached before ``write`` are not seen after it."""
+    settled(commit)
+    before = listed(user)
+    assert listed(user) == before  # now from the cache
+    if hidden:
+        assert hidden in before.html
+    with commit():
+        write()
+    after = listed(user)
+    assert after == uncached(user)
+    assert shows in after.html and shows not in before.html
+    if hidden:
+        assert hidden not in after.html
+
+
+def test_a_progress_report_shows(commit, make_task, member, secretariat):
+    task = make_task(state=S.IN_PROGRESS, progress=10)
+    check_rows_write(
+        secretariat,
+        lambda: services.progress_report(
+            actor=member, task=task, percent=60, text="Đã trình phương án"
+        ),
+        commit,
+        shows="Đã trình phương án",
+    )
+
+
+def test_a_new_part_shows(commit, make_task, secretariat, coop_agency):
+    task = make_task()
+    check_rows_write(
+        secretariat,
+        lambda: TaskPartFactory(task=task, agency=coop_agency),
+        commit,
+        shows=coop_agency.short_name or coop_agency.name,
+    )
+
+
+def test_an_agency_renamed_shows(commit, make_task, secretariat, member_agency):
+    make_task()
+
+    def rename():
+        member_agency.name = "Sở Xây dựng (tên mới)"
+        member_agency.short_name = ""
+        member_agency.save()
+
+    check_rows_write(secretariat, rename, commit, shows="Sở Xây dựng (tên mới)")
+
+
+def test_an_urging_counted_by_the_daily_run_shows(
+    commit, make_task, secretariat, today
+):
+    """``urge_count`` is set by a queryset update (no signal): the run bumps
+    the stamp itself."""
+    task = make_task(deadline=today - 30 * DAY)
+    settled(commit)
+    before = listed(secretariat)
+    assert "task-urgings" not in before.html
+    with commit():
+        reminders.reminders_run_day(day=today)
+    task.refresh_from_db()
+    assert task.urge_count >= 1
+    after = listed(secretariat)
+    assert after == uncached(secretariat)
+    assert "task-urgings" in after.html
+
+
+def test_an_urge_count_repair_shows(commit, make_task, secretariat, today):
+    task = make_task(deadline=today - 30 * DAY)
+    Task.objects.filter(pk=task.pk).update(urge_count=4)  # an import's count
+    settled(commit)
+    before = listed(secretariat)
+    with commit():
+        reminders.task_urge_count_sync(task_ids=[task.pk])  # recounts: 0
+    after = listed(secretariat)
+    assert after == uncached(secretariat)
+    assert "task-urgings" in before.html and "task-urgings" not in after.html
+
+
+def test_a_cancelled_task_leaves_the_bucket(commit, make_task, secretariat, today):
+    task = make_task(deadline=today - DAY)
+    settled(commit)
+    before = listed(secretariat, "bucket=overdue")
+    assert before.task_ids == (task.pk,)
+    with commit():
+        services.task_transition(
+            actor=secretariat, task=task, action="cancel", reason="Không còn cần"
+        )
+    after = listed(secretariat, "bucket=overdue")
+    assert after.task_ids == () and after == uncached(secretariat, "bucket=overdue")
+
+
+# --- through the page -----------------------------------------------------------------
+
+
+def test_an_outsider_never_gets_a_members_cached_rows(
+    client, login, make_task, member, outsider, today
+):
+    task = make_task(deadline=today - DAY)
+    url = reverse("tasks:list") + "?bucket=overdue"
+    assert f'id="task-row-{task.pk}"' in login(member).get(url).content.decode()
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response["Location"]
+    page = login(outsider).get(url)
+    assert page.status_code == 200
+    assert "task-row-" not in page.content.decode()
+    assert page.context["task_ids"] == ()
+
+
+def test_the_page_and_its_load_more_read_the_cache(
+    login, member, make_task, today, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(rows, "PAGE_SIZE", 2)
+    for i in range(3):
+        make_task(deadline=today + i * DAY)
+    client = login(member)
+    url = reverse("tasks:list")
+    first = client.get(url)
+    more_url = first.context["more_url"]
+    client.get(more_url, **HX)
+    # session, user, seats, the stamps: no tasks, no parts
+    with django_assert_num_queries(4):
+        again = client.get(more_url, **HX)
+    assert again.content.decode().count('id="task-row-') == 1
+
+
+# --- the summary ----------------------------------------------------------------------
+
+
+def test_the_summary_cached_is_the_summary_for_every_scope(
+    make_task, other_team, secretariat, external, outsider, admin_user, today
+):
+    make_task(deadline=today - DAY)
+    make_task(body=other_team, deadline=today + DAY)
+    for _round in range(2):
+        for user in (secretariat, external, outsider, admin_user):
+            got = summary(user)
+            assert got == summary_uncached(user)
+    assert summary(outsider).totals["total"] == 0
+    assert summary(outsider).agency_ids == ()
+    assert summary(admin_user).totals["total"] == 2
+
+
+def test_the_summary_follows_writes_and_the_language(
+    commit, make_task, secretariat, member_agency, today
+):
+    task = make_task(deadline=today - DAY)
+    settled(commit)
+    before = summary(secretariat)
+    assert before.totals["overdue"] == 1
+    with commit():
+        services.task_transition(
+            actor=secretariat, task=task, action="cancel", reason="Không còn cần"
+        )
+    after = summary(secretariat)
+    assert after == summary_uncached(secretariat)
+    assert after.totals["total"] == 0 and after.agency_ids == ()
+    make_task(deadline=today - DAY)
+    with commit():
+        member_agency.name = "Sở Xây dựng (tên mới)"
+        member_agency.short_name = ""
+        member_agency.save()
+    renamed = summary(secretariat)
+    assert "Sở Xây dựng (tên mới)" in renamed.html
+    with translation.override("en"):
+        english = summary(secretariat)
+        assert english == summary_uncached(secretariat)
+    assert "Overdue" in english.html and english.html != renamed.html
