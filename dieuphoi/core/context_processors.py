@@ -29,7 +29,7 @@ def nav_areas(path: str = "") -> tuple[list[dict], list[str]]:
     """``(items, coming)``: installed areas with URLs, and labels of the rest."""
     items, coming = [], []
     for url_name, label, icon in NAV_AREAS:
-        url = _menu_url(url_name)
+        url = menu_url(url_name)
         if url is None:
             coming.append(label)
             continue
@@ -185,7 +185,7 @@ def nav_pages(user, path: str = "") -> dict[str, list[dict]]:
     """``{area URL name: [page]}``: the menu entries ``user`` may open."""
     pages: dict[str, list[dict]] = {}
     for area, url_name, label, icon, allowed in NAV_PAGES:
-        url = _menu_url(url_name)
+        url = menu_url(url_name)
         if url is None:
             continue
         if not getattr(user, "is_authenticated", False) or not allowed(user):
@@ -212,10 +212,10 @@ def nav_menu(user, path: str = "") -> list[dict]:
 
 def _days_off_url() -> str:
     """The days-off endpoint the date fields ask (``static/js/dates.js``)."""
-    return _menu_url("workdays:days-off") or ""
+    return menu_url("workdays:days-off") or ""
 
 
-def _menu_url(url_name: str) -> str | None:
+def menu_url(url_name: str) -> str | None:
     """``reverse(url_name)``, or None when the URL is not installed; kept
     per process (some 45 look-ups on every page, 1.5 ms)."""
     return _reversed(url_name, get_script_prefix())

@@ -2,6 +2,7 @@
 
 from django import forms, template
 from django.template import engines
+from django.urls import NoReverseMatch
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -70,6 +71,19 @@ def choice_widget(bound_field, choice):
     attrs.update(extra)
     choice.data["attrs"] = attrs
     return choice.tag(wrap_label=False)
+
+
+@register.simple_tag
+def fixed_url(name: str) -> str:
+    """``{% fixed_url "accounts:profile" %}``: ``{% url %}`` for a URL without
+    arguments, reversed once per process and script prefix (the layout has a
+    dozen on every page), as the menu's (``core.context_processors``)."""
+    from dieuphoi.core.context_processors import menu_url
+
+    url = menu_url(name)
+    if url is None:
+        raise NoReverseMatch(f"{name!r} is not a URL name without arguments")
+    return url
 
 
 @register.simple_tag(takes_context=True)
