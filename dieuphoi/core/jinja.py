@@ -27,16 +27,52 @@ template under ``templates/``, included by ``{% jinja "name.jinja" %}``
 from __future__ import annotations
 
 import datetime
+import functools
 
+from django.core.signals import setting_changed
 from django.template import engines
-from django.urls import reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from jinja2 import Environment
 
 
 def url(name: str, *args) -> str:
+    """``reverse(name, args=args)``. A URL of one id (a non-negative int) is
+    reversed once per process and script prefix and the id put in its place:
+    a list's rows link each item, and ``reverse`` costs 15 µs a call."""
+    if len(args) == 1 and type(args[0]) is int and args[0] >= 0:
+        around = _around_id(name, get_script_prefix())
+        if around is not None:
+            return f"{around[0]}{args[0]}{around[1]}"
     return reverse(name, args=args)
+
+
+_PROBE = 987654321  # an id no URL holds by chance
+
+
+@functools.lru_cache(maxsize=256)
+def _around_id(name: str, _prefix: str) -> tuple[str, str] | None:
+    """What comes before and after the id in ``name``'s URL, when the id
+    is written as it is (checked with a second id: a converter that pads or
+    changes the digits gets None, and every call goes to ``reverse``)."""
+    try:
+        probe = reverse(name, args=[_PROBE])
+        small = reverse(name, args=[7])
+    except NoReverseMatch:
+        return None
+    if probe.count(str(_PROBE)) != 1:
+        return None
+    before, after = probe.split(str(_PROBE))
+    return (before, after) if small == f"{before}7{after}" else None
+
+
+def _forget_urls(*, setting, **kwargs) -> None:
+    if setting == "ROOT_URLCONF":
+        _around_id.cache_clear()
+
+
+setting_changed.connect(_forget_urls, dispatch_uid="core.jinja.urls")
 
 
 def dmy_hm(value) -> str:

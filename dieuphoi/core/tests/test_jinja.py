@@ -132,8 +132,39 @@ def test_date_times_print_what_djangos_date_filter_prints(value, settings):
         assert jinja.render({"v": value}).startswith("01/01/2027 00:05|2027-01-01T")
 
 
-def test_url_is_djangos_reverse():
-    from django.urls import reverse
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("notifications:read", (7,)),
+        ("notifications:open", (0,)),
+        ("notifications:open", (123456789012,)),
+        ("tasks:detail", (42,)),
+        ("notifications:list", ()),
+        ("accounts:profile", ()),
+    ],
+)
+def test_url_is_djangos_reverse(name, args):
+    from django.urls import reverse, set_script_prefix
 
-    template = engines["jinja2"].from_string("{{ url('notifications:read', 7) }}")
-    assert template.render({}) == reverse("notifications:read", args=[7])
+    from dieuphoi.core import jinja as core_jinja
+
+    template = engines["jinja2"].from_string("{{ url(name, *args) }}")
+    for _look in range(2):  # the second from the kept pattern
+        assert template.render({"name": name, "args": args}) == reverse(name, args=args)
+    set_script_prefix("/dieuphoi/")
+    try:
+        moved = template.render({"name": name, "args": args})
+        assert moved == reverse(name, args=args)
+        assert moved.startswith("/dieuphoi/")
+    finally:
+        set_script_prefix("/")
+    core_jinja._around_id.cache_clear()
+
+
+def test_url_refuses_what_reverse_refuses():
+    from django.urls import NoReverseMatch
+
+    template = engines["jinja2"].from_string("{{ url('notifications:read', v) }}")
+    for bad in (-1, "abc", None):
+        with pytest.raises(NoReverseMatch):
+            template.render({"v": bad})

@@ -1,6 +1,7 @@
 """The notification centre, the header badge, settings and the outbox page."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -121,6 +122,33 @@ def test_mark_read_with_htmx_returns_the_row(login, member, task):
     assert "notifications-changed" in response["HX-Trigger"]
     row.refresh_from_db()
     assert row.read_at is not None
+
+
+def test_each_rows_mark_read_form_carries_a_token_the_check_accepts(member, task):
+    """The rows share one masked token (made once per page, as Django's
+    {% csrf_token %}); a POST with it passes the real CSRF check."""
+    from django.test import Client
+
+    rows = give(member, 3, task)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    html = page(client.get(reverse("notifications:list")))
+    forms = re.findall(
+        r'<form method="post" action="([^"]+)"[^>]*>\s*<input type="hidden" '
+        r'name="csrfmiddlewaretoken" value="([^"]+)"',
+        html,
+    )
+    forms = [(action, token) for action, token in forms if action.endswith("/read/")]
+    assert sorted(action for action, _token in forms) == sorted(
+        reverse("notifications:read", args=[row.pk]) for row in rows
+    )
+    assert len({token for _action, token in forms}) == 1
+    action, token = forms[0]
+    refused = client.post(action, {"csrfmiddlewaretoken": "x" * 64})
+    assert refused.status_code == 403
+    accepted = client.post(action, {"csrfmiddlewaretoken": token})
+    assert accepted.status_code == 302
+    assert Notification.objects.filter(read_at__isnull=False).count() == 1
 
 
 def test_mark_read_without_htmx_redirects(login, member, task):
