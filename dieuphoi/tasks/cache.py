@@ -9,8 +9,8 @@
   where they are made. ``Task.urge_count``, set by queryset updates of the
   reminders and letters, is read by no cached figure and bumps nothing.
 - Stamp ``registry``: replaced on every write of an agency, an
-  administrative unit, a body, a body's agencies, a succession, a region
-  and a sector (the org services, the admin, the seeds: model signals too).
+  administrative unit, a body, a body's agencies, a succession, a region,
+  a sector and a person's name (the org services, the admin, the seeds: model signals too).
   Lineage filters (``lineage``) read the registry, so the counts key holds
   both stamps.
 
@@ -36,6 +36,10 @@ Cached:
   registry write would not change the stamps of: ``Task.urge_count``'s
   queryset updates bump ``tasks`` where they are made (reminders,
   letters). ``TASK_ROWS_CACHE_SECONDS``.
+- ``api_list(user, filters, on, cursor, limit, answer)``: one page of the
+  API's task list, validated (``api.list_tasks``), keyed as the rows plus
+  the page size; ``TASK_ROWS_CACHE_SECONDS`` too. Its items name each
+  task's owner: a person's name change bumps ``registry``.
 - ``summary_page(user, filters, on, render)``: the summary's figures
   rendered (``rows.summary_page``), keyed as its counts plus the language
   and the script prefix. ``TASK_SUMMARY_CACHE_SECONDS``.
@@ -51,6 +55,8 @@ import datetime
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_save
 from django.urls import get_script_prefix
 from django.utils.translation import get_language
 
@@ -112,6 +118,31 @@ def connect() -> None:
         Region,
         RegionMembership,
     )
+    # A person's name is shown with the tasks they own (the API list); a
+    # sign-in's save of ``last_login`` alone changes nothing shown.
+    user_model = get_user_model()
+    post_save.connect(
+        _user_saved, sender=user_model, weak=False, dispatch_uid="tasks.cache:user"
+    )
+    post_delete.connect(
+        _user_deleted,
+        sender=user_model,
+        weak=False,
+        dispatch_uid="tasks.cache:user:del",
+    )
+
+
+NAME_FIELDS = frozenset({"full_name", "first_name", "last_name", "username"})
+
+
+def _user_saved(sender, update_fields=None, raw=False, using=None, **kwargs) -> None:
+    if raw or (update_fields is not None and not NAME_FIELDS & set(update_fields)):
+        return
+    stamps.bump(stamps.REGISTRY, using=using)
+
+
+def _user_deleted(sender, using=None, **kwargs) -> None:
+    stamps.bump(stamps.REGISTRY, using=using)
 
 
 def bump_tasks() -> None:
@@ -213,6 +244,23 @@ def list_rows(user, filters, on: datetime.date, after: str | None, render):
             after or "",
         ),
         render,
+        int(getattr(settings, "TASK_ROWS_CACHE_SECONDS", 0)),
+    )
+
+
+def api_list(user, filters, on: datetime.date, cursor: str | None, limit: int, answer):
+    """``answer()`` (one page of the API's task list, validated), keyed as
+    the list's rows plus the page size. The items name the owner: a person's
+    name change bumps ``registry`` (``connect``)."""
+    return _rendered(
+        "tasks:api-list",
+        (
+            *_parts(user, filters, on),
+            tuple(sorted(filters.to_params().items())),
+            cursor or "",
+            limit,
+        ),
+        answer,
         int(getattr(settings, "TASK_ROWS_CACHE_SECONDS", 0)),
     )
 

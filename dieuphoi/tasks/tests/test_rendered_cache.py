@@ -10,6 +10,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.http import QueryDict
 from django.test import override_settings
@@ -374,3 +375,112 @@ def test_the_summary_follows_writes_and_the_language(
         english = summary(secretariat)
         assert english == summary_uncached(secretariat)
     assert "Overdue" in english.html and english.html != renamed.html
+
+
+# --- the API's list -------------------------------------------------------------------
+
+
+def api_get(client, user, language=None, **params):
+    from dieuphoi.accounts.services import api_token_create
+
+    _, raw = api_token_create(user=user, name="test")
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = (
+        language or django_settings.LANGUAGE_CODE
+    )
+    return client.get(
+        "/api/v1/tasks", params, headers={"Authorization": f"Bearer {raw}"}
+    )
+
+
+def api_pair(client, user, **params):
+    """The answer from the cache (second request) and computed afresh."""
+    first = api_get(client, user, **params)
+    cached = api_get(client, user, **params)
+    assert first.status_code == cached.status_code == 200
+    assert cached.content == first.content
+    with override_settings(TASK_ROWS_CACHE_SECONDS=0):
+        fresh = api_get(client, user, **params)
+    return cached, fresh
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"bucket": "overdue"}, {"sort": "deadline", "limit": 2}, {"q": "ke hoach"}],
+)
+def test_the_api_list_cached_is_the_api_list_for_every_scope(
+    params,
+    client,
+    make_task,
+    other_team,
+    coop_agency,
+    secretariat,
+    external,
+    outsider,
+    admin_user,
+    today,
+):
+    own = make_task(deadline=today - DAY, title="Kế hoạch vùng", owner=secretariat)
+    TaskPartFactory(task=own, agency=coop_agency, description="Phần của sở")
+    make_task(deadline=today + 3 * DAY, title="Kế hoạch liên tỉnh")
+    make_task(body=other_team, deadline=today + DAY, title="Kế hoạch Bắc Ninh")
+    seen = {}
+    for user in (secretariat, external, outsider, admin_user):
+        cached, fresh = api_pair(client, user, **params)
+        assert cached.content == fresh.content
+        seen[user.username] = {item["id"] for item in cached.json()["items"]}
+    assert seen["outsider"] == set()
+    assert seen["secretariat"] and seen["external"].isdisjoint(seen["secretariat"])
+    if "limit" not in params:
+        assert seen["admin"] >= seen["secretariat"] | seen["external"]
+
+
+def test_the_api_lists_pages_are_each_their_own_entry(
+    client, make_task, secretariat, today
+):
+    tasks = [make_task(deadline=today + i * DAY) for i in range(5)]
+    first, _fresh = api_pair(client, secretariat, sort="deadline", limit=2)
+    cursor = first.json()["next_cursor"]
+    second, fresh = api_pair(
+        client, secretariat, sort="deadline", limit=2, cursor=cursor
+    )
+    assert second.content == fresh.content
+    assert [i["id"] for i in second.json()["items"]] == [tasks[2].pk, tasks[3].pk]
+    wider, _fresh = api_pair(client, secretariat, sort="deadline", limit=3)
+    assert len(wider.json()["items"]) == 3
+    bad = api_get(client, secretariat, cursor="not-a-cursor")
+    assert bad.status_code == 422
+
+
+def test_the_api_list_follows_an_owners_new_name_not_a_sign_in(
+    commit, client, make_task, secretariat, member, today
+):
+    make_task(deadline=today - DAY, owner=member)
+    settled(commit)
+    before = api_get(client, secretariat).json()["items"][0]["owner"]["name"]
+    registry = stamps.read(stamps.REGISTRY)
+    with commit():
+        member.last_login = datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC)
+        member.save(update_fields=["last_login"])
+    assert stamps.read(stamps.REGISTRY) == registry  # a sign-in moves nothing
+    with commit():
+        member.full_name = "Trần Thị Mới"
+        member.save()
+    after = api_get(client, secretariat).json()["items"][0]["owner"]["name"]
+    assert before != "Trần Thị Mới" and after == "Trần Thị Mới"
+
+
+def test_the_api_list_follows_writes_and_the_language(
+    commit, client, make_task, member, secretariat, today
+):
+    task = make_task(state=S.IN_PROGRESS, progress=10)
+    settled(commit)
+    assert api_get(client, secretariat).json()["items"][0]["progress"] == 10
+    with commit():
+        services.progress_report(actor=member, task=task, percent=60, text="Đã trình")
+    item = api_get(client, secretariat).json()["items"][0]
+    assert item["progress"] == 60 and item["latest_update"]["text"] == "Đã trình"
+    vi = api_get(client, secretariat, language="vi")
+    en = api_get(client, secretariat, language="en")
+    assert en.content == api_get(client, secretariat, language="en").content
+    assert en.json()["items"][0]["state"] == vi.json()["items"][0]["state"]
+    assert en.json()["items"][0]["state_label"] != vi.json()["items"][0]["state_label"]
