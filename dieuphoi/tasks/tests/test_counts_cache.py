@@ -22,6 +22,7 @@ from dieuphoi.tasks.extensions import services as extensions
 from dieuphoi.tasks.models import Sector, Task
 from dieuphoi.tasks.selectors import TaskFilters
 from dieuphoi.tasks.tests.factories import TaskPartFactory
+from dieuphoi.workdays import calendar
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
@@ -419,7 +420,9 @@ def test_summary_cached_equals_uncached_and_follows_writes(
             task=task,
             action="change_deadline",
             reason="Đính chính",
-            new_deadline=past - DAY,
+            # Overdue on ``past`` whatever the weekday: a deadline on a day
+            # off runs to the next working day.
+            new_deadline=calendar.previous_working_day(past),
             effective_on=past - 5 * DAY,
         )
     again = selectors.task_summary(user=secretariat, on=past)
