@@ -30,9 +30,19 @@ def test_anonymous_goes_to_the_login_page(client, name):
     assert response.status_code == 302 and "/login" in response["Location"]
 
 
+def showing(name, day) -> dict:
+    """The page's parameters that show ``day`` (a deadline two days ahead is
+    in the next week on a Saturday, and in the next month on the 30th)."""
+    if name == "calendars:month":
+        return {"month": month_param(day)}
+    if name == "calendars:week":
+        return {"week": week_param(day)}
+    return {}
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_member_sees_their_body_task_deadlines(login, member, tasks, name):
-    response = login(member).get(reverse(name))
+    response = login(member).get(reverse(name), showing(name, tasks["shared"].deadline))
     assert response.status_code == 200
     body = response.content.decode()
     shared = tasks["shared"]
@@ -43,14 +53,17 @@ def test_member_sees_their_body_task_deadlines(login, member, tasks, name):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_outsider_sees_an_empty_calendar(login, outsider, tasks, name):
-    response = login(outsider).get(reverse(name))
+    response = login(outsider).get(
+        reverse(name), showing(name, tasks["shared"].deadline)
+    )
     assert response.status_code == 200
     assert tasks["shared"].title not in response.content.decode()
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_external_sees_only_the_shared_task(login, external, tasks, name):
-    body = login(external).get(reverse(name)).content.decode()
+    page = login(external).get(reverse(name), showing(name, tasks["shared"].deadline))
+    body = page.content.decode()
     assert tasks["shared"].title in body
     assert tasks["own"][0].title not in body
 
