@@ -5,12 +5,13 @@
   and a task's provinces (``connect``: model signals, so every ``save()``,
   ``create()``, ``delete()`` whatever the caller: services, handover, seeds,
   the admin), and by the queryset writes that send no signal
-  (``bulk_create`` of parts and lead changes, ``seed_scale``'s raw inserts)
-  where they are made. ``Task.urge_count``, set by queryset updates of the
-  reminders and letters, is read by no cached figure and bumps nothing.
+  (``bulk_create`` of parts and lead changes, ``seed_scale``'s raw inserts,
+  ``Task.urge_count``'s updates by the reminders and the letters: the
+  cached rows show it) where they are made.
 - Stamp ``registry``: replaced on every write of an agency, an
   administrative unit, a body, a body's agencies, a succession, a region,
-  a sector and a person's name (the org services, the admin, the seeds: model signals too).
+  a sector and a person's name (the org services, the admin, the seeds:
+  model signals too; a sign-in's ``last_login`` alone does not).
   Lineage filters (``lineage``) read the registry, so the counts key holds
   both stamps.
 
