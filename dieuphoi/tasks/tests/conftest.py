@@ -1,7 +1,9 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 
+from dieuphoi.core import cache as stamps
 from dieuphoi.core.models import local_today
 from dieuphoi.org.models import Membership
 from dieuphoi.org.tests.factories import (
@@ -67,3 +69,18 @@ def make_task(hanoi_team, member_agency, today):
         return TaskFactory(**kwargs)
 
     return _make
+
+
+@pytest.fixture
+def caches_on(settings):
+    """The production caches of the task pages (counts, summary, rows and
+    API pages, registry options), emptied before and after the test."""
+    settings.TASK_COUNTS_CACHE_SECONDS = 300
+    settings.TASK_SUMMARY_CACHE_SECONDS = 300
+    settings.TASK_ROWS_CACHE_SECONDS = 300
+    settings.REGISTRY_CHOICES_CACHE = True
+    cache.clear()
+    stamps.clear_memo()
+    yield
+    cache.clear()
+    stamps.clear_memo()

@@ -8,7 +8,6 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
@@ -24,23 +23,10 @@ from dieuphoi.tasks.selectors import TaskFilters
 from dieuphoi.tasks.tests.factories import TaskPartFactory
 from dieuphoi.workdays import calendar
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("caches_on")]
 DAY = datetime.timedelta(days=1)
 S = Task.State
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def caches_on(settings):
-    settings.TASK_COUNTS_CACHE_SECONDS = 300
-    settings.TASK_SUMMARY_CACHE_SECONDS = 300
-    settings.TASK_ROWS_CACHE_SECONDS = 300
-    settings.REGISTRY_CHOICES_CACHE = True
-    cache.clear()
-    stamps.clear_memo()
-    yield
-    cache.clear()
-    stamps.clear_memo()
 
 
 def counts(user, filters=None, on=None):

@@ -11,7 +11,6 @@ import re
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.http import QueryDict
 from django.test import override_settings
 from django.urls import reverse
@@ -24,22 +23,10 @@ from dieuphoi.tasks.models import Task
 from dieuphoi.tasks.tests.factories import TaskPartFactory
 from dieuphoi.workdays import calendar
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("caches_on")]
 DAY = datetime.timedelta(days=1)
 S = Task.State
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def caches_on(settings):
-    settings.TASK_ROWS_CACHE_SECONDS = 300
-    settings.TASK_SUMMARY_CACHE_SECONDS = 300
-    settings.TASK_COUNTS_CACHE_SECONDS = 300
-    cache.clear()
-    stamps.clear_memo()
-    yield
-    cache.clear()
-    stamps.clear_memo()
 
 
 def _filters(query: str = ""):
@@ -76,6 +63,16 @@ def _today():
     return local_today()
 
 
+@pytest.fixture
+def scoped_tasks(make_task, other_team, coop_agency, secretariat, today):
+    """A Hanoi task with a co-operating part (owned by the secretariat),
+    another Hanoi task and one of the Bắc Ninh team."""
+    own = make_task(deadline=today - DAY, title="Kế hoạch vùng", owner=secretariat)
+    TaskPartFactory(task=own, agency=coop_agency, description="Phần của sở")
+    make_task(deadline=today + 3 * DAY, title="Kế hoạch liên tỉnh")
+    make_task(body=other_team, deadline=today + DAY, title="Kế hoạch Bắc Ninh")
+
+
 def row_ids(html: str) -> list[int]:
     return [int(pk) for pk in re.findall(r'id="task-row-(\d+)"', html)]
 
@@ -100,20 +97,8 @@ def test_a_second_look_renders_nothing(
     ["", "bucket=overdue", "sort=deadline", "q=ke+hoach", "sort=-assigned_on"],
 )
 def test_cached_rows_are_the_rows_for_every_scope(
-    query,
-    make_task,
-    other_team,
-    coop_agency,
-    secretariat,
-    external,
-    outsider,
-    admin_user,
-    today,
+    query, scoped_tasks, secretariat, external, outsider, admin_user
 ):
-    own = make_task(deadline=today - DAY, title="Kế hoạch vùng")
-    TaskPartFactory(task=own, agency=coop_agency, description="Phần của sở")
-    make_task(deadline=today + 3 * DAY, title="Kế hoạch liên tỉnh")
-    make_task(body=other_team, deadline=today + DAY, title="Kế hoạch Bắc Ninh")
     seen = {}
     for _round in range(2):  # the second round reads the cache
         for user in (secretariat, external, outsider, admin_user):
@@ -415,21 +400,8 @@ def api_pair(client, user, **params):
     [{}, {"bucket": "overdue"}, {"sort": "deadline", "limit": 2}, {"q": "ke hoach"}],
 )
 def test_the_api_list_cached_is_the_api_list_for_every_scope(
-    params,
-    client,
-    make_task,
-    other_team,
-    coop_agency,
-    secretariat,
-    external,
-    outsider,
-    admin_user,
-    today,
+    params, client, scoped_tasks, secretariat, external, outsider, admin_user
 ):
-    own = make_task(deadline=today - DAY, title="Kế hoạch vùng", owner=secretariat)
-    TaskPartFactory(task=own, agency=coop_agency, description="Phần của sở")
-    make_task(deadline=today + 3 * DAY, title="Kế hoạch liên tỉnh")
-    make_task(body=other_team, deadline=today + DAY, title="Kế hoạch Bắc Ninh")
     seen = {}
     for user in (secretariat, external, outsider, admin_user):
         cached, fresh = api_pair(client, user, **params)
