@@ -235,17 +235,24 @@ def _rendered(prefix: str, parts: tuple, render, seconds: int):
     )
 
 
+def _page_parts(user, filters, on: datetime.date, cursor: str | None) -> tuple:
+    """One page of the list: the counts' key plus every filter (bucket and
+    sort too) and the cursor."""
+    return (
+        *_parts(user, filters, on),
+        tuple(sorted(filters.to_params().items())),
+        cursor or "",
+    )
+
+
+def _rows_seconds() -> int:
+    return int(getattr(settings, "TASK_ROWS_CACHE_SECONDS", 0))
+
+
 def list_rows(user, filters, on: datetime.date, after: str | None, render):
     """``render()`` (one page of rendered rows, ``rows.list_rows``)."""
     return _rendered(
-        "tasks:rows",
-        (
-            *_parts(user, filters, on),
-            tuple(sorted(filters.to_params().items())),
-            after or "",
-        ),
-        render,
-        int(getattr(settings, "TASK_ROWS_CACHE_SECONDS", 0)),
+        "tasks:rows", _page_parts(user, filters, on, after), render, _rows_seconds()
     )
 
 
@@ -255,14 +262,9 @@ def api_list(user, filters, on: datetime.date, cursor: str | None, limit: int, a
     name change bumps ``registry`` (``connect``)."""
     return _rendered(
         "tasks:api-list",
-        (
-            *_parts(user, filters, on),
-            tuple(sorted(filters.to_params().items())),
-            cursor or "",
-            limit,
-        ),
+        (*_page_parts(user, filters, on, cursor), limit),
         answer,
-        int(getattr(settings, "TASK_ROWS_CACHE_SECONDS", 0)),
+        _rows_seconds(),
     )
 
 

@@ -8,6 +8,9 @@ from django.urls import NoReverseMatch
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from dieuphoi.core import cache as stamps
+from dieuphoi.core.context_processors import menu_url
+
 register = template.Library()
 
 _CHECK_WIDGETS = (forms.CheckboxInput,)
@@ -93,8 +96,6 @@ def filter_field(bound_field):
     with an error is drawn every time. The task list's five visible filters
     cost some 1.5 ms a page drawn each time (a select of 280 agencies
     among them)."""
-    from dieuphoi.core import cache as stamps
-
     form = bound_field.form
     if (
         not getattr(settings, "REGISTRY_CHOICES_CACHE", False)
@@ -118,8 +119,6 @@ def fixed_url(name: str) -> str:
     """``{% fixed_url "accounts:profile" %}``: ``{% url %}`` for a URL without
     arguments, reversed once per process and script prefix (the layout has a
     dozen on every page), as the menu's (``core.context_processors``)."""
-    from dieuphoi.core.context_processors import menu_url
-
     url = menu_url(name)
     if url is None:
         raise NoReverseMatch(f"{name!r} is not a URL name without arguments")
