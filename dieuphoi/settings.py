@@ -466,6 +466,12 @@ TASK_COUNTS_CACHE_SECONDS = env_int("TASK_COUNTS_CACHE_SECONDS", 0 if TESTING el
 # And for the list's rendered rows (one page, per scope, filters, date and
 # cursor; dieuphoi.tasks.rows.list_rows): about 80 kB an entry.
 TASK_ROWS_CACHE_SECONDS = env_int("TASK_ROWS_CACHE_SECONDS", 0 if TESTING else 300)
+# The proposals' pipeline board, rendered once per visible scope, filters and
+# date; any proposal, round, party or registry write invalidates it
+# (dieuphoi.proposals.cache).
+PROPOSAL_BOARD_CACHE_SECONDS = env_int(
+    "PROPOSAL_BOARD_CACHE_SECONDS", 0 if TESTING else 300
+)
 # Seconds the header badge's unread count may be cached (keyed by the unread
 # set, the day and the task and registry stamps; dieuphoi.notifications.selectors).
 NOTIFICATION_BADGE_CACHE_SECONDS = env_int(

@@ -23,6 +23,10 @@ the figures are computed, so an entry is never read after a write committed:
 - ``cached(prefix, parts, compute, *, stamps, seconds)``: ``compute()``
   cached in Django's cache under ``prefix``, a hash of ``parts`` and the
   stamps; ``seconds <= 0`` computes every time and reads no stamp.
+- ``rendered(prefix, parts, render, *, stamps, seconds)``: ``cached`` for
+  HTML made for everyone with the same ``parts`` (a visible scope, filters,
+  a date): the key adds the language (labels, numbers) and the script
+  prefix (links). ``render`` must not read the request (no token, no user).
 - ``peek(prefix, parts, *, stamps, seconds)``: what ``cached`` would return
   if it is already stored, else ``None``, computing nothing: a page shows a
   figure at once when it is ready and defers it to its own request when not.
@@ -53,7 +57,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 TASKS = "tasks"
 REGISTRY = "registry"
-NAMES = (TASKS, REGISTRY)
+PROPOSALS = "proposals"
+NAMES = (TASKS, REGISTRY, PROPOSALS)
 
 # The tokens read during the current request (``request_scope``); None
 # outside a request (jobs, commands, direct calls): read every time.
@@ -180,6 +185,28 @@ def cached(
         value = compute()
         cache.set(key, value, seconds)
     return value
+
+
+def rendered(
+    prefix: str,
+    parts: tuple,
+    render: Callable[[], object],
+    *,
+    stamps: Iterable[str],
+    seconds: int,
+):
+    """``render()``, HTML shared by everyone with the same ``parts``, per
+    language and script prefix."""
+    from django.urls import get_script_prefix
+    from django.utils.translation import get_language
+
+    return cached(
+        prefix,
+        (*parts, get_language(), get_script_prefix()),
+        render,
+        stamps=stamps,
+        seconds=seconds,
+    )
 
 
 def peek(prefix: str, parts, *, stamps: Iterable[str], seconds: int):

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from dieuphoi.core.models import local_today
+from dieuphoi.core.prepared import Prepared
 
 from .models import Body, Membership
 
@@ -27,6 +28,17 @@ MEMBER_MANAGER_ROLES = frozenset({Role.LEADER, Role.DEPUTY, Role.SECRETARIAT})
 _CACHE_ATTR = "_dieuphoi_body_roles"
 
 
+def _roles_query(mark, day):
+    return (
+        Membership.objects.as_of(day).filter(person=mark).values_list("body_id", "role")
+    )
+
+
+# Compiled once a day (core.prepared): most pages ask who the user is in
+# which body, and building this SQL cost more than running it.
+_ROLES = Prepared(_roles_query)
+
+
 def body_roles(user) -> dict[int, frozenset[str]]:
     """``{body_id: roles}`` for the user's memberships valid today (one query, cached)."""
     if not getattr(user, "is_authenticated", False):
@@ -35,11 +47,7 @@ def body_roles(user) -> dict[int, frozenset[str]]:
     if cached is not None:
         return cached
     roles: dict[int, set[str]] = {}
-    for body_id, role in (
-        Membership.objects.as_of(local_today())
-        .filter(person=user)
-        .values_list("body_id", "role")
-    ):
+    for body_id, role in _ROLES.rows(user.pk, key=(local_today(),)):
         roles.setdefault(body_id, set()).add(role)
     frozen = {k: frozenset(v) for k, v in roles.items()}
     setattr(user, _CACHE_ATTR, frozen)

@@ -13,11 +13,12 @@ class ProposalsConfig(AppConfig):
         from dieuphoi.notifications.kinds import register_kind
         from dieuphoi.notifications.registry import register_notification_target
 
-        from . import discussion, permissions, urging
+        from . import cache, discussion, permissions, urging
         from .models import ConsultationRound, Proposal
         from .services import ACTION_LABELS
 
         register_action_labels(ACTION_LABELS)
+        cache.connect()
         discussion.register()
         # Parties that have not answered: reminded and urged by the ladder.
         urging.register()

@@ -54,6 +54,7 @@ from dieuphoi.paperwork.services import RecipientInput, clean_text, paper_create
 from dieuphoi.tasks.services import lead_agency_error
 from dieuphoi.workdays import calendar
 
+from . import cache as proposal_cache
 from . import workflow
 from .models import (
     ConsultationRound,
@@ -551,6 +552,7 @@ def round_open(
             questions=questions,
             created_by=_actor(actor),
         )
+        proposal_cache.bump_proposals()  # bulk_create sends no signal
         RoundParty.objects.bulk_create(
             [
                 RoundParty(
@@ -767,6 +769,7 @@ def round_close(
         silent = locked.parties.filter(answer="").update(
             answer=RoundParty.Answer.SILENT, version=F("version") + 1
         )
+        proposal_cache.bump_proposals()  # the update sends no signal
         locked.state = ConsultationRound.State.CLOSED
         locked.closed_on = on
         save_bumped(locked, ["state", "closed_on"])

@@ -24,6 +24,7 @@ from dieuphoi.reminders.obligations import (
 )
 from dieuphoi.tasks.notices import PartySeats
 
+from . import cache as proposal_cache
 from .models import ConsultationRound, RoundParty
 
 SOURCE = "proposals.round_party"
@@ -83,6 +84,7 @@ def _subject(party: RoundParty) -> str:
 
 
 def round_parties_counted(counts: dict[int, int], day: datetime.date) -> None:
+    proposal_cache.bump_proposals()  # the update sends no signal
     RoundParty.objects.filter(pk__in=counts).update(
         urge_count=Case(
             *(When(pk=pk, then=Value(n)) for pk, n in counts.items()),

@@ -41,7 +41,7 @@ from dieuphoi.org.models import Body
 from dieuphoi.tasks.forms import Choices
 from dieuphoi.tasks.sources import source_key
 
-from . import permissions, selectors, services, workflow
+from . import board, permissions, selectors, services, workflow
 from .forms import (
     COMMENTS_PREFIX,
     ActionForm,
@@ -150,17 +150,15 @@ def proposal_list(request):
 @login_required
 @require_GET
 def proposal_board(request):
-    """The pipeline: one column per state, with its count and newest cards."""
+    """The pipeline: one column per state, with its count and newest cards
+    (``board``: rendered once per visible scope, filters and date)."""
     filters, errors = selectors.parse_filters(request.GET)
-    columns = (
-        [] if errors else selectors.proposal_board(user=request.user, filters=filters)
-    )
-    base = filters.to_params()
-    for column in columns:
-        column.url = (
-            f"{reverse('proposals:list')}?{urlencode({**base, 'state': column.state})}"
-        )
-    context = {"columns": columns, **_list_context(request, filters, errors)}
+    board_html = ""
+    if not errors:
+        board_html = board.board_page(
+            user=request.user, filters=filters, on=local_today()
+        ).html
+    context = {"board_html": board_html, **_list_context(request, filters, errors)}
     return render_page(request, "proposals/proposal_board.html", context, "board-page")
 
 

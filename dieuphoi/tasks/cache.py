@@ -58,7 +58,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
-from django.urls import get_script_prefix
 from django.utils.translation import get_language
 
 from dieuphoi.core import cache as stamps
@@ -224,15 +223,9 @@ def summary_counts(user, filters, on: datetime.date, compute: Callable[[], tuple
 
 
 def _rendered(prefix: str, parts: tuple, render, seconds: int):
-    """``render()``, HTML made for everyone with the same key: ``parts`` plus
-    the language (its labels and numbers) and the script prefix (its links)."""
-    return stamps.cached(
-        prefix,
-        (*parts, get_language(), get_script_prefix()),
-        render,
-        stamps=TASK_STAMPS,
-        seconds=seconds,
-    )
+    """``render()`` under the task stamps (``stamps.rendered``: per language
+    and script prefix too)."""
+    return stamps.rendered(prefix, parts, render, stamps=TASK_STAMPS, seconds=seconds)
 
 
 def _page_parts(user, filters, on: datetime.date, cursor: str | None) -> tuple:
