@@ -30,7 +30,7 @@ the figures are computed, so an entry is never read after a write committed:
 - ``peek(prefix, parts, *, stamps, seconds)``: what ``cached`` would return
   if it is already stored, else ``None``, computing nothing: a page shows a
   figure at once when it is ready and defers it to its own request when not.
-- ``memo(prefix, parts, compute, *, stamps)``: the same in a dictionary of
+- ``memo(prefix, parts, compute, *, stamps, size)``: the same in a dictionary of
   this process (no pickling: for values read on every page, such as the
   registry's select options); entries of older stamps are dropped.
 
@@ -147,6 +147,8 @@ def bump_on_write(name: str, *models) -> None:
 def read(*names: str) -> tuple[int, ...]:
     from .models import VersionStamp
 
+    if not names:  # a memo that no write invalidates (``{% remember %}``)
+        return ()
     kept = _request_tokens.get()
     if kept is not None and all(name in kept for name in names):
         return tuple(kept[name] for name in names)
@@ -228,9 +230,10 @@ def memo(
     compute: Callable[[], object],
     *,
     stamps: Iterable[str],
+    size: int = MEMO_SIZE,
 ):
     """``compute()`` kept in this process until one of the stamps changes
-    (at most ``MEMO_SIZE`` entries per prefix, e.g. one per language)."""
+    (at most ``size`` entries per prefix, e.g. one per language)."""
     stamps = tuple(stamps)
     current = read(*stamps)
     with _memo_lock:
@@ -244,7 +247,7 @@ def memo(
     with _memo_lock:
         seen, entries = _memo.get(prefix, (None, {}))
         if seen == current:
-            if len(entries) >= MEMO_SIZE:
+            if len(entries) >= size:
                 entries.clear()
             entries[parts] = value
     return value

@@ -237,14 +237,34 @@ def _forget_urls(*, setting, **kwargs) -> None:
 setting_changed.connect(_forget_urls, dispatch_uid="core.context_processors.urls")
 
 
+def menu_key(menu: list[dict], coming: list) -> tuple:
+    """What tells two menus apart, for the layout's ``{% remember %}``: the
+    areas and pages shown and which is active, and the areas to come (each
+    entry's URL, label and icon follow from its name, per language)."""
+    return (
+        tuple(
+            (
+                item["name"],
+                item["active"],
+                tuple((page["name"], page["active"]) for page in item["pages"]),
+            )
+            for item in menu
+        ),
+        tuple(str(label) for label in coming),
+    )
+
+
 def navigation(request):
     items, coming = nav_areas(request.path)
     user = getattr(request, "user", None)
+    # Evaluated only when the menu is rendered (not for JSON or fragments).
+    menu = SimpleLazyObject(lambda: nav_menu(user, request.path))
     return {
         "days_off_url": _days_off_url(),
         "nav_items": items,
-        # Evaluated only when the menu is rendered (not for JSON or fragments).
-        "nav_menu": SimpleLazyObject(lambda: nav_menu(user, request.path)),
+        "nav_menu": menu,
+        # A callable: the template calls it only where the menu is drawn.
+        "nav_key": lambda: menu_key(menu, coming),
         "nav_later": coming,
         "system_languages": settings.LANGUAGES,
     }

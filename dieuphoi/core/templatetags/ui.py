@@ -2,9 +2,10 @@
 
 from django import forms, template
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.template import engines
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, get_script_prefix
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -123,6 +124,62 @@ def fixed_url(name: str) -> str:
     if url is None:
         raise NoReverseMatch(f"{name!r} is not a URL name without arguments")
     return url
+
+
+class RememberNode(template.Node):
+    def __init__(self, name: str, keys: list, nodelist) -> None:
+        self.name = name
+        self.keys = keys
+        self.nodelist = nodelist
+
+    def render(self, context) -> str:
+        if not getattr(settings, "TEMPLATE_FRAGMENT_MEMO", True):
+            return self.nodelist.render(context)
+        parts = (
+            tuple(key.resolve(context) for key in self.keys),
+            get_language(),
+            get_script_prefix(),
+        )
+        return stamps.memo(
+            f"ui:remember:{self.name}",
+            parts,
+            lambda: self.nodelist.render(context),
+            stamps=(),
+            size=REMEMBER_SIZE,
+        )
+
+
+# Entries per fragment name (the menu: one per page it marks active, per set
+# of pages a user may open, per language).
+REMEMBER_SIZE = 256
+
+
+@register.tag
+def remember(parser, token):
+    """``{% remember "name" key ... %}...{% endremember %}``: the block
+    rendered once per process, language and script prefix for each value of
+    the keys (hashable values), then given as it was. For the layout's parts
+    that every page draws the same way (the head's assets, the menu): the
+    keys must hold everything the block reads that can differ between two
+    requests, and the block must not hold a request's own data (no CSRF
+    token, no user's name unless in the keys). Off with
+    ``TEMPLATE_FRAGMENT_MEMO = False``; forgotten on any setting change (tests)."""
+    bits = token.split_contents()
+    if len(bits) < 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError(
+            "{% remember %} takes a quoted name, then the keys"
+        )
+    nodelist = parser.parse(("endremember",))
+    parser.delete_first_token()
+    keys = [parser.compile_filter(bit) for bit in bits[2:]]
+    return RememberNode(bits[1][1:-1], keys, nodelist)
+
+
+def _forget_fragments(**kwargs) -> None:
+    stamps.clear_memo()
+
+
+setting_changed.connect(_forget_fragments, dispatch_uid="core.ui.remember")
 
 
 @register.simple_tag(takes_context=True)

@@ -164,3 +164,120 @@ def test_a_field_with_an_error_or_the_switch_off_is_drawn_every_time(
     for _look in range(2):
         _tag(_sector_form("sector=1")["sector"])
     assert calls == ["on", "on", "sector", "sector"]
+
+
+# --- {% remember %}: the layout's parts drawn once per key ---------------------------
+
+
+def test_remember_draws_a_block_once_per_key_and_language():
+    from django.utils import translation
+
+    from dieuphoi.core import cache as stamps
+
+    stamps.clear_memo()
+    source = (
+        "{% load i18n %}{% remember 'probe' key %}{{ key }}-{{ seen }}"
+        "-{% translate 'Close' %}{% endremember %}"
+    )
+
+    def draw(**values):
+        return Template("{% load ui %}" + source).render(Context(values))
+
+    with translation.override("en"):
+        assert draw(key=1, seen="a") == "1-a-Close"
+        # Same key: the block as first drawn (``seen`` is not a key).
+        assert draw(key=1, seen="b") == "1-a-Close"
+        assert draw(key=2, seen="b") == "2-b-Close"
+    with translation.override("vi"):
+        assert draw(key=1, seen="c") == "1-c-Đóng"
+
+
+def test_remember_can_be_switched_off(settings):
+    settings.TEMPLATE_FRAGMENT_MEMO = False
+    source = "{% remember 'probe-off' %}{{ seen }}{% endremember %}"
+    assert render(source.replace("{{ seen }}", "x")) == "x"
+    template = Template("{% load ui %}" + source)
+    assert template.render(Context({"seen": "a"})) == "a"
+    assert template.render(Context({"seen": "b"})) == "b"
+
+
+def test_remember_needs_a_quoted_name():
+    from django.template import TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="quoted name"):
+        Template("{% load ui %}{% remember probe %}x{% endremember %}")
+
+
+def _menu(html: str) -> str:
+    start = html.index('<ul class="navbar-nav me-auto">')
+    return html[start : html.index('<ul class="navbar-nav">', start)]
+
+
+def _user_menu(html: str) -> str:
+    """The user menu, its log-out form's token (new on every page) left out."""
+    import re
+
+    start = html.index('aria-labelledby="user-menu-button"')
+    menu = html[start : html.index("</ul>", start)]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", menu)
+
+
+@pytest.mark.django_db
+def test_the_layout_is_what_it_draws_without_remembering(
+    client, settings, secretariat, admin_user, outsider
+):
+    """Each person's menu, the active entry of each page, the user menu's
+    administrator links and a fresh CSRF token on every page, whoever
+    was served before."""
+    from dieuphoi.core import cache as stamps
+
+    stamps.clear_memo()
+    pages = [reverse("tasks:list"), reverse("proposals:list"), reverse("core:home")]
+    people = (admin_user, secretariat, outsider)
+    seen = {}
+    # All remembered first (one memo for everyone: a setting change clears
+    # it), then all drawn afresh.
+    for memo in (True, False):
+        settings.TEMPLATE_FRAGMENT_MEMO = memo
+        for user in people:
+            client.force_login(user)
+            for path in pages:
+                seen[(user.pk, path, memo)] = client.get(path).content.decode()
+    for user in people:
+        for path in pages:
+            remembered = seen[(user.pk, path, True)]
+            drawn = seen[(user.pk, path, False)]
+            assert _menu(remembered) == _menu(drawn)
+            assert _user_menu(remembered) == _user_menu(drawn)
+            # The page's own entry is the active one, and only it.
+            for other in pages:
+                active = f'href="{other}" aria-current="page"'
+                assert (active in _menu(remembered)) == (other == path)
+    audit = reverse("audit:list")
+    assert audit in _user_menu(seen[(admin_user.pk, pages[0], True)])
+    assert audit not in _user_menu(seen[(secretariat.pk, pages[0], True)])
+    # The menus differ by person: the outsider has no proposals' area pages.
+    assert _menu(seen[(admin_user.pk, pages[0], True)]) != _menu(
+        seen[(outsider.pk, pages[0], True)]
+    )
+
+
+@pytest.mark.django_db
+def test_the_remembered_layout_keeps_each_pages_csrf_token(secretariat):
+    """The forms of the layout (language, log out) post with the page's own
+    token under the real CSRF check."""
+    import re
+
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(secretariat)
+    for _attempt in range(2):
+        html = client.get(reverse("tasks:list")).content.decode()
+        form = html[html.index('class="language-switch') :]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+        response = client.post(
+            reverse("set_language"),
+            {"language": "en", "next": "/", "csrfmiddlewaretoken": token.group(1)},
+        )
+        assert response.status_code == 302
