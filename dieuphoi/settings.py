@@ -477,6 +477,19 @@ PROPOSAL_BOARD_CACHE_SECONDS = env_int(
 NOTIFICATION_BADGE_CACHE_SECONDS = env_int(
     "NOTIFICATION_BADGE_CACHE_SECONDS", 0 if TESTING else 60
 )
+# Seconds one user's "may I still see these items" answer is kept for the
+# notification centre and badge, for item kinds whose rule reads only data
+# with a version stamp (tasks, proposals) besides the user's own seats, which
+# are in the key (dieuphoi.notifications.registry.visible_to). 0 = always check.
+NOTIFICATION_VISIBILITY_CACHE_SECONDS = env_int(
+    "NOTIFICATION_VISIBILITY_CACHE_SECONDS", 0 if TESTING else 300
+)
+# Seconds a page of the centre's rows stays rendered (keyed by each row's id
+# and read state: a notification changes only by being read;
+# dieuphoi.notifications.rows). 0 = render every time.
+NOTIFICATION_ROWS_CACHE_SECONDS = env_int(
+    "NOTIFICATION_ROWS_CACHE_SECONDS", 0 if TESTING else 300
+)
 # Keep the list filters' registry options (agencies, provinces, sectors) in
 # each process until the registry stamp changes (dieuphoi.tasks.cache).
 REGISTRY_CHOICES_CACHE = env_bool("REGISTRY_CHOICES_CACHE", not TESTING)

@@ -23,6 +23,13 @@ An app registers each model it sends notifications about, from its
 - ``attachments(target_id, kind) -> [(file name, bytes, mime type)]``:
   files an e-mail about the item carries (a sent document's signed PDF);
   optional.
+- ``stamps``: the version stamps (``dieuphoi.core.cache``) replaced by
+  every write of the data the view rule reads *besides the user's own
+  row and memberships*: with them, ``visible_to`` keeps one user's answer
+  until a stamp, the user's seats or the day changes (the centre and the
+  badge check the same items on every view). Declare them only for a rule
+  that reads nothing else (a rule that looks at other people's seats, such
+  as "who acts for a party", must not); without them every check is fresh.
 
 A notification about an unregistered model is not sent: an item nobody said
 how to protect is treated as invisible. A notification without a target
@@ -54,6 +61,7 @@ class NotificationTarget:
     visible_pairs: PairsCheck | None = None
     describe: Describe | None = None
     attachments: Attachments | None = None
+    stamps: tuple[str, ...] = ()
 
 
 _TARGETS: dict[str, NotificationTarget] = {}
@@ -66,6 +74,7 @@ def register_notification_target(
     visible_pairs: PairsCheck | None = None,
     describe: Describe | None = None,
     attachments: Attachments | None = None,
+    stamps: Iterable[str] = (),
 ) -> None:
     """Allow notifications about ``model`` (registering again replaces it)."""
     _TARGETS[model._meta.concrete_model._meta.label_lower] = NotificationTarget(
@@ -74,6 +83,7 @@ def register_notification_target(
         visible_pairs=visible_pairs,
         describe=describe,
         attachments=attachments,
+        stamps=tuple(stamps),
     )
 
 
@@ -144,6 +154,38 @@ def visible(
         for u, t in pairs
         if u in users and t in objects and entry.can_view(users[u], objects[t])
     }
+
+
+def visible_to(
+    user, type_id: int, target_ids: Iterable[int], on: datetime.date
+) -> set[int]:
+    """The ids among ``target_ids`` that ``user`` may see on ``on``
+    (``visible``), kept for ``NOTIFICATION_VISIBILITY_CACHE_SECONDS`` under
+    the target's ``stamps``, the user's ``access_key`` and the day when the
+    target declares stamps; checked afresh otherwise."""
+    from django.conf import settings
+
+    from dieuphoi.core import cache as stamps
+    from dieuphoi.org.permissions import access_key
+
+    ids = tuple(sorted(set(target_ids)))
+
+    def check() -> set[int]:
+        with users_known(user):
+            found = visible(type_id, {(user.pk, t) for t in ids}, on)
+        return {t for _u, t in found}
+
+    entry = target_for_type_id(type_id)
+    seconds = int(getattr(settings, "NOTIFICATION_VISIBILITY_CACHE_SECONDS", 0))
+    if entry is None or not entry.stamps or not ids or seconds <= 0:
+        return check()
+    return stamps.cached(
+        "notifications:visible",
+        (access_key(user), entry.model._meta.label_lower, ids, on.isoformat()),
+        check,
+        stamps=entry.stamps,
+        seconds=seconds,
+    )
 
 
 def describe(type_id: int | None, target_ids: Iterable[int], on: datetime.date):

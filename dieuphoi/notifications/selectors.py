@@ -27,16 +27,17 @@ class NotificationPage(NamedTuple):
 def _visible_keys(user, keys: set[tuple[int, int]]) -> set[tuple[int, int]]:
     """The ``(target_type_id, target_id)`` among ``keys`` that ``user`` may
     see today: a few queries per target model (the registry's bulk check),
-    whatever the number of notifications."""
-    by_type: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    whatever the number of notifications, none while the registry keeps the
+    answer (``registry.visible_to``)."""
+    by_type: dict[int, set[int]] = defaultdict(set)
     for type_id, target_id in keys:
-        by_type[type_id].add((user.pk, target_id))
+        by_type[type_id].add(target_id)
     today = local_today()
-    seen: set[tuple[int, int]] = set()
-    with registry.users_known(user):
-        for type_id, pairs in by_type.items():
-            seen |= {(type_id, t) for _u, t in registry.visible(type_id, pairs, today)}
-    return seen
+    return {
+        (type_id, t)
+        for type_id, ids in by_type.items()
+        for t in registry.visible_to(user, type_id, ids, today)
+    }
 
 
 def notification_list(

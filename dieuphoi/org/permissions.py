@@ -26,17 +26,33 @@ LEADER_ROLES = frozenset({Role.LEADER, Role.DEPUTY})
 MEMBER_MANAGER_ROLES = frozenset({Role.LEADER, Role.DEPUTY, Role.SECRETARIAT})
 
 _CACHE_ATTR = "_dieuphoi_body_roles"
+_SEAT_ROWS_ATTR = "_dieuphoi_seat_rows"
 
 
 def _roles_query(mark, day):
     return (
-        Membership.objects.as_of(day).filter(person=mark).values_list("body_id", "role")
+        Membership.objects.as_of(day)
+        .filter(person=mark)
+        .values_list("body_id", "role", "agency_id")
     )
 
 
 # Compiled once a day (core.prepared): most pages ask who the user is in
 # which body, and building this SQL cost more than running it.
 _ROLES = Prepared(_roles_query)
+
+
+def remember_seats(user, rows) -> None:
+    """Keep on ``user`` (for this request) its memberships valid today as
+    ``(body_id, role, agency_id)`` rows, and the roles derived from them.
+    ``tasks.permissions.user_seats`` calls it with the same rows it loads,
+    so either read costs the one query."""
+    rows = tuple(sorted(rows, key=repr))
+    roles: dict[int, set[str]] = {}
+    for body_id, role, _agency_id in rows:
+        roles.setdefault(body_id, set()).add(role)
+    setattr(user, _SEAT_ROWS_ATTR, rows)
+    setattr(user, _CACHE_ATTR, {k: frozenset(v) for k, v in roles.items()})
 
 
 def body_roles(user) -> dict[int, frozenset[str]]:
@@ -46,17 +62,35 @@ def body_roles(user) -> dict[int, frozenset[str]]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    roles: dict[int, set[str]] = {}
-    for body_id, role in _ROLES.rows(user.pk, key=(local_today(),)):
-        roles.setdefault(body_id, set()).add(role)
-    frozen = {k: frozenset(v) for k, v in roles.items()}
-    setattr(user, _CACHE_ATTR, frozen)
-    return frozen
+    remember_seats(user, _ROLES.rows(user.pk, key=(local_today(),)))
+    return getattr(user, _CACHE_ATTR)
+
+
+def access_key(user) -> tuple:
+    """All that the user's own row and memberships valid today say about
+    what they may see: flags, and every seat (body, role, agency). A cache of
+    a per-user permission answer keys on it (with the date), so a membership
+    begun or ended, or a flag changed, is a new key at once."""
+    if not getattr(user, "is_authenticated", False):
+        return ("anonymous",)
+    rows = getattr(user, _SEAT_ROWS_ATTR, None)
+    if rows is None:
+        remember_seats(user, _ROLES.rows(user.pk, key=(local_today(),)))
+        rows = getattr(user, _SEAT_ROWS_ATTR)
+    return (
+        user.pk,
+        bool(getattr(user, "is_active", False)),
+        bool(getattr(user, "is_superuser", False)),
+        bool(getattr(user, "is_leadership_viewer", False)),
+        getattr(user, "agency_id", None),
+        rows,
+    )
 
 
 def clear_role_cache(user) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, _SEAT_ROWS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def is_admin(user) -> bool:

@@ -104,7 +104,13 @@ def visible_pairs(pairs: set[tuple[int, int]], on) -> set[tuple[int, int]]:
     from dieuphoi.notifications.registry import users_by_id
 
     users = users_by_id(u for u, _ in pairs)
-    papers = {p.pk: p for p in Paper.objects.filter(pk__in={p for _, p in pairs})}
+    # Only what can_view_paper reads: a paper's content can be large.
+    papers = {
+        p.pk: p
+        for p in Paper.objects.filter(pk__in={p for _, p in pairs}).only(
+            "id", "body_id", "signer_id", "number"
+        )
+    }
     return {
         (u, p)
         for u, p in pairs

@@ -10,6 +10,7 @@ class ProposalsConfig(AppConfig):
 
     def ready(self) -> None:
         from dieuphoi.audit.labels import register_action_labels
+        from dieuphoi.core import cache as stamps
         from dieuphoi.notifications.kinds import register_kind
         from dieuphoi.notifications.registry import register_notification_target
 
@@ -23,7 +24,12 @@ class ProposalsConfig(AppConfig):
         # Parties that have not answered: reminded and urged by the ladder.
         urging.register()
         permissions.register_attachment_targets()
-        register_notification_target(Proposal, can_view=permissions.can_view_proposal)
+        # The rule reads the proposal's body and the user's own seats.
+        register_notification_target(
+            Proposal,
+            can_view=permissions.can_view_proposal,
+            stamps=(stamps.PROPOSALS,),
+        )
         register_notification_target(
             ConsultationRound, can_view=permissions.can_view_round
         )

@@ -37,6 +37,7 @@ def task_describe(task_ids: Iterable[int], on: datetime.date) -> dict[int, dict]
 
 
 def register() -> None:
+    from dieuphoi.core import cache as stamps
     from dieuphoi.notifications.registry import register_notification_target
 
     register_notification_target(
@@ -44,4 +45,6 @@ def register() -> None:
         can_view=can_view_task,
         visible_pairs=task_visible_pairs,
         describe=task_describe,
+        # The rule reads the task's body and parts, and the user's own seats.
+        stamps=(stamps.TASKS,),
     )

@@ -115,11 +115,8 @@ def user_seats(user) -> tuple[Seat, ...]:
     # Same rows as org.permissions.body_roles: fill its cache so checks made
     # through org helpers in this request cost no second query.
     if getattr(user, org_perms._CACHE_ATTR, None) is None:
-        roles: dict[int, set[str]] = {}
-        for seat in seats:
-            roles.setdefault(seat.body_id, set()).add(seat.role)
-        setattr(
-            user, org_perms._CACHE_ATTR, {k: frozenset(v) for k, v in roles.items()}
+        org_perms.remember_seats(
+            user, [(s.body_id, s.role, s.agency_id) for s in seats]
         )
     return seats
 
