@@ -306,6 +306,8 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "dieuphoi")
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+# Django's database sessions; the read on every request compiled once.
+SESSION_ENGINE = "dieuphoi.core.sessions"
 # API tokens expire this many days after they are issued.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 
