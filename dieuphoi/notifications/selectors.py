@@ -17,6 +17,17 @@ from .kinds import all_kinds
 from .models import KindPreference, Notification, NotificationPreference, OutgoingEmail
 
 PAGE_SIZE = 50
+ROW_FIELDS = (
+    "id",
+    "recipient_id",
+    "kind",
+    "target_type_id",
+    "target_id",
+    "title",
+    "url",
+    "created_at",
+    "read_at",
+)
 
 
 class NotificationPage(NamedTuple):
@@ -55,7 +66,8 @@ def notification_list(
         qs = qs.filter(read_at__isnull=True)
     if before_id:
         qs = qs.filter(id__lt=before_id)
-    rows = list(qs[: PAGE_SIZE + 1])
+    # What the rows show and the checks read (not the e-mail's fields).
+    rows = list(qs.only(*ROW_FIELDS)[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     next_before = rows[-1].pk if more and rows else None

@@ -112,6 +112,7 @@ def contribution_visible_pairs(pairs: set[tuple[int, int]], on) -> set[tuple[int
         bodies={body for body, _a, _p in found},
         party_bodies={party for _b, _a, party in found},
         party_agencies={agency for _b, agency, _p in found},
+        roles=False,
     )
 
     def sees(user, body_id, agency_id, party_body_id) -> bool:

@@ -90,14 +90,18 @@ class PartySeats:
         bodies: Iterable[int],
         party_bodies: Iterable[int] = (),
         party_agencies: Iterable[int | None] = (),
+        roles: bool = True,
     ) -> PartySeats:
         """``bodies``: the tasks' bodies (focal points and roles);
-        ``party_bodies``/``party_agencies``: the parties to resolve."""
+        ``party_bodies``/``party_agencies``: the parties to resolve.
+        ``roles=False`` when only ``party``/``agency`` will be asked (a
+        visibility check): the bodies' seats are then read only for the
+        parties' agencies (their focal points), not every member's."""
         seats = cls()
         bodies = {b for b in bodies if b}
         teams = {b for b in party_bodies if b}
         agencies = {a for a in party_agencies if a}
-        where = Q(body_id__in=bodies)
+        where = Q(body_id__in=bodies) if roles else Q(pk__in=[])
         if teams:
             where |= Q(body_id__in=teams)
         if agencies:
