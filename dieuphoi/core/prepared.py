@@ -15,6 +15,16 @@ The open value is marked by ``MARK`` when the query is built: it must reach
 the parameters unchanged (an integer compared with an integer column) and
 exactly once; anything else is refused when the query is first built, so a
 query that does not fit fails loudly in the tests, never silently.
+
+A query may leave several values open, of the kinds ``"int"`` (``MARK``),
+``"str"`` (``STR_MARK``, compared with a text column) and ``"datetime"``
+(``TIME_MARK``, compared with a date-time column: filled in as the database
+takes it, ``adapt_datetimefield_value``); ``build`` gets one mark per kind
+given, in order, and the run methods a tuple of values:
+
+    TOKEN = Prepared(lambda key, now: Token.objects.filter(
+        key_hash=key, expires_at__gt=now), opens=("str", "datetime"))
+    token = TOKEN.first((key_hash, timezone.now()))
 Results are what the ORM gives: model instances through ``raw()`` (with the
 fields' converters) or plain rows; annotations that are not model fields
 come back as the database gives them (``EXISTS`` is 0/1 on SQLite).
@@ -22,7 +32,8 @@ come back as the database gives them (``EXISTS`` is 0/1 on SQLite).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import datetime
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -31,41 +42,75 @@ from django.db.models import Model, QuerySet
 # An id no row has, where the open value goes: negative, and within a 32-bit
 # integer column's range (out of range, Django compiles the lookup away).
 MARK = -2_013_265_921
+STR_MARK = "dieuphoi-prepared-open-value"
+TIME_MARK = datetime.datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
+_MARKS = {"int": MARK, "str": STR_MARK, "datetime": TIME_MARK}
 
 
 class Prepared:
-    """A query compiled once per (database, key), run with another value.
+    """A query compiled once per (database, key), run with other values.
 
-    ``build(mark, *key) -> QuerySet`` builds it; ``MARK`` is passed as
-    ``mark`` and must appear once among the compiled parameters. At most
-    ``size`` compiled forms are kept (the key is usually the day)."""
+    ``build(*marks, *key) -> QuerySet`` builds it, one mark per open value
+    (``opens``: their kinds, ``("int",)`` by default); each mark must appear
+    once among the compiled parameters. At most ``size`` compiled forms are
+    kept (the key is usually the day)."""
 
-    def __init__(self, build: Callable[..., QuerySet], *, size: int = 8) -> None:
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        opens: Sequence[str] = ("int",),
+        size: int = 8,
+    ) -> None:
+        unknown = set(opens) - _MARKS.keys()
+        if unknown or not opens:
+            raise ValueError(f"open values are int, str or datetime: {opens!r}")
         self._build = build
+        self._opens = tuple(opens)
         self._size = size
-        self._compiled: dict[tuple, tuple[type[Model], str, tuple, int]] = {}
+        self._compiled: dict[tuple, tuple[type[Model], str, tuple, tuple]] = {}
+
+    def _adapt(self, kind: str, value, connection):
+        if kind == "datetime":
+            return connection.ops.adapt_datetimefield_value(value)
+        return value
 
     def _get(self, key: tuple[Hashable, ...], using: str):
-        cache_key = (using, connections[using].vendor, key)
+        connection = connections[using]
+        cache_key = (using, connection.vendor, key)
         compiled = self._compiled.get(cache_key)
         if compiled is None:
-            qs = self._build(MARK, *key)
+            marks = [_MARKS[kind] for kind in self._opens]
+            qs = self._build(*marks, *key)
             sql, params = qs.query.get_compiler(using).as_sql()
-            slots = [i for i, p in enumerate(params) if type(p) is int and p == MARK]
-            if len(slots) != 1:
-                raise ValueError(
-                    f"the open value must appear once in the parameters: {params!r}"
-                )
-            compiled = (qs.model, sql, tuple(params), slots[0])
+            slots = []
+            for kind, mark in zip(self._opens, marks, strict=True):
+                wanted = self._adapt(kind, mark, connection)
+                found = [
+                    i
+                    for i, p in enumerate(params)
+                    if type(p) is type(wanted) and p == wanted
+                ]
+                if len(found) != 1:
+                    raise ValueError(
+                        f"the open value must appear once in the parameters: {params!r}"
+                    )
+                slots.append(found[0])
+            compiled = (qs.model, sql, tuple(params), tuple(slots))
             if len(self._compiled) >= self._size:
                 self._compiled.clear()
             self._compiled[cache_key] = compiled
         return compiled
 
-    def _params(self, compiled, value: Any) -> list:
-        _model, _sql, params, slot = compiled
+    def _params(self, compiled, value: Any, using: str) -> list:
+        _model, _sql, params, slots = compiled
+        values = value if len(self._opens) > 1 else (value,)
+        if len(values) != len(self._opens):
+            raise ValueError(f"{len(self._opens)} values expected, got {value!r}")
         filled = list(params)
-        filled[slot] = value
+        connection = connections[using]
+        for kind, slot, one in zip(self._opens, slots, values, strict=True):
+            filled[slot] = self._adapt(kind, one, connection)
         return filled
 
     def objects(
@@ -75,7 +120,7 @@ class Prepared:
         compiled = self._get(key, using)
         model, sql = compiled[0], compiled[1]
         raw = model._default_manager.db_manager(using).raw(
-            sql, self._params(compiled, value)
+            sql, self._params(compiled, value, using)
         )
         return list(raw)
 
@@ -92,5 +137,5 @@ class Prepared:
         no field converters are applied)."""
         compiled = self._get(key, using)
         with connections[using].cursor() as cursor:
-            cursor.execute(compiled[1], self._params(compiled, value))
+            cursor.execute(compiled[1], self._params(compiled, value, using))
             return cursor.fetchall()

@@ -145,3 +145,46 @@ def test_the_sessions_device_is_loaded_as_django_otp_does(member, outsider):
     device.save()
     got, session = _device(device.persistent_id, member)
     assert got is None
+
+
+# --- several open values: text and time (sessions, API tokens) ------------------
+
+
+def test_text_and_time_values_give_the_orms_rows():
+    from django.utils import timezone
+
+    from dieuphoi.accounts.models import ApiToken
+    from dieuphoi.accounts.services import api_token_create
+
+    user = UserFactory(username="cli")
+    token, _raw = api_token_create(user=user, name="CLI")
+    now = timezone.now()
+
+    def build(key, moment):
+        return ApiToken.objects.filter(key_hash=key, expires_at__gt=moment)
+
+    prepared = Prepared(build, opens=("str", "datetime"))
+    for key, moment in [
+        (token.key_hash, now),
+        (token.key_hash, token.expires_at),  # not after its own expiry
+        ("x" * 64, now),
+    ]:
+        expected = list(build(key, moment).values_list("pk", flat=True))
+        got = [t.pk for t in prepared.objects((key, moment))]
+        assert got == expected
+    assert [t.pk for t in prepared.objects((token.key_hash, now))] == [token.pk]
+
+
+def test_several_open_values_are_checked():
+    with pytest.raises(ValueError, match="int, str or datetime"):
+        Prepared(lambda mark: User.objects.filter(pk=mark), opens=("float",))
+    prepared = Prepared(
+        lambda name, moment: User.objects.filter(username=name, date_joined__lt=moment),
+        opens=("str", "datetime"),
+    )
+    with pytest.raises(ValueError, match="2 values expected"):
+        prepared.rows(("only-one",))
+    # A mark that does not reach the parameters is refused when compiled.
+    missing = Prepared(lambda name: User.objects.all(), opens=("str",))
+    with pytest.raises(ValueError, match="must appear once"):
+        missing.rows("x")
