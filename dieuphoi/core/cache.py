@@ -1,7 +1,7 @@
 """Version stamps: exact caches of derived figures, shared by every process.
 
-A stamp is a token per name (``"tasks"``, ``"registry"``) kept in one
-database row (``core.models.VersionStamp``). Whatever writes data a cache
+A stamp is a token per name (``"tasks"``, ``"registry"``, ``"proposals"``)
+kept in one database row (``core.models.VersionStamp``). Whatever writes data a cache
 depends on calls ``bump(name)``; a cache key holds the stamps read *before*
 the figures are computed, so an entry is never read after a write committed:
 
