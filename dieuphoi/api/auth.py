@@ -6,25 +6,15 @@ it was issued for (administrator, staff, leadership viewer, a membership valid
 today): a token whose user lost one is revoked here, at its next use.
 """
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from ninja.security import HttpBearer
 
 from dieuphoi.accounts import services
 from dieuphoi.accounts.models import ApiToken, hash_token
-from dieuphoi.core.auth import ModelBackend
 from dieuphoi.core.middleware import client_ip
-from dieuphoi.core.prepared import Prepared
-
-
-def _token_query(key, now):
-    return ApiToken.objects.filter(
-        key_hash=key, revoked_at__isnull=True, expires_at__gt=now
-    ).order_by("pk")
-
-
-# Compiled once (core.prepared): every API request looks its token up, and
-# building this SQL cost more than running it (as the session's read).
-_TOKEN = Prepared(_token_query, opens=("str", "datetime"))
+from dieuphoi.core.models import local_today
+from dieuphoi.org.models import Membership
 
 
 class TokenAuth(HttpBearer):
@@ -32,19 +22,26 @@ class TokenAuth(HttpBearer):
         if not token:
             return None
         now = timezone.now()
-        row = _TOKEN.first((hash_token(token), now))
+        seats = Membership.objects.as_of(local_today()).filter(person=OuterRef("user"))
+        row = (
+            ApiToken.objects.select_related("user")
+            .annotate(user_has_membership=Exists(seats))
+            .filter(
+                key_hash=hash_token(token),
+                revoked_at__isnull=True,
+                expires_at__gt=now,
+                user__is_active=True,
+            )
+            .first()
+        )
         if row is None:
             return None
-        # The user as every web request loads it (core.auth: compiled once,
-        # with ``nav_has_seat``, a membership valid today); None if inactive.
-        user = ModelBackend().get_user(row.user_id)
-        if user is None:
-            return None
-        row.user = user
-        current = services.user_seats(user=user, has_membership=user.nav_has_seat)
+        current = services.user_seats(
+            user=row.user, has_membership=row.user_has_membership
+        )
         if set(row.seats) - current:
             services.api_tokens_revoke_lost_seats(
-                user=user, has_membership=user.nav_has_seat
+                user=row.user, has_membership=row.user_has_membership
             )
             return None
         # Touch at most once a minute: a write per request would serialise

@@ -145,8 +145,8 @@ class TestList:
             )
         client = api(secretariat)
         client.get("")  # the token's last-use time is written once a minute
-        # token + user (compiled once each) + seats + tasks + parts
-        with django_assert_num_queries(5):
+        # token + seats + tasks + parts
+        with django_assert_num_queries(4):
             response = client.get("", limit=50, bucket="in_progress_within_deadline")
         assert len(response.json()["items"]) == n
 
@@ -182,8 +182,8 @@ class TestSummary:
             make_task(lead_agency=agencies[i % 5])
         client = api(secretariat)
         client.get("/summary")
-        # token + user + seats + grouped counts + agency names + sector names
-        with django_assert_num_queries(6):
+        # token + seats + grouped counts + agency names + sector names
+        with django_assert_num_queries(5):
             response = client.get("/summary")
         assert response.json()["totals"]["total"] == n
         assert len(response.json()["by_agency"]) == 5
