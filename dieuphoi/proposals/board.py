@@ -39,7 +39,8 @@ def board_page(*, user, filters, on: datetime.date) -> BoardPage:
         list_url = reverse("proposals:list")
         for column in columns:
             column.url = f"{list_url}?{urlencode({**base, 'state': column.state})}"
+        # render_to_string gives a SafeString: the template escaped every value.
         html = render_to_string(COLUMNS_TEMPLATE, {"columns": columns})
-        return BoardPage(SafeString(html), {c.state: c.count for c in columns})
+        return BoardPage(html, {c.state: c.count for c in columns})
 
     return proposal_cache.board_page(user, filters, on, render)
