@@ -54,6 +54,8 @@ from contextvars import ContextVar
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.urls import get_script_prefix
+from django.utils.translation import get_language
 
 TASKS = "tasks"
 REGISTRY = "registry"
@@ -199,9 +201,6 @@ def rendered(
 ):
     """``render()``, HTML shared by everyone with the same ``parts``, per
     language and script prefix."""
-    from django.urls import get_script_prefix
-    from django.utils.translation import get_language
-
     return cached(
         prefix,
         (*parts, get_language(), get_script_prefix()),

@@ -55,15 +55,25 @@ def remember_seats(user, rows) -> None:
     setattr(user, _CACHE_ATTR, {k: frozenset(v) for k, v in roles.items()})
 
 
+def _seat_rows(user) -> tuple:
+    """The user's ``(body_id, role, agency_id)`` rows valid today, loaded
+    once per request (``remember_seats``)."""
+    rows = getattr(user, _SEAT_ROWS_ATTR, None)
+    if rows is None:
+        remember_seats(user, _ROLES.rows(user.pk, key=(local_today(),)))
+        rows = getattr(user, _SEAT_ROWS_ATTR)
+    return rows
+
+
 def body_roles(user) -> dict[int, frozenset[str]]:
     """``{body_id: roles}`` for the user's memberships valid today (one query, cached)."""
     if not getattr(user, "is_authenticated", False):
         return {}
     cached = getattr(user, _CACHE_ATTR, None)
-    if cached is not None:
-        return cached
-    remember_seats(user, _ROLES.rows(user.pk, key=(local_today(),)))
-    return getattr(user, _CACHE_ATTR)
+    if cached is None:
+        _seat_rows(user)
+        cached = getattr(user, _CACHE_ATTR)
+    return cached
 
 
 def access_key(user) -> tuple:
@@ -73,17 +83,13 @@ def access_key(user) -> tuple:
     begun or ended, or a flag changed, is a new key at once."""
     if not getattr(user, "is_authenticated", False):
         return ("anonymous",)
-    rows = getattr(user, _SEAT_ROWS_ATTR, None)
-    if rows is None:
-        remember_seats(user, _ROLES.rows(user.pk, key=(local_today(),)))
-        rows = getattr(user, _SEAT_ROWS_ATTR)
     return (
         user.pk,
         bool(getattr(user, "is_active", False)),
         bool(getattr(user, "is_superuser", False)),
         bool(getattr(user, "is_leadership_viewer", False)),
         getattr(user, "agency_id", None),
-        rows,
+        _seat_rows(user),
     )
 
 
