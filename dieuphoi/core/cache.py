@@ -1,7 +1,8 @@
 """Version stamps: exact caches of derived figures, shared by every process.
 
-A stamp is a token per name (``"tasks"``, ``"registry"``, ``"proposals"``)
-kept in one database row (``core.models.VersionStamp``). Whatever writes data a cache
+A stamp is a token per name (``"tasks"``, ``"registry"``, ``"proposals"``,
+``"seats"``, ``"reports"``, ``"paperwork"``: ``NAMES``) kept in one database
+row (``core.models.VersionStamp``). Whatever writes data a cache
 depends on calls ``bump(name)``; a cache key holds the stamps read *before*
 the figures are computed, so an entry is never read after a write committed:
 
@@ -60,7 +61,13 @@ from django.utils.translation import get_language
 TASKS = "tasks"
 REGISTRY = "registry"
 PROPOSALS = "proposals"
-NAMES = (TASKS, REGISTRY, PROPOSALS)
+# Everyone's memberships and active flags (who acts for a party: org.cache).
+SEATS = "seats"
+# The periodic reports' contributions and their requests (reports.cache).
+REPORTS = "reports"
+# Papers and their deliveries (paperwork.cache).
+PAPERWORK = "paperwork"
+NAMES = (TASKS, REGISTRY, PROPOSALS, SEATS, REPORTS, PAPERWORK)
 
 # The tokens read during the current request (``request_scope``); None
 # outside a request (jobs, commands, direct calls): read every time.

@@ -27,9 +27,9 @@ An app registers each model it sends notifications about, from its
   every write of the data the view rule reads *besides the user's own
   row and memberships*: with them, ``visible_to`` keeps one user's answer
   until a stamp, the user's seats or the day changes (the centre and the
-  badge check the same items on every view). Declare them only for a rule
-  that reads nothing else (a rule that looks at other people's seats, such
-  as "who acts for a party", must not); without them every check is fresh.
+  badge check the same items on every view). Declare every stamp the rule
+  reads: a rule that looks at other people's seats ("who acts for a party")
+  declares ``seats`` too. Without stamps every check is fresh.
 
 A notification about an unregistered model is not sent: an item nobody said
 how to protect is treated as invisible. A notification without a target

@@ -10,10 +10,11 @@ class OrgConfig(AppConfig):
     def ready(self) -> None:
         from dieuphoi.audit.labels import register_action_labels
 
-        from . import permissions  # noqa: F401 - registers the rules perms
+        from . import cache, permissions  # noqa: F401 - registers the rules perms
         from .services import ACTION_LABELS
 
         register_action_labels(ACTION_LABELS)
+        cache.connect()
         register_audit_display()
 
 

@@ -10,11 +10,12 @@ class PaperworkConfig(AppConfig):
 
     def ready(self) -> None:
         from dieuphoi.audit.labels import register_action_labels, register_change_labels
+        from dieuphoi.core import cache as stamps
         from dieuphoi.docs.permissions import register_document_lock
         from dieuphoi.notifications.kinds import register_kind
         from dieuphoi.notifications.registry import register_notification_target
 
-        from . import permissions
+        from . import cache, permissions
         from .models import Paper
         from .services import ACTION_LABELS, CHANGE_LABELS
 
@@ -33,7 +34,11 @@ class PaperworkConfig(AppConfig):
             can_view=permissions.can_view_paper,
             visible_pairs=permissions.visible_pairs,
             attachments=permissions.email_attachments,
+            # The rule reads the paper and its deliveries, and the user's
+            # own seats.
+            stamps=(stamps.PAPERWORK,),
         )
+        cache.connect()
         # A document sent to an agency is e-mailed at once, with its signed
         # PDF, like a letter arriving (unless the person chose otherwise).
         kinds = [

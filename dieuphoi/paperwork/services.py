@@ -57,6 +57,7 @@ from dieuphoi.jobs.progress import enqueue_with_progress
 from dieuphoi.org.models import Agency, Body
 from dieuphoi.org.permissions import roles_in
 
+from . import cache as paperwork_cache
 from . import content as c
 from . import producers, workflow
 from .cleaning import (
@@ -654,6 +655,7 @@ def paper_send(*, actor, paper: Paper, version: int) -> Paper:
                 seen.add(row.person_id)
                 unique.append(row)
         PaperDelivery.objects.bulk_create(unique, ignore_conflicts=True)
+        paperwork_cache.bump_paperwork()  # bulk_create sends no signal
         before = paper.state
         paper.state = Paper.State.SENT
         save_paper(paper, ["state"])

@@ -31,7 +31,11 @@ class ProposalsConfig(AppConfig):
             stamps=(stamps.PROPOSALS,),
         )
         register_notification_target(
-            ConsultationRound, can_view=permissions.can_view_round
+            ConsultationRound,
+            can_view=permissions.can_view_round,
+            # The round's body and parties (proposals), who acts for a
+            # party (everyone's seats), and the user's own seats.
+            stamps=(stamps.PROPOSALS, stamps.SEATS),
         )
         register_kind(
             "round_request",

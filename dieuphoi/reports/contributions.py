@@ -68,6 +68,7 @@ from dieuphoi.paperwork.services import clean_text
 from dieuphoi.tasks.rates import format_percent, percent
 from dieuphoi.workdays import calendar
 
+from . import cache as reports_cache
 from . import contribution_notices
 from . import sections as section_text
 from .models import Contribution, ContributionRequest, Report, SectionTemplate
@@ -264,6 +265,7 @@ def contributions_request(
                 for p in [*agencies, *bodies]
             ]
         )
+        reports_cache.bump_reports()  # bulk_create sends no signal
         audit_record(
             actor=actor,
             action="reports.contributions_request",

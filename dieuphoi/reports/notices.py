@@ -29,11 +29,12 @@ def contributions_ready() -> None:
     ``ReportsConfig.ready()`` (registering again replaces, so it is safe
     to call twice)."""
     from dieuphoi.audit.labels import register_action_labels
+    from dieuphoi.core import cache as stamps
     from dieuphoi.docs.permissions import register_attachment_target
     from dieuphoi.notifications.kinds import register_kind
     from dieuphoi.notifications.registry import register_notification_target
 
-    from . import urging
+    from . import cache, urging
     from .permissions import can_view_contribution, contribution_visible_pairs
 
     register_action_labels(ACTION_LABELS)
@@ -41,7 +42,11 @@ def contributions_ready() -> None:
         Contribution,
         can_view=can_view_contribution,
         visible_pairs=contribution_visible_pairs,
+        # The report's body and the party (reports), who acts for the
+        # party (everyone's seats), and the user's own seats.
+        stamps=(stamps.REPORTS, stamps.SEATS),
     )
+    cache.connect()
     register_kind(
         REQUESTED,
         _("Your agency's section of a report is asked for"),
