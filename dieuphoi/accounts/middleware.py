@@ -12,6 +12,7 @@ bearer token; tokens expire on their own), but its 403s are audited too.
 """
 
 import time
+from functools import partial
 
 from django.apps import apps
 from django.conf import settings
@@ -19,10 +20,13 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django_htmx.http import HttpResponseClientRedirect
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import middleware as otp_middleware
 from django_otp.models import Device
 
+from dieuphoi.core.auth import session_device
 from dieuphoi.core.prepared import Prepared
 
 AUTH_AT = "dieuphoi_auth_at"
@@ -55,12 +59,33 @@ _DEVICE = Prepared(_device_query)
 
 
 class OTPMiddleware(otp_middleware.OTPMiddleware):
-    """django-otp's middleware (``request.user.otp_device``, ``is_verified``),
-    loading the session's device by a query compiled once instead of on
-    every request. The same rules as ``Device.from_persistent_id``: a
-    malformed id or one of no device model gives no device."""
+    """django-otp's middleware (``request.user.otp_device``, ``is_verified``)
+    with the same rules, at no query of its own: the user's query answers
+    whether the session's device exists, is confirmed and is the user's
+    (``core.auth``), and the device itself is loaded only if something reads
+    it (``is_verified`` does not). A malformed id, or one of no device
+    model, gives no device, as ``Device.from_persistent_id`` does."""
 
-    def _device_from_persistent_id(self, persistent_id: str):
+    def _verify_user_sync(self, request, user):
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        wanted = self._parse(persistent_id) if persistent_id else None
+        if wanted is None:
+            return super()._verify_user_sync(request, user)
+        with session_device(*wanted):
+            self._init_user_fields(user)  # loads the user, in the block
+        if not user.is_authenticated:
+            return user
+        confirmed = getattr(user, "floor_device", None)
+        if confirmed is None:  # the user was loaded before: ask on its own
+            device = self._device_from_persistent_id(persistent_id)
+            user.otp_device = self._finalize_device(request, user, device)
+        elif confirmed:
+            user.otp_device = SimpleLazyObject(partial(_load_device, *wanted))
+        else:
+            user.otp_device = self._finalize_device(request, user, None)
+        return user
+
+    def _parse(self, persistent_id: str) -> tuple[str, int] | None:
         persistent_id = self._normalize_persistent_id(persistent_id)
         try:
             label, device_id = persistent_id.rsplit("/", 1)
@@ -68,9 +93,17 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):
             device_id = int(device_id)
         except (ValueError, LookupError):
             return None
-        if not issubclass(device_cls, Device):
+        if not issubclass(device_cls, Device) or not 0 < device_id < 2**63:
             return None
-        return _DEVICE.first(device_id, key=(device_cls._meta.label_lower,))
+        return device_cls._meta.label_lower, device_id
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        wanted = self._parse(persistent_id)
+        return None if wanted is None else _load_device(*wanted)
+
+
+def _load_device(label: str, device_id: int):
+    return _DEVICE.first(device_id, key=(label,))
 
 
 def session_start(request, user) -> None:

@@ -20,7 +20,8 @@ the figures are computed, so an entry is never read after a write committed:
   ``core.middleware.RequestContextMiddleware``) every stamp is read once per
   request and kept for it: a page that reads the stamps for its counts, its
   options and its badge pays one query, not three. A bump this process
-  commits during the request updates the kept token.
+  commits during the request updates the kept token. A signed-in request
+  reads them with its user (``AllTokens``, ``prime``): no query at all.
 - ``cached(prefix, parts, compute, *, stamps, seconds)``: ``compute()``
   cached in Django's cache under ``prefix``, a hash of ``parts`` and the
   stamps; ``seconds <= 0`` computes every time and reads no stamp.
@@ -54,6 +55,7 @@ from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Func, TextField
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import get_script_prefix
 from django.utils.translation import get_language
@@ -169,6 +171,43 @@ def read(*names: str) -> tuple[int, ...]:
     if kept is not None:
         kept.update({name: found.get(name, 0) for name in wanted})
     return tuple(found.get(name, 0) for name in names)
+
+
+class AllTokens(Func):
+    """Every stamp's token as one text value (``"name:token,..."``), for a
+    query the request makes anyway: the user's (``core.auth``) carries it,
+    and ``prime`` keeps the tokens for the request, so a page's stamps cost
+    no query of their own. Read at the user's load, before any figure of
+    the request is computed, they key its caches as ``read`` would."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra):
+        from .models import VersionStamp
+
+        table = connection.ops.quote_name(VersionStamp._meta.db_table)
+        joined = "name || ':' || value"
+        if connection.vendor == "postgresql":
+            aggregate = f"STRING_AGG({joined}, ',')"
+        else:
+            aggregate = f"GROUP_CONCAT({joined}, ',')"
+        # The model's own table name, quoted; no value of anyone's.
+        return f"(SELECT {aggregate} FROM {table})", []  # noqa: S608  # nosec B608
+
+
+def prime(joined: str | None) -> None:
+    """Keep for the current request the tokens ``AllTokens`` gave (every
+    name of ``NAMES``; 0 for one with no row), unless already read."""
+    kept = _request_tokens.get()
+    if kept is None:
+        return
+    found = {}
+    for part in (joined or "").split(","):
+        name, _sep, value = part.partition(":")
+        if name and value:
+            found[name] = int(value)
+    for name in NAMES:
+        kept.setdefault(name, found.get(name, 0))
 
 
 def _key(prefix: str, parts, stamps: Iterable[int]) -> str:

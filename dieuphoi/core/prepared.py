@@ -16,7 +16,8 @@ the parameters unchanged (an integer compared with an integer column) and
 exactly once; anything else is refused when the query is first built, so a
 query that does not fit fails loudly in the tests, never silently.
 
-A query may leave several values open, of the kinds ``"int"`` (``MARK``),
+A query may leave several values open, of the kinds ``"int"`` (``MARK``,
+then ``MARK - 1`` for a second one, and so on),
 ``"str"`` (``STR_MARK``, compared with a text column) and ``"datetime"``
 (``TIME_MARK``, compared with a date-time column: filled in as the database
 takes it, ``adapt_datetimefield_value``); ``build`` gets one mark per kind
@@ -65,10 +66,27 @@ class Prepared:
         unknown = set(opens) - _MARKS.keys()
         if unknown or not opens:
             raise ValueError(f"open values are int, str or datetime: {opens!r}")
+        if any(opens.count(kind) > 1 for kind in ("str", "datetime")):
+            raise ValueError(f"one str and one datetime open value at most: {opens!r}")
         self._build = build
         self._opens = tuple(opens)
         self._size = size
         self._compiled: dict[tuple, tuple[type[Model], str, tuple, tuple]] = {}
+
+    def clear(self) -> None:
+        """Forget the compiled forms (what ``build`` makes has changed)."""
+        self._compiled.clear()
+
+    def _marks(self) -> list:
+        """One mark per open value; the second int is ``MARK - 1``, etc."""
+        marks, ints = [], 0
+        for kind in self._opens:
+            if kind == "int":
+                marks.append(MARK - ints)
+                ints += 1
+            else:
+                marks.append(_MARKS[kind])
+        return marks
 
     def _adapt(self, kind: str, value, connection):
         if kind == "datetime":
@@ -80,7 +98,7 @@ class Prepared:
         cache_key = (using, connection.vendor, key)
         compiled = self._compiled.get(cache_key)
         if compiled is None:
-            marks = [_MARKS[kind] for kind in self._opens]
+            marks = self._marks()
             qs = self._build(*marks, *key)
             sql, params = qs.query.get_compiler(using).as_sql()
             slots = []

@@ -39,6 +39,7 @@ from dieuphoi.core.models import local_today
 from . import registry
 from .kinds import get_kind
 from .models import EmailMode, KindPreference, Notification
+from .selectors import notifications_written
 
 TitleSource = str | Promise | Callable[[], str]
 
@@ -295,4 +296,5 @@ def notifications_create(
     Notification.objects.bulk_create(
         rows, ignore_conflicts=True, batch_size=INSERT_BATCH
     )
+    notifications_written()
     return rows, people

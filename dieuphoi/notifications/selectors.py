@@ -6,7 +6,17 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
 
 from dieuphoi.core import cache as stamps
 from dieuphoi.core.models import local_today
@@ -145,12 +155,55 @@ def _unread_summary(mark):
 _UNREAD_SUMMARY = Prepared(_unread_summary)
 
 
+# The same summary rides on the request's user query (``core.auth``), as
+# "n:last:total" (NULL: nothing unread). It is used only if no notification
+# was written by this process since it was loaded (``notifications_written``:
+# every write path calls it), else asked afresh.
+_written = 0
+
+
+def notifications_written() -> None:
+    """Notifications were created, read or deleted here: a summary loaded
+    with a user before now is not used."""
+    global _written
+    _written += 1
+
+
+def unread_floor_expression():
+    return Subquery(
+        _unread(OuterRef("pk"))
+        .order_by()
+        .values("recipient_id")
+        .annotate(
+            packed=Concat(
+                Cast(Count("pk"), CharField()),
+                Value(":"),
+                Cast(Max("pk"), CharField()),
+                Value(":"),
+                Cast(Sum("pk"), CharField()),
+                output_field=CharField(),
+            )
+        )
+        .values("packed")
+    )
+
+
+def unread_floor_loaded(user, packed) -> None:
+    user.unread_floor = (_written, packed)
+
+
 def _badge_parts(user) -> tuple | None:
-    """What identifies the unread set today (one indexed query), or None
-    when nothing is unread."""
-    found = _UNREAD_SUMMARY.rows(user.pk)
-    if not found or not found[0][0]:
-        return None
+    """What identifies the unread set today (from the user's query, else
+    one indexed query), or None when nothing is unread."""
+    floor = getattr(user, "unread_floor", None)
+    if floor is not None and floor[0] == _written:
+        if not floor[1]:
+            return None
+        found = [floor[1].split(":")]
+    else:
+        found = _UNREAD_SUMMARY.rows(user.pk)
+        if not found or not found[0][0]:
+            return None
     # int(): PostgreSQL sums a bigint as numeric (no ORM converter here).
     n, last, total = (int(value) for value in found[0])
     return (user.pk, n, last, total, local_today())

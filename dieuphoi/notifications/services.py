@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy as _
 from dieuphoi.audit.services import audit_record, diff, snapshot
 from dieuphoi.core.models import local_today
 
-from . import registry
+from . import registry, selectors
 from .emails import claim_timeout, queue_emails
 from .inbox import (
     INSERT_BATCH,
@@ -183,14 +183,17 @@ def notification_mark_read(*, notification: Notification, user) -> Notification:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
             read_at=now
         )
+        selectors.notifications_written()
         notification.read_at = now
     return notification
 
 
 def notification_mark_all_read(*, user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+    marked = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    selectors.notifications_written()
+    return marked
 
 
 KIND_FIELD = "kind_{}"

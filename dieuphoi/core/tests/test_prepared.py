@@ -188,3 +188,89 @@ def test_several_open_values_are_checked():
     missing = Prepared(lambda name: User.objects.all(), opens=("str",))
     with pytest.raises(ValueError, match="must appear once"):
         missing.rows("x")
+
+
+# --- the device and the stamps ride on the user's query -------------------------
+
+
+def _lazy_request(user, persistent_id):
+    """A request as AuthenticationMiddleware leaves it: the user not loaded."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth import get_user as auth_get_user
+    from django.utils.functional import SimpleLazyObject
+
+    request = RequestFactory().get("/")
+    request.session = {
+        SESSION_KEY: str(user.pk),
+        BACKEND_SESSION_KEY: "dieuphoi.core.auth.ModelBackend",
+        HASH_SESSION_KEY: user.get_session_auth_hash(),
+        DEVICE_ID_SESSION_KEY: persistent_id,
+    }
+    request.user = SimpleLazyObject(lambda: auth_get_user(request))
+    return request
+
+
+def test_the_sessions_device_is_answered_by_the_users_query(
+    member, outsider, django_assert_num_queries
+):
+    device = TOTPDevice.objects.create(user=member, name="phone", confirmed=True)
+    request = _lazy_request(member, device.persistent_id)
+    middleware = OTPMiddleware(lambda r: None)
+    with django_assert_num_queries(1) as ctx:  # the user, with the device's answer
+        user = middleware._verify_user_sync(request, request.user)
+        assert user.is_verified() and user.pk == member.pk
+    assert "otp_totp_totpdevice" in ctx.captured_queries[0]["sql"]
+    with django_assert_num_queries(1):  # the device itself, when read
+        assert user.otp_device.key == device.key and user.otp_device == device
+    assert request.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+    # The same refusals as the device's own query: someone else's device,
+    # one that is not there or not confirmed, a malformed id.
+    other = TOTPDevice.objects.create(user=outsider, name="x", confirmed=True)
+    unconfirmed = TOTPDevice.objects.create(user=member, name="y", confirmed=False)
+    for persistent_id in [
+        other.persistent_id,
+        unconfirmed.persistent_id,
+        f"otp_totp.totpdevice/{device.pk + 1000}",
+        "otp_totp.totpdevice/abc",
+        f"otp_totp.totpdevice/{2**63}",
+        "nothing.here/1",
+        "no-slash",
+    ]:
+        request = _lazy_request(member, persistent_id)
+        user = middleware._verify_user_sync(request, request.user)
+        assert user.pk == member.pk and not user.is_verified(), persistent_id
+        assert user.otp_device is None
+        assert DEVICE_ID_SESSION_KEY not in request.session
+
+
+def test_the_stamps_come_with_the_user_and_are_current(
+    member, django_assert_num_queries
+):
+    """Loading the request's user keeps every stamp's token for the request:
+    no query of the stamps' own, and a token replaced just before (another
+    process's write) is the one read."""
+    from dieuphoi.core import cache as stamps
+    from dieuphoi.core.models import VersionStamp
+
+    stamps._apply((stamps.TASKS,))
+    for _ in range(2):
+        with stamps.request_scope():
+            with django_assert_num_queries(1):
+                user = ModelBackend().get_user(member.pk)
+            with django_assert_num_queries(0):
+                tokens = stamps.read(*stamps.NAMES)
+        assert user == member
+        stored = dict(VersionStamp.objects.values_list("name", "value"))
+        assert tokens == tuple(stored.get(name, 0) for name in stamps.NAMES)
+        assert stored[stamps.TASKS] != 0
+        stamps._apply((stamps.TASKS, stamps.SEATS))  # the next request sees them
+
+
+def test_two_int_values_are_filled_in_their_places(member, outsider):
+    prepared = Prepared(
+        lambda a, b: User.objects.filter(Q(pk=a) | Q(pk=b)).order_by("pk"),
+        opens=("int", "int"),
+    )
+    got = [u.pk for u in prepared.objects((member.pk, outsider.pk))]
+    assert got == sorted([member.pk, outsider.pk])
+    assert [u.pk for u in prepared.objects((outsider.pk, -5))] == [outsider.pk]

@@ -163,3 +163,46 @@ def test_an_outsider_sees_no_badge(client):
     response = client.get(reverse("core:home"))
     assert response.status_code == 302
     assert "notification-bell" not in response.content.decode()
+
+
+# --- the unread set's key comes with the request's user ------------------------
+
+
+def loaded(user):
+    """The user as a request loads it (``core.auth``), summary included."""
+    from dieuphoi.core.auth import ModelBackend
+
+    return ModelBackend().get_user(user.pk)
+
+
+def test_the_users_query_brings_the_unread_sets_key(
+    member, task, django_assert_num_queries
+):
+    tell(member, task, key="a")
+    tell(member, task, key="b")
+    expected = selectors._badge_parts(member)  # asked on its own
+    assert expected is not None and expected[1] == 2
+    user = loaded(member)
+    with django_assert_num_queries(0):
+        assert selectors._badge_parts(user) == expected
+    services.notification_mark_all_read(user=member)
+    assert selectors._badge_parts(loaded(member)) is None  # nothing unread
+
+
+def test_a_write_after_the_load_is_seen_by_the_same_request(member, task):
+    """What the request writes after loading its user is on its badge: a
+    notification read, or a new one, makes the summary asked afresh."""
+    tell(member, task, key="a")
+    tell(member, task, key="b")
+    user = loaded(member)
+    assert selectors.unread_count_ready(user=user) is None  # not cached yet
+    assert selectors.unread_count(user=user) == 2
+    first = Notification.objects.filter(recipient=member).order_by("id").first()
+    services.notification_mark_read(notification=first, user=user)
+    assert selectors.unread_count(user=user) == 1 == uncached(member)
+    user = loaded(member)
+    tell(member, task, key="c")
+    assert selectors.unread_count(user=user) == 2 == uncached(member)
+    user = loaded(member)
+    Notification.objects.filter(recipient=member).first().delete()
+    assert selectors.unread_count(user=user) == 1 == uncached(member)
