@@ -19,7 +19,7 @@ from dieuphoi.core import cache as stamps
 def connect() -> None:
     """Bump on model writes (``OrgConfig.ready``). No queryset write of
     memberships or of the active flag exists; one added must call
-    ``bump_seats``."""
+    ``stamps.bump(stamps.SEATS)`` itself."""
     from .models import Membership
 
     stamps.bump_on_write(stamps.SEATS, Membership)
@@ -41,8 +41,3 @@ def _user_saved(sender, update_fields=None, raw=False, using=None, **kwargs) -> 
 
 def _user_deleted(sender, using=None, **kwargs) -> None:
     stamps.bump(stamps.SEATS, using=using)
-
-
-def bump_seats() -> None:
-    """For queryset writes of memberships or active flags (no signal)."""
-    stamps.bump(stamps.SEATS)

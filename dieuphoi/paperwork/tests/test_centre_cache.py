@@ -7,21 +7,15 @@ from django.contrib.contenttypes.models import ContentType
 
 from dieuphoi.core.models import local_today
 from dieuphoi.notifications.models import Notification
-from dieuphoi.notifications.tests.test_centre_cache import fresh, listed, settle
+from dieuphoi.notifications.tests.test_centre_cache import (  # noqa: F401
+    centre_caches_on,  # autouse: the centre's caches on, emptied
+    fresh,
+    listed,
+    settle,
+)
 from dieuphoi.paperwork.models import PaperDelivery, PaperRecipient
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def centre_caches_on(settings):
-    from django.core.cache import cache
-
-    settings.NOTIFICATION_VISIBILITY_CACHE_SECONDS = 300
-    settings.NOTIFICATION_ROWS_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def told(user, paper, key):

@@ -5,23 +5,17 @@ proposal's body takes the party over at once."""
 
 import pytest
 
-from dieuphoi.notifications.tests.test_centre_cache import fresh, listed, settle
+from dieuphoi.notifications.tests.test_centre_cache import (  # noqa: F401
+    centre_caches_on,  # autouse: the centre's caches on, emptied
+    fresh,
+    listed,
+    settle,
+)
 from dieuphoi.org.models import Membership
 from dieuphoi.org.tests.factories import MembershipFactory, UserFactory
 from dieuphoi.proposals import services
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def centre_caches_on(settings):
-    from django.core.cache import cache
-
-    settings.NOTIFICATION_VISIBILITY_CACHE_SECONDS = 300
-    settings.NOTIFICATION_ROWS_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_a_focal_point_appointed_in_the_body_takes_the_party_over(

@@ -6,7 +6,12 @@ changes who acts at once; without the ``seats`` stamp the first check fails."""
 
 import pytest
 
-from dieuphoi.notifications.tests.test_centre_cache import fresh, listed, settle
+from dieuphoi.notifications.tests.test_centre_cache import (  # noqa: F401
+    centre_caches_on,  # autouse: the centre's caches on, emptied
+    fresh,
+    listed,
+    settle,
+)
 from dieuphoi.org.models import Membership
 from dieuphoi.org.tests.factories import MembershipFactory, UserFactory
 from dieuphoi.reports import contributions as services
@@ -17,15 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def centre_caches_on(settings):
-    from django.core.cache import cache
-
+def _registered():
+    """What ``ReportsConfig.ready()`` registers through ``contributions_ready``."""
     notices.contributions_ready()
-    settings.NOTIFICATION_VISIBILITY_CACHE_SECONDS = 300
-    settings.NOTIFICATION_ROWS_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
