@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Aggregate, CharField, Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dieuphoi.core.aggregates import TextList
 from dieuphoi.core.models import local_today
 from dieuphoi.org import permissions as org_perms
 
@@ -56,25 +57,6 @@ def _url_maker(name: str):
 
 def _ids(values) -> list[int]:
     return sorted(values)
-
-
-class _IdList(Aggregate):
-    """The ids of a group as one comma-separated string (``GROUP_CONCAT`` on
-    SQLite, ``STRING_AGG`` on PostgreSQL): a row's related ids in the same
-    query as the row."""
-
-    function = "GROUP_CONCAT"
-    template = "%(function)s(%(expressions)s)"
-    output_field = CharField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            function="STRING_AGG",
-            template="%(function)s(%(expressions)s::text, ',')",
-            **extra,
-        )
 
 
 def _split_ids(text: str | None) -> tuple[int, ...]:
@@ -117,7 +99,7 @@ def task_deadline_events(
         TaskPart.objects.filter(task_id=OuterRef("pk"), agency_id__isnull=False)
         .order_by()
         .values("task_id")
-        .annotate(ids=_IdList("agency_id"))
+        .annotate(ids=TextList("agency_id"))
         .values("ids")
     )
     rows = (

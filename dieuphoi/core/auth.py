@@ -50,15 +50,15 @@ def session_device(label: str, device_id: int):
 
 
 # name -> (expression(), loaded(user, value)): ``register_user_annotation``.
-_ANNOTATIONS: dict[str, tuple[Callable[[], Any], Callable[[Any, Any], None]]] = {}
+_ANNOTATIONS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], None]]] = {}
 
 
 def register_user_annotation(
-    name: str, expression: Callable[[], Any], loaded: Callable[[Any, Any], None]
+    name: str, expression: Callable[[Any], Any], loaded: Callable[[Any, Any], None]
 ) -> None:
-    """Load ``expression()`` (built once, ``OuterRef("pk")`` for the user)
-    with the request's user, and call ``loaded(user, value)``; from an app's
-    ``ready()``. The value is as of the user's load: whoever reads it later
+    """Load ``expression(day)`` (built once a day, ``OuterRef("pk")`` for the
+    user, ``day`` today's date) with the request's user, and call
+    ``loaded(user, value)``; from an app's ``ready()``. The value is as of the user's load: whoever reads it later
     in the request must know that nothing it depends on was written since."""
     _ANNOTATIONS[name] = (expression, loaded)
     USER_WITH_FLAGS.clear()
@@ -76,7 +76,7 @@ def _user(mark, day):
             nav_has_seat=Exists(seats),
             nav_manages=Exists(seats.filter(role__in=sorted(MANAGER_ROLES))),
             floor_stamps=stamps.AllTokens(),
-            **{name: build() for name, (build, _loaded) in _ANNOTATIONS.items()},
+            **{name: build(day) for name, (build, _loaded) in _ANNOTATIONS.items()},
         )
         .filter(pk=mark)
         .order_by()  # one row: the default ordering is only planning

@@ -169,7 +169,7 @@ def notifications_written() -> None:
     _written += 1
 
 
-def unread_floor_expression():
+def unread_floor_expression(day=None):
     return Subquery(
         _unread(OuterRef("pk"))
         .order_by()

@@ -9,12 +9,19 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from dieuphoi.audit.labels import register_action_labels
+        from dieuphoi.core.auth import register_user_annotation
 
-        from . import cache, permissions  # noqa: F401 - registers the rules perms
+        from . import cache, permissions  # registers the rules perms
         from .services import ACTION_LABELS
 
         register_action_labels(ACTION_LABELS)
         cache.connect()
+        # Every page reads the person's seats: they come with the user.
+        register_user_annotation(
+            "seats_floor_packed",
+            permissions.seats_floor_expression,
+            permissions.seats_floor_loaded,
+        )
         register_audit_display()
 
 

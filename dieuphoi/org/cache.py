@@ -15,14 +15,30 @@ from django.db.models.signals import post_delete, post_save
 
 from dieuphoi.core import cache as stamps
 
+# Seat writes made by this process so far: the seats loaded with a request's
+# user (``permissions.seats_floor_loaded``) are used only while it is
+# unchanged, so a membership written later in the request is read afresh.
+_written = 0
+
+
+def seats_written() -> int:
+    return _written
+
 
 def connect() -> None:
     """Bump on model writes (``OrgConfig.ready``). No queryset write of
     memberships or of the active flag exists; one added must call
-    ``stamps.bump(stamps.SEATS)`` itself."""
+    ``stamps.bump(stamps.SEATS)`` and ``_count_write`` itself."""
     from .models import Membership
 
     stamps.bump_on_write(stamps.SEATS, Membership)
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _count_write,
+            sender=Membership,
+            weak=False,
+            dispatch_uid=f"org.cache:written:{signal is post_save}",
+        )
     user_model = get_user_model()
     post_save.connect(
         _user_saved, sender=user_model, weak=False, dispatch_uid="org.cache:user"
@@ -36,8 +52,15 @@ def _user_saved(sender, update_fields=None, raw=False, using=None, **kwargs) -> 
     # A sign-in saves ``last_login`` alone: no seat changes.
     if raw or (update_fields is not None and "is_active" not in update_fields):
         return
+    _count_write()
     stamps.bump(stamps.SEATS, using=using)
 
 
 def _user_deleted(sender, using=None, **kwargs) -> None:
+    _count_write()
     stamps.bump(stamps.SEATS, using=using)
+
+
+def _count_write(*args, **kwargs) -> None:
+    global _written
+    _written += 1

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import rules
 from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import Http404
 
+from dieuphoi.core.aggregates import TextList
 from dieuphoi.core.models import local_today
 from dieuphoi.core.prepared import Prepared
 
+from . import cache
 from .models import Body, Membership
 
 Role = Membership.Role
@@ -27,6 +31,7 @@ MEMBER_MANAGER_ROLES = frozenset({Role.LEADER, Role.DEPUTY, Role.SECRETARIAT})
 
 _CACHE_ATTR = "_dieuphoi_body_roles"
 _SEAT_ROWS_ATTR = "_dieuphoi_seat_rows"
+_FLOOR_ATTR = "_dieuphoi_seat_floor"
 
 
 def _roles_query(mark, day):
@@ -55,12 +60,55 @@ def remember_seats(user, rows) -> None:
     setattr(user, _CACHE_ATTR, {k: frozenset(v) for k, v in roles.items()})
 
 
-def _seat_rows(user) -> tuple:
+def seats_floor_expression(day):
+    """The user's seats valid on ``day`` as one text, ``"body:role:agency,..."``
+    (NULL: none), for the request's user query (``core.auth``): every page
+    reads them, and they come with the user instead of a query of their own."""
+    row = Concat(
+        Cast("body_id", CharField()),
+        Value(":"),
+        "role",
+        Value(":"),
+        Coalesce(Cast("agency_id", CharField()), Value("")),
+        output_field=CharField(),
+    )
+    return Subquery(
+        Membership.objects.as_of(day)
+        .filter(person=OuterRef("pk"))
+        .order_by()
+        .values("person")
+        .annotate(packed=TextList(row))
+        .values("packed")
+    )
+
+
+def seats_floor_loaded(user, packed) -> None:
+    setattr(user, _FLOOR_ATTR, (cache.seats_written(), packed or ""))
+
+
+def _floor_rows(user) -> list | None:
+    """The rows loaded with the user, if no seat was written here since."""
+    floor = getattr(user, _FLOOR_ATTR, None)
+    if floor is None or floor[0] != cache.seats_written():
+        return None
+    rows = []
+    for part in floor[1].split(","):
+        if part:
+            body_id, role, agency_id = part.split(":")
+            rows.append((int(body_id), role, int(agency_id) if agency_id else None))
+    return rows
+
+
+def seat_rows(user) -> tuple:
     """The user's ``(body_id, role, agency_id)`` rows valid today, loaded
-    once per request (``remember_seats``)."""
+    once per request (``remember_seats``): with the user when the request's
+    user query brought them, else one query."""
     rows = getattr(user, _SEAT_ROWS_ATTR, None)
     if rows is None:
-        remember_seats(user, _ROLES.rows(user.pk, key=(local_today(),)))
+        found = _floor_rows(user)
+        if found is None:
+            found = _ROLES.rows(user.pk, key=(local_today(),))
+        remember_seats(user, found)
         rows = getattr(user, _SEAT_ROWS_ATTR)
     return rows
 
@@ -71,7 +119,7 @@ def body_roles(user) -> dict[int, frozenset[str]]:
         return {}
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        _seat_rows(user)
+        seat_rows(user)
         cached = getattr(user, _CACHE_ATTR)
     return cached
 
@@ -89,12 +137,12 @@ def access_key(user) -> tuple:
         bool(getattr(user, "is_superuser", False)),
         bool(getattr(user, "is_leadership_viewer", False)),
         getattr(user, "agency_id", None),
-        _seat_rows(user),
+        seat_rows(user),
     )
 
 
 def clear_role_cache(user) -> None:
-    for attr in (_CACHE_ATTR, _SEAT_ROWS_ATTR):
+    for attr in (_CACHE_ATTR, _SEAT_ROWS_ATTR, _FLOOR_ATTR):
         if hasattr(user, attr):
             delattr(user, attr)
 

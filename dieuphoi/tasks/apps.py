@@ -23,6 +23,14 @@ class TasksConfig(AppConfig):
         from .views import home_section
 
         permissions.register_attachment_targets()
+        from dieuphoi.core.auth import register_user_annotation
+
+        # With the seats (org), the bodies that have tasks: ``user_seats``.
+        register_user_annotation(
+            "task_bodies_packed",
+            permissions.task_bodies_expression,
+            permissions.task_bodies_loaded,
+        )
         from . import discussion
         from .panels import task_panels
 

@@ -51,10 +51,11 @@ from typing import NamedTuple
 import rules
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.http import Http404
 from django.utils.translation import gettext
 
+from dieuphoi.core.aggregates import TextList
 from dieuphoi.core.models import local_today
 from dieuphoi.core.prepared import Prepared
 from dieuphoi.org import permissions as org_perms
@@ -66,6 +67,7 @@ from .models import ExtensionRequest, Task, TaskPart
 Role = Membership.Role
 FOCAL_ROLES = frozenset({Role.MEMBER, Role.SPECIALIST})
 _SEATS_ATTR = "_dieuphoi_task_seats"
+_BODIES_ATTR = "_dieuphoi_task_bodies"
 
 
 class Seat(NamedTuple):
@@ -98,17 +100,51 @@ def _seats_query(mark, day):
 _SEATS = Prepared(_seats_query)
 
 
+def task_bodies_expression(day=None):
+    """The ids of the bodies that have tasks, as one text (NULL: none), for
+    the request's user query (``core.auth``): with the seats loaded there
+    (``org.permissions.seats_floor_expression``), ``user_seats`` costs no
+    query. One index probe per body, as ``_seats_query``'s."""
+    return Subquery(
+        Body.objects.filter(Exists(Task.objects.filter(body_id=OuterRef("pk"))))
+        .order_by()
+        .annotate(all=Value(1))
+        .values("all")
+        .annotate(ids=TextList("pk"))
+        .values("ids")
+    )
+
+
+def task_bodies_loaded(user, packed) -> None:
+    # As of the user's load, as every seat read of the request was: a body's
+    # first task created later in the same request shows from the next one.
+    setattr(
+        user, _BODIES_ATTR, frozenset(int(v) for v in (packed or "").split(",") if v)
+    )
+
+
 def user_seats(user) -> tuple[Seat, ...]:
-    """The user's memberships valid today; one query, cached on ``user``."""
+    """The user's memberships valid today; cached on ``user``. No query when
+    the request's user query brought the seats and the bodies with tasks,
+    else one."""
     if not getattr(user, "is_authenticated", False):
         return ()
     cached = getattr(user, _SEATS_ATTR, None)
     if cached is not None:
         return cached
+    bodies = getattr(user, _BODIES_ATTR, None)
+    if bodies is not None:
+        seats = tuple(
+            Seat(body_id, role, agency_id, bool(bodies - {body_id}))
+            for body_id, role, agency_id in org_perms.seat_rows(user)
+        )
+        setattr(user, _SEATS_ATTR, seats)
+        return seats
+    # In ``remember_seats``' order, whichever way they were loaded.
     seats = tuple(
         Seat(body_id, role, agency_id, bool(outside))
-        for body_id, role, agency_id, outside in _SEATS.rows(
-            user.pk, key=(local_today(),)
+        for body_id, role, agency_id, outside in sorted(
+            _SEATS.rows(user.pk, key=(local_today(),)), key=lambda r: repr(r[:3])
         )
     )
     setattr(user, _SEATS_ATTR, seats)
@@ -122,8 +158,9 @@ def user_seats(user) -> tuple[Seat, ...]:
 
 
 def clear_seat_cache(user) -> None:
-    if hasattr(user, _SEATS_ATTR):
-        delattr(user, _SEATS_ATTR)
+    for attr in (_SEATS_ATTR, _BODIES_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
     org_perms.clear_role_cache(user)
 
 

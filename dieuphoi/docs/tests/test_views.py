@@ -127,9 +127,9 @@ def test_list_query_count_is_fixed(
     )
     client = login(member)
     clear_role_cache(member)
-    # session, user, roles, visible bodies, page of documents, then the filter
-    # form's two selects (types, bodies)
-    with django_assert_num_queries(7):
+    # session, user (with the roles), visible bodies, page of documents, then
+    # the filter form's two selects (types, bodies)
+    with django_assert_num_queries(6):
         response = client.get(reverse("docs:list"), {"q": "vùng"})
     assert len(response.context["documents"]) == rows
 
@@ -142,8 +142,9 @@ def test_list_fragment_query_count_is_fixed(
         rows, body=hanoi_team, doc_type=report_type, issuer=issuer
     )
     client = login(member)
-    # session, user, roles, visible bodies, the page; no form in the fragment
-    with django_assert_num_queries(5):
+    # session, user (with the roles), visible bodies, the page; no form in
+    # the fragment
+    with django_assert_num_queries(4):
         response = client.get(reverse("docs:list"), {"q": "vùng"}, **HX)
     assert response.content.decode().count('id="document-row-') == rows
 

@@ -247,8 +247,9 @@ def test_the_list_costs_the_same_queries_for_5_and_50_letters(
         else:
             make_letter(UrgingLetter.Status.PENDING)
     client = login(member)
-    # session, user, seats, agency choices, letters, attachments, addressees
-    with django_assert_num_queries(7):
+    # session, user (with the seats), agency choices, letters, attachments,
+    # addressees
+    with django_assert_num_queries(6):
         response = client.get(LIST)
     assert rows(response.content.decode()) == count
 

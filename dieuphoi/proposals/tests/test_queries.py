@@ -23,21 +23,20 @@ SIZES = [5, 50]
 PAGE_BUDGET = 12
 API_BUDGET = 8
 
-# session, user, roles, the page of rows, its provinces, sectors and
-# co-operating agencies, the filter form's agencies, provinces and sectors.
-LIST_QUERIES = 10
-# session, user, roles, counts per state, the cards with their round
-# figures, the filter form's agencies, provinces and sectors.
-BOARD_QUERIES = 8
-# session, user, the proposal (access), roles, its co-operating agencies,
-# provinces, sectors and basis documents, drafts, steps, rounds with their
-# figures, the thread, the people who may be mentioned. One above the page
-# budget of issue 13: the mention list could come with the comment form
-# when it is opened.
-DETAIL_QUERIES = 13
-# session, user, the proposal or the round (access), roles, the parties,
-# the comments with their responders.
-SYNTHESIS_QUERIES = 6
+# session, user (with the roles), the page of rows, its provinces, sectors
+# and co-operating agencies, the filter form's agencies, provinces and
+# sectors.
+LIST_QUERIES = 9
+# session, user (with the roles), counts per state, the cards with their
+# round figures, the filter form's agencies, provinces and sectors.
+BOARD_QUERIES = 7
+# session, user (with the roles), the proposal (access), its co-operating
+# agencies, provinces, sectors and basis documents, drafts, steps, rounds
+# with their figures, the thread, the people who may be mentioned.
+DETAIL_QUERIES = 12
+# session, user (with the roles), the proposal or the round (access), the
+# parties, the comments with their responders.
+SYNTHESIS_QUERIES = 5
 # token, roles, the page, its provinces, sectors, co-operating agencies.
 API_LIST_QUERIES = 6
 # token, the proposal, the rounds with their figures, roles.

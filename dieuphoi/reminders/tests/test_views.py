@@ -60,8 +60,8 @@ def test_the_list_query_count_is_fixed(
     for _ in range(rows):
         escalate(make_task())
     client = login(secretariat)
-    # session, user, seats, the page of escalations
-    with django_assert_num_queries(4):
+    # session, user (with the seats), the page of escalations
+    with django_assert_num_queries(3):
         response = client.get(reverse("reminders:escalations"))
     assert page(response).count('id="escalation-row-') == rows
 

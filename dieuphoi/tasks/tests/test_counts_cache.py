@@ -535,20 +535,20 @@ def test_page_query_counts_with_the_caches(
     client.get(url)  # fills the options
     client.get(url, {"part": "counts"}, **HX)
     client.get(reverse("tasks:summary"))
-    # session, user (the stamps and the badge's unread key with it), seats:
-    # the rows, the strip and the options are all ready
-    with django_assert_num_queries(3):
+    # session, user (the stamps, the seats and the badge's unread key with
+    # it): the rows, the strip and the options are all ready
+    with django_assert_num_queries(2):
         response = client.get(url)
     assert len(response.context["task_ids"]) == rows
     assert response.content.decode().count('id="task-row-') == rows
-    # session, user (the stamps with it), seats
-    with django_assert_num_queries(3):
+    # session, user (the stamps and the seats with it)
+    with django_assert_num_queries(2):
         response = client.get(url, {"part": "counts"}, **HX)
     assert re.search(r'task-count-number">(\d+)<', response.content.decode()).group(
         1
     ) == str(rows)
-    # session, user (the stamps with it), seats: the figures are ready
-    with django_assert_num_queries(3):
+    # session, user (the stamps and the seats with it): the figures are ready
+    with django_assert_num_queries(2):
         response = client.get(reverse("tasks:summary"))
     assert response.context["summary_page"].totals["total"] == rows
     assert f'id="summary-row-agency-{task.lead_agency_id}"' in response.content.decode()

@@ -120,8 +120,8 @@ def test_export_query_count_is_fixed(
     for _ in range(count):
         TaskPartFactory(task=make_task(), agency=coop_agency)
     client = login(secretariat)
-    # session, user, seats, tasks, their co-operating agencies; the rates
-    # sheet: grouped counts, agency names, sector names
-    with django_assert_num_queries(8):
+    # session, user (with the seats), tasks, their co-operating agencies;
+    # the rates sheet: grouped counts, agency names, sector names
+    with django_assert_num_queries(7):
         response = client.get(reverse("tasks:export"))
     assert len(rows(response)) == count + 1

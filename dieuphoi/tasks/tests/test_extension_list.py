@@ -210,8 +210,8 @@ def test_the_list_costs_the_same_queries_for_5_and_50_requests(
             decide(task, extension, leader)
     for user in (member, leader):
         client = login(fresh(user))
-        # session, user, seats, agency choices, rows
-        with django_assert_num_queries(5):
+        # session, user (with the seats), agency choices, rows
+        with django_assert_num_queries(4):
             response = client.get(LIST)
         assert response.content.decode().count('id="extension-row-') == count
 

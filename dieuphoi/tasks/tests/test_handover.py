@@ -614,9 +614,9 @@ def test_the_list_page_shows_the_switch_and_keeps_its_query_count(
     client = login(secretariat)
     url = reverse("tasks:list")
     client.get(url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         with_lineage = client.get(url, {"lead_agency": member_agency.pk})
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         record_only = client.get(
             url, {"lead_agency": member_agency.pk, "record_only": "1"}
         )

@@ -342,9 +342,9 @@ def test_list_query_count_is_fixed(
     # the SQLite index answers it (tasks/search.py ``dense``): one query.
     search.forget()
     probe = 1 if search.indexed(fold("nhiệm vụ")) else 0
-    # session, user, seats, tasks, parts, the filter selects (agencies,
-    # sectors, units); the counts come in their own request
-    with django_assert_num_queries(8 + probe):
+    # session, user (with the seats), tasks, parts, the filter selects
+    # (agencies, sectors, units); the counts come in their own request
+    with django_assert_num_queries(7 + probe):
         response = client.get(reverse("tasks:list"), {"q": "nhiệm vụ"})
     assert len(response.context["task_ids"]) == rows
 
@@ -362,8 +362,8 @@ def test_list_counts_fragment_query_count_is_fixed(
     # As the list: a first search of the needle probes it (SQLite index).
     search.forget()
     probe = 1 if search.indexed(fold("nhiệm vụ")) else 0
-    # session, user, seats, the counts
-    with django_assert_num_queries(4 + probe):
+    # session, user (with the seats), the counts
+    with django_assert_num_queries(3 + probe):
         response = client.get(
             reverse("tasks:list"), {"q": "nhiệm vụ", "part": "counts"}, **HX
         )
@@ -392,7 +392,7 @@ def test_list_query_count_with_every_filter_is_fixed(
         "is_key": "0",
     }
     # the same queries, however many filters are set
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(reverse("tasks:list"), params)
     assert len(response.context["task_ids"]) == rows
 
@@ -407,7 +407,7 @@ def test_list_query_count_with_a_source_document_is_fixed(
     make_task()  # another source: not listed
     client = login(secretariat)
     # as above, plus the document's label for its filter
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(reverse("tasks:list"), {"source_document": document.pk})
     assert len(response.context["task_ids"]) == rows
     assert f'<option value="{document.pk}" selected>986/QĐ-TTg' in html(response)
@@ -422,8 +422,8 @@ def test_load_more_fragment_query_count_is_fixed(
     client = login(member)
     more_url = client.get(reverse("tasks:list")).context["more_url"]
     monkeypatch.setattr(rows_module, "PAGE_SIZE", 50)
-    # session, user, seats, tasks, parts: no form, no counts
-    with django_assert_num_queries(5):
+    # session, user (with the seats), tasks, parts: no form, no counts
+    with django_assert_num_queries(4):
         response = client.get(more_url, **HX)
     assert html(response).count('id="task-row-') == rows
 
@@ -510,8 +510,9 @@ def test_summary_query_count_is_fixed(
     rows_of(rows)
     client = login(secretariat)
     fresh(secretariat)
-    # session, user, seats, the grouped counts, agency names, sectors
-    with django_assert_num_queries(6):
+    # session, user (with the seats), the grouped counts, agency names,
+    # sectors
+    with django_assert_num_queries(5):
         response = client.get(reverse("tasks:summary"))
     assert response.context["summary_page"].totals["total"] == rows
 
@@ -1128,10 +1129,11 @@ def test_home_query_count_is_fixed(
         make_task(deadline=today + (60 + i) * DAY)
     client = login(member)
     fresh(member)
-    # the home page (session, user, memberships), then the section: seats,
-    # the five counts in one query, and the one non-empty list (to report);
-    # then the documents section's one query (paperwork.home)
-    with django_assert_num_queries(7):
+    # the home page (session, user with its seats, the memberships it lists),
+    # then the section: the five counts in one query, and the one non-empty
+    # list (to report); then the documents section's one query
+    # (paperwork.home)
+    with django_assert_num_queries(6):
         response = client.get(reverse("core:home"))
     page = html(response)
     block = re.search(r'id="my-tasks-to_report".*?</ul>', page, re.S).group(0)
