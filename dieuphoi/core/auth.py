@@ -14,7 +14,8 @@ same query brings, so that none of them costs a query of its own:
   (``session_device``, set by ``accounts.middleware.OTPMiddleware``);
 - what an app registers (``register_user_annotation``): a value of the
   user's own that every page reads, such as the unread notifications'
-  summary under the header's badge.
+  summary under the header's badge, or the person's seats valid today
+  (``org.permissions.seat_rows``, ``tasks.permissions.user_seats``).
 
 The query is compiled once a day (``core.prepared``): building that SQL cost
 four times running it.
@@ -49,7 +50,7 @@ def session_device(label: str, device_id: int):
         _session_device.reset(token)
 
 
-# name -> (expression(), loaded(user, value)): ``register_user_annotation``.
+# name -> (expression(day), loaded(user, value)): ``register_user_annotation``.
 _ANNOTATIONS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], None]]] = {}
 
 
@@ -58,8 +59,9 @@ def register_user_annotation(
 ) -> None:
     """Load ``expression(day)`` (built once a day, ``OuterRef("pk")`` for the
     user, ``day`` today's date) with the request's user, and call
-    ``loaded(user, value)``; from an app's ``ready()``. The value is as of the user's load: whoever reads it later
-    in the request must know that nothing it depends on was written since."""
+    ``loaded(user, value)``; from an app's ``ready()``. The value is as of
+    the user's load: whoever reads it later in the request must know that
+    nothing it depends on was written since."""
     _ANNOTATIONS[name] = (expression, loaded)
     USER_WITH_FLAGS.clear()
     USER_WITH_DEVICE.clear()

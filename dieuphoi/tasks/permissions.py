@@ -3,9 +3,9 @@
 Public names:
 
 - ``user_seats(user) -> tuple[Seat, ...]``: the user's memberships valid
-  today as ``(body_id, role, agency_id)``; one query per request, cached on
-  the user object (it also fills ``org.permissions.body_roles``' cache, so
-  the two cost one query together).
+  today as ``(body_id, role, agency_id)``, cached on the user object; no
+  query for the request's user (they come with its query, ``core.auth``),
+  else one, which also fills ``org.permissions.body_roles``' cache.
 - ``task_roles(user, task) -> frozenset[str]``: the workflow roles of
   ``user`` on ``task`` (see ``workflow``: leader, secretariat, lead, owner,
   cooperating, admin).
