@@ -155,6 +155,32 @@ def bump_on_write(name: str, *models) -> None:
             )
 
 
+class WriteCounter:
+    """Writes of some data made by this process so far. A value loaded with
+    the request's user (``core.auth.register_user_annotation``) keeps the
+    count it was loaded at and is used only while it is unchanged: a write
+    later in the same request makes it read afresh. ``watch`` counts the
+    saves and deletes of models; other writers call ``add``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.count = 0
+
+    def add(self, *args, **kwargs) -> None:
+        self.count += 1
+
+    def watch(self, *models) -> None:
+        for model in models:
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    self.add,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"core.cache:written:{self.name}:"
+                    f"{model._meta.label}:{signal is post_save}",
+                )
+
+
 def read(*names: str) -> tuple[int, ...]:
     from .models import VersionStamp
 

@@ -9,8 +9,6 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         from dieuphoi.audit.labels import register_action_labels
         from dieuphoi.core.auth import register_user_annotation
         from dieuphoi.workdays.scheduler import register_daily_job
@@ -28,13 +26,7 @@ class NotificationsConfig(AppConfig):
             selectors.unread_floor_expression,
             selectors.unread_floor_loaded,
         )
-        for signal in (post_save, post_delete):
-            signal.connect(
-                _written,
-                sender=Notification,
-                weak=False,
-                dispatch_uid=f"notifications:written:{signal is post_save}",
-            )
+        selectors.NOTIFICATION_WRITES.watch(Notification)
         # Working days only: what arrives on a weekend or holiday is in the
         # next working day's digest.
         register_daily_job(
@@ -42,9 +34,3 @@ class NotificationsConfig(AppConfig):
         )
         # Every day: e-mails whose sender died mid-send are sent again once.
         register_daily_job("notifications.email_reclaim", jobs.email_reclaim_day)
-
-
-def _written(sender, **kwargs) -> None:
-    from .selectors import notifications_written
-
-    notifications_written()

@@ -157,16 +157,17 @@ _UNREAD_SUMMARY = Prepared(_unread_summary)
 
 # The same summary rides on the request's user query (``core.auth``), as
 # "n:last:total" (NULL: nothing unread). It is used only if no notification
-# was written by this process since it was loaded (``notifications_written``:
-# every write path calls it), else asked afresh.
-_written = 0
+# was written by this process since it was loaded (``NOTIFICATION_WRITES``:
+# the model's signals, and ``notifications_written`` from every queryset
+# write), else asked afresh.
+NOTIFICATION_WRITES = stamps.WriteCounter("notifications")
 
 
 def notifications_written() -> None:
-    """Notifications were created, read or deleted here: a summary loaded
-    with a user before now is not used."""
-    global _written
-    _written += 1
+    """Notifications were created, read or deleted here (by a queryset
+    write: model saves and deletes are counted by their signals): a summary
+    loaded with a user before now is not used."""
+    NOTIFICATION_WRITES.add()
 
 
 def unread_floor_expression(day=None):
@@ -189,14 +190,14 @@ def unread_floor_expression(day=None):
 
 
 def unread_floor_loaded(user, packed) -> None:
-    user.unread_floor = (_written, packed)
+    user.unread_floor = (NOTIFICATION_WRITES.count, packed)
 
 
 def _badge_parts(user) -> tuple | None:
     """What identifies the unread set today (from the user's query, else
     one indexed query), or None when nothing is unread."""
     floor = getattr(user, "unread_floor", None)
-    if floor is not None and floor[0] == _written:
+    if floor is not None and floor[0] == NOTIFICATION_WRITES.count:
         if not floor[1]:
             return None
         found = [floor[1].split(":")]

@@ -15,30 +15,19 @@ from django.db.models.signals import post_delete, post_save
 
 from dieuphoi.core import cache as stamps
 
-# Seat writes made by this process so far: the seats loaded with a request's
-# user (``permissions.seats_floor_loaded``) are used only while it is
-# unchanged, so a membership written later in the request is read afresh.
-_written = 0
-
-
-def seats_written() -> int:
-    return _written
+# Seat writes made by this process: the seats loaded with a request's user
+# (``permissions.seats_floor_loaded``) are used only while it is unchanged.
+SEAT_WRITES = stamps.WriteCounter("seats")
 
 
 def connect() -> None:
     """Bump on model writes (``OrgConfig.ready``). No queryset write of
     memberships or of the active flag exists; one added must call
-    ``stamps.bump(stamps.SEATS)`` and ``_count_write`` itself."""
+    ``stamps.bump(stamps.SEATS)`` and ``SEAT_WRITES.add()`` itself."""
     from .models import Membership
 
     stamps.bump_on_write(stamps.SEATS, Membership)
-    for signal in (post_save, post_delete):
-        signal.connect(
-            _count_write,
-            sender=Membership,
-            weak=False,
-            dispatch_uid=f"org.cache:written:{signal is post_save}",
-        )
+    SEAT_WRITES.watch(Membership)
     user_model = get_user_model()
     post_save.connect(
         _user_saved, sender=user_model, weak=False, dispatch_uid="org.cache:user"
@@ -52,15 +41,10 @@ def _user_saved(sender, update_fields=None, raw=False, using=None, **kwargs) -> 
     # A sign-in saves ``last_login`` alone: no seat changes.
     if raw or (update_fields is not None and "is_active" not in update_fields):
         return
-    _count_write()
+    SEAT_WRITES.add()
     stamps.bump(stamps.SEATS, using=using)
 
 
 def _user_deleted(sender, using=None, **kwargs) -> None:
-    _count_write()
+    SEAT_WRITES.add()
     stamps.bump(stamps.SEATS, using=using)
-
-
-def _count_write(*args, **kwargs) -> None:
-    global _written
-    _written += 1

@@ -83,13 +83,13 @@ def seats_floor_expression(day):
 
 
 def seats_floor_loaded(user, packed) -> None:
-    setattr(user, _FLOOR_ATTR, (cache.seats_written(), packed or ""))
+    setattr(user, _FLOOR_ATTR, (cache.SEAT_WRITES.count, packed or ""))
 
 
 def _floor_rows(user) -> list | None:
     """The rows loaded with the user, if no seat was written here since."""
     floor = getattr(user, _FLOOR_ATTR, None)
-    if floor is None or floor[0] != cache.seats_written():
+    if floor is None or floor[0] != cache.SEAT_WRITES.count:
         return None
     rows = []
     for part in floor[1].split(","):

@@ -108,6 +108,7 @@ def task_bodies_expression(day=None):
     return Subquery(
         Body.objects.filter(Exists(Task.objects.filter(body_id=OuterRef("pk"))))
         .order_by()
+        # One group of all the rows (a constant is no GROUP BY column).
         .annotate(all=Value(1))
         .values("all")
         .annotate(ids=TextList("pk"))
