@@ -32,6 +32,21 @@ def _working_day_calendar():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (Vietnamese). The language
+    middleware activates the request's language in the thread that serves it,
+    which for the test client is the test's own thread: a request with the
+    English cookie would otherwise leave English active for the tests that
+    follow on the same worker, and a browser journey would compute its
+    expected labels in English (CI, December 2026)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _job_workers_inside_tests(monkeypatch):
     """Let tests drain the queue with ``db_worker --batch`` (or
     ``jobs_worker``, ``schedule_daily --loop``) in-process: workers close

@@ -23,7 +23,8 @@ FOCAL_POINT_NAME = "Đỗ Quang Huy"  # daumoi.sxd
 
 
 def vi(text) -> str:
-    """``text`` as the server renders it in Vietnamese (same catalogue)."""
+    """``text``, a lazy string (``gettext_lazy``, a choice's label), as the
+    server renders it in Vietnamese: evaluated here, inside the override."""
     with translation.override("vi"):
         return str(text)
 
@@ -57,7 +58,7 @@ def test_leader_approves_an_extension_from_the_home_page(
     focal = log_in("daumoi.sxd")
     focal.goto(task_url)
     expect(focal.locator("#task-bucket")).to_have_text(
-        vi(buckets.bucket_label(buckets.OVERDUE))
+        vi(buckets.BUCKET_LABELS[buckets.OVERDUE])
     )
     form = open_section(focal, "task-extension-form").locator("form")
     form.locator("input[name=requested_deadline]").fill(_d(new_deadline))
@@ -112,7 +113,7 @@ def test_leader_approves_an_extension_from_the_home_page(
     expect(leader.locator("#task-deadline time")).to_have_text(_d(new_deadline))
     expect(leader.locator("#task-deadline-original")).to_contain_text(_d(original))
     expect(leader.locator("#task-bucket")).to_have_text(
-        vi(buckets.bucket_label(buckets.IN_PROGRESS_WITHIN_DEADLINE))
+        vi(buckets.BUCKET_LABELS[buckets.IN_PROGRESS_WITHIN_DEADLINE])
     )
     history = leader.locator(f"#extension-request-{extension.pk}")
     expect(history).to_contain_text(_d(new_deadline))

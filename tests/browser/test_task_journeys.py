@@ -47,7 +47,8 @@ def _agency_count(page, agency: Agency, bucket: str) -> int:
 
 
 def vi(text) -> str:
-    """``text`` as the server renders it in Vietnamese (same catalogue)."""
+    """``text``, a lazy string (``gettext_lazy``, a choice's label), as the
+    server renders it in Vietnamese: evaluated here, inside the override."""
     with translation.override("vi"):
         return str(text)
 
@@ -145,7 +146,7 @@ def test_task_from_assignment_to_completed_on_time(
     ).click()
     _expect_state(page, Task.State.COMPLETED)
     expect(page.locator("#task-bucket")).to_have_text(
-        vi(buckets.bucket_label(buckets.COMPLETED_ON_TIME))
+        vi(buckets.BUCKET_LABELS[buckets.COMPLETED_ON_TIME])
     )
     task = Task.objects.get(code=code)
     assert task.state == Task.State.COMPLETED
