@@ -11,6 +11,7 @@ import json
 import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Count, F
 from django.urls import get_resolver
 from freezegun import freeze_time
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 from dieuphoi.api.errors import Conflict
 from dieuphoi.audit.models import AuditEvent
+from dieuphoi.core.models import local_today
 from dieuphoi.tasks import buckets, history, selectors, services
 from dieuphoi.tasks.extensions import services as extensions
 from dieuphoi.tasks.models import (
@@ -29,6 +31,7 @@ from dieuphoi.tasks.models import (
     TaskStateChange,
 )
 from dieuphoi.tasks.tests.factories import TaskFactory
+from dieuphoi.workdays import calendar
 
 S = Task.State
 DAY = datetime.timedelta(days=1)
@@ -393,11 +396,43 @@ event = st.tuples(
 )
 
 
+# The reference query's SQL depends on the day asked about, on whether the
+# history is forced, on today, on the deadline rule and on the days-off table,
+# never on the rows: within a test it is compiled once per key and run for
+# every example (compiling it each time was most of this module's time).
+_FIGURES_SQL: dict[tuple, tuple[str, tuple]] = {}
+
+
+@pytest.fixture(autouse=True)
+def _figures_compiled_per_test():
+    """A test may change the days off: no SQL outlives the test."""
+    _FIGURES_SQL.clear()
+    yield
+    _FIGURES_SQL.clear()
+
+
 def figures(on, *, history_=None) -> dict:
     """Counts per bucket and warning, per lead agency (of record), as of ``on``."""
+    key = (connection.vendor, on, history_, local_today(), calendar.deadline_rule())
+    if key not in _FIGURES_SQL:
+        _FIGURES_SQL[key] = _figures_query(on, history_).query.sql_with_params()
+    sql, params = _FIGURES_SQL[key]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    out = {}
+    for row in rows:
+        counts = {n: row[n] for n in (*buckets.BUCKETS, *buckets.WARNINGS)}
+        if any(counts[n] for n in buckets.BUCKETS):
+            out[row["lead_id"]] = counts
+    return out
+
+
+def _figures_query(on, history_):
     past = buckets.use_history(on, history_)
     lead = history.lead_on(on) if past else F("lead_agency_id")
-    rows = (
+    return (
         Task.objects.filter(buckets.in_view_q(on))
         .order_by()
         .values(lead_id=lead)
@@ -418,12 +453,6 @@ def figures(on, *, history_=None) -> dict:
             },
         )
     )
-    out = {}
-    for row in rows:
-        counts = {n: row[n] for n in (*buckets.BUCKETS, *buckets.WARNINGS)}
-        if any(counts[n] for n in buckets.BUCKETS):
-            out[row["lead_id"]] = counts
-    return out
 
 
 def summary_figures(user, on) -> dict:
