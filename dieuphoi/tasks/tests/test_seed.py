@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import close_old_connections, connection
+from django.db import connection, connections
 
 from dieuphoi.audit.models import AuditEvent
 from dieuphoi.org.seed import seed_all as seed_registry
@@ -110,7 +110,9 @@ def test_concurrent_creates_get_distinct_codes(hanoi_team, secretariat, member_a
         except Exception as exc:
             errors.append(exc)
         finally:
-            close_old_connections()
+            # close_old_connections() keeps a connection younger than
+            # CONN_MAX_AGE (60 s): the thread's would outlive the test.
+            connections.close_all()
 
     threads = [threading.Thread(target=create, args=(i,)) for i in range(4)]
     for t in threads:
