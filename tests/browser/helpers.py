@@ -1,9 +1,17 @@
 """Small steps shared by the journeys: choosing in a Tom Select, reading
-cells, a tiny valid PDF."""
+cells, a tiny valid PDF, a label as the Vietnamese page shows it."""
 
 import re
 
+from django.utils import translation
 from playwright.sync_api import Page, expect
+
+
+def vi(text) -> str:
+    """``text``, a lazy string (``gettext_lazy``, a choice's label), as the
+    server renders it in Vietnamese: evaluated here, inside the override."""
+    with translation.override("vi"):
+        return str(text)
 
 
 def choose(page: Page, select_id: str, label: str, *, typed: str | None = None):

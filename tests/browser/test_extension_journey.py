@@ -7,7 +7,6 @@ counts as in progress within the deadline.
 import datetime
 
 import pytest
-from django.utils import translation
 from playwright.sync_api import expect
 
 from dieuphoi.core.models import local_today
@@ -15,18 +14,11 @@ from dieuphoi.org.models import Body
 from dieuphoi.tasks import buckets
 from dieuphoi.tasks.models import DeadlineChange, ExtensionRequest, Task
 
-from .helpers import open_section, tiny_pdf
+from .helpers import open_section, tiny_pdf, vi
 
 pytestmark = pytest.mark.browser
 
 FOCAL_POINT_NAME = "Đỗ Quang Huy"  # daumoi.sxd
-
-
-def vi(text) -> str:
-    """``text``, a lazy string (``gettext_lazy``, a choice's label), as the
-    server renders it in Vietnamese: evaluated here, inside the override."""
-    with translation.override("vi"):
-        return str(text)
 
 
 def _d(value: datetime.date) -> str:

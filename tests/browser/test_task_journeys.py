@@ -7,7 +7,6 @@ import datetime
 import re
 
 import pytest
-from django.utils import translation
 from django.utils.translation import gettext_lazy
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
@@ -17,7 +16,7 @@ from dieuphoi.org.models import Agency, Body
 from dieuphoi.tasks import buckets
 from dieuphoi.tasks.models import Task
 
-from .helpers import choose, open_section, tiny_pdf
+from .helpers import choose, open_section, tiny_pdf, vi
 
 pytestmark = pytest.mark.browser
 
@@ -44,13 +43,6 @@ def _agency_count(page, agency: Agency, bucket: str) -> int:
         return 0
     index = headers.index(f"bucket-{bucket}")
     return int(row.locator("td").nth(index).inner_text().strip())
-
-
-def vi(text) -> str:
-    """``text``, a lazy string (``gettext_lazy``, a choice's label), as the
-    server renders it in Vietnamese: evaluated here, inside the override."""
-    with translation.override("vi"):
-        return str(text)
 
 
 def _d(value: datetime.date) -> str:
