@@ -157,3 +157,27 @@ class Prepared:
         with connections[using].cursor() as cursor:
             cursor.execute(compiled[1], self._params(compiled, value, using))
             return cursor.fetchall()
+
+
+def loaded(
+    model: type[Model], values: dict[str, Any], *, using: str = DEFAULT_DB_ALIAS
+) -> Model:
+    """An instance of ``model`` with only ``values`` loaded (``{field name:
+    value as the database gave it}``, the rest deferred), each value
+    converted as the ORM converts its field's column: for a related row's
+    columns brought as annotations of a prepared query, which ``raw()``
+    leaves unconverted (a date-time is text on SQLite, JSON is text)."""
+    connection = connections[using]
+    found = {}
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        col = field.get_col(model._meta.db_table)
+        if value is not None:
+            for convert in connection.ops.get_db_converters(
+                col
+            ) + col.get_db_converters(connection):
+                value = convert(value, col, connection)
+        found[field.attname] = value
+    # ``from_db`` takes a partial row's values in the model's field order.
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in found]
+    return model.from_db(using, names, [found[name] for name in names])

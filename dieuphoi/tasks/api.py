@@ -28,7 +28,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from dieuphoi.api.errors import responses
 from dieuphoi.api.payloads import json_or_multipart, request_payload
-from dieuphoi.api.schemas import Out
+from dieuphoi.api.schemas import Out, json_response, json_text
 from dieuphoi.core.models import local_today
 from dieuphoi.core.params import ApiDate, ApiId, ApiVersion
 from dieuphoi.docs.models import Document
@@ -647,7 +647,7 @@ def list_tasks(request, filters: Query[TaskListQuery], page: Query[PageQuery]):
         raise ValidationError({k: [v] for k, v in errors.items()})
     on = parsed.on or local_today()
 
-    def answer() -> TaskPageOut:
+    def answer() -> str:
         result = selectors.task_list(
             user=request.user,
             filters=parsed,
@@ -655,17 +655,19 @@ def list_tasks(request, filters: Query[TaskListQuery], page: Query[PageQuery]):
             after=page.cursor,
             limit=page.limit,
         )
-        return TaskPageOut.model_validate(
-            {
-                "items": [_task_out(t) for t in result.items],
-                "next_cursor": result.next_cursor,
-            }
+        return json_text(
+            TaskPageOut.model_validate(
+                {
+                    "items": [_task_out(t) for t in result.items],
+                    "next_cursor": result.next_cursor,
+                }
+            )
         )
 
-    # Validated once, kept for everyone who sees the same tasks; ninja only
-    # dumps a model instance of the answer's type (no second validation).
-    return task_cache.api_list(
-        request.user, parsed, on, page.cursor, page.limit, answer
+    # Validated and encoded once, kept as text for everyone who sees the same
+    # tasks: a cached page is neither a model to unpickle nor JSON to encode.
+    return json_response(
+        task_cache.api_list(request.user, parsed, on, page.cursor, page.limit, answer)
     )
 
 

@@ -38,7 +38,7 @@ Cached:
   queryset updates bump ``tasks`` where they are made (reminders,
   letters). ``TASK_ROWS_CACHE_SECONDS``.
 - ``api_list(user, filters, on, cursor, limit, answer)``: one page of the
-  API's task list, validated (``api.list_tasks``), keyed as the rows plus
+  API's task list as JSON text (``api.list_tasks``), keyed as the rows plus
   the page size; ``TASK_ROWS_CACHE_SECONDS`` too. Its items name each
   task's owner: a person's name change bumps ``registry``.
 - ``summary_page(user, filters, on, render)``: the summary's figures
@@ -250,7 +250,7 @@ def list_rows(user, filters, on: datetime.date, after: str | None, render):
 
 
 def api_list(user, filters, on: datetime.date, cursor: str | None, limit: int, answer):
-    """``answer()`` (one page of the API's task list, validated), keyed as
+    """``answer()`` (one page of the API's task list as JSON text), keyed as
     the list's rows plus the page size. The items name the owner: a person's
     name change bumps ``registry`` (``connect``)."""
     return _rendered(

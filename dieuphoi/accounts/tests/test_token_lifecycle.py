@@ -152,3 +152,17 @@ def test_the_last_use_and_its_address_are_recorded_and_shown(client, login, memb
     local = timezone.localtime(token.expires_at).strftime("%d/%m/%Y %H:%M")
     assert local in html
     assert "10.1.2.3" in html
+
+
+def test_the_last_use_is_written_at_most_once_a_minute(client, member):
+    token, raw = services.api_token_create(user=member, name="CLI")
+    recent = timezone.now() - datetime.timedelta(seconds=30)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=recent)
+    assert me(client, raw).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == recent  # read back as a time, and recent
+    older = timezone.now() - datetime.timedelta(minutes=2)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=older)
+    assert me(client, raw).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at > recent

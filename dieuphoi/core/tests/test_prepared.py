@@ -274,3 +274,41 @@ def test_two_int_values_are_filled_in_their_places(member, outsider):
     got = [u.pk for u in prepared.objects((member.pk, outsider.pk))]
     assert got == sorted([member.pk, outsider.pk])
     assert [u.pk for u in prepared.objects((outsider.pk, -5))] == [outsider.pk]
+
+
+def test_a_related_rows_columns_load_as_the_orm_loads_them(member):
+    """``loaded``: a token's columns brought with its user by one prepared
+    query (``api.auth``) give the ORM's values (a date-time, JSON), the other
+    columns load when read, and saving one field leaves the others alone."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from dieuphoi.accounts.models import ApiToken
+    from dieuphoi.accounts.services import api_token_create
+    from dieuphoi.core.prepared import loaded
+
+    token, _raw = api_token_create(user=member, name="CLI")
+    used = timezone.now() - datetime.timedelta(minutes=5)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=used)
+    token.refresh_from_db()
+    names = ("id", "seats", "last_used_at", "expires_at")
+
+    def build(mark):
+        return User.objects.filter(api_tokens__id=mark).annotate(
+            **{f"t_{name}": F(f"api_tokens__{name}") for name in names}
+        )
+
+    user = Prepared(build).first(token.pk)
+    got = loaded(
+        ApiToken, {"user": user.pk, **{n: getattr(user, f"t_{n}") for n in names}}
+    )
+    for name in names:
+        assert getattr(got, name) == getattr(token, name), name
+    assert got.user_id == member.pk
+    assert got.get_deferred_fields() >= {"name", "key_hash", "revoked_at"}
+    assert got.name == "CLI"  # a deferred column loads when read
+    got.last_used_at = None
+    got.save(update_fields=["last_used_at"])
+    token.refresh_from_db()
+    assert token.last_used_at is None and token.name == "CLI"
+    assert token.seats == got.seats

@@ -413,6 +413,22 @@ def test_the_api_list_cached_is_the_api_list_for_every_scope(
         assert seen["admin"] >= seen["secretariat"] | seen["external"]
 
 
+def test_the_api_list_kept_as_text_is_what_ninja_sends(
+    client, scoped_tasks, secretariat
+):
+    """The list is cached as its JSON text: the same text, content type and
+    format (ninja's renderer and encoder) as any other endpoint's answer."""
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    for cached in api_pair(client, secretariat, limit=3):
+        assert cached["Content-Type"] == "application/json; charset=utf-8"
+        data = cached.json()
+        assert data["items"] and set(data) == {"items", "next_cursor"}
+        assert cached.content.decode() == json.dumps(data, cls=NinjaJSONEncoder)
+
+
 def test_the_api_lists_pages_are_each_their_own_entry(
     client, make_task, secretariat, today
 ):
