@@ -28,6 +28,12 @@ sequences need it); the latency quoted for a page view is the whole view.
     .venv/bin/python bench/vs_redmine.py --db sqlite --tasks 200000 --pairs 6
     .venv/bin/python bench/vs_redmine.py --db postgres --tasks 200000 --pairs 6
 
+``--floors`` adds, in the same window, two reference applications under the
+same gunicorn settings (``bench/floor_apps.py``): a WSGI application that
+does nothing, and Django with no middleware and one view. Each is set beside
+Redmine's trivial page: what any page of ours could reach before its own
+code runs.
+
 Run it by hand, as root (the kit installs packages and runs Apache), on an
 otherwise idle machine; never part of ``make test``. Redmine is stopped at
 the end (``--keep-redmine`` leaves it running). Raw wrk output and a JSON of
@@ -198,6 +204,13 @@ def main() -> None:
         help="Redmine already runs with the right database and data",
     )
     ap.add_argument("--keep-redmine", action="store_true", help="do not run stop.sh")
+    ap.add_argument(
+        "--floors",
+        action="store_true",
+        help="also measure a WSGI app that does nothing and Django with no "
+        "middleware (bench/floor_apps.py) under the same gunicorn, against "
+        "Redmine's trivial page",
+    )
     args = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit(
@@ -260,6 +273,11 @@ def main() -> None:
                 )
     finally:
         tb.stop_server(server)
+    floors = {}
+    try:
+        if args.floors and any(p[1] == "a_trivial" for p in pairs):
+            floors = measure_floors(args, results["a_trivial"]["redmine"])
+    finally:
         if not args.keep_redmine:
             kit("stop.sh", {}, log)
 
@@ -270,14 +288,70 @@ def main() -> None:
                 "pages": info["pages"],
                 "redmine_issues": count,
                 "results": results,
+                "floors": floors,
             },
             indent=1,
         )
     )
-    report(pairs, info, results, args, count, out)
+    report(pairs, info, results, args, count, out, floors)
 
 
-def report(pairs, info, results, args, count, out) -> None:
+FLOORS = [
+    ("a WSGI app that does nothing", "floor_apps:null"),
+    ("Django, no middleware, one view", "floor_apps:bare_django()"),
+]
+
+
+def measure_floors(args, redmine_trivial: list[dict]) -> dict:
+    """Each reference app of ``floor_apps`` under the same gunicorn settings
+    as ours, ``--pairs`` times, each time followed by Redmine's trivial page
+    again (the two compared in the same window)."""
+    found = {}
+    for label, app in FLOORS:
+        proc = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                app,
+                "--bind",
+                f"127.0.0.1:{args.port}",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                "1",
+                "--access-logfile",
+                "-",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT / "bench",
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(
+                        f"http://127.0.0.1:{args.port}/ping", timeout=1
+                    )
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            runs = []
+            for _ in range(args.pairs):
+                reqs = [("/ping", {})]
+                tb.run_wrk_view(reqs, args.warmup, args.concurrency, args.port)
+                r = tb.run_wrk_view(reqs, args.seconds, args.concurrency, args.port)
+                runs.append(r["views"]["rps"])
+            found[label] = runs
+            print(f"floor {label}: {statistics.median(runs):.1f} req/s", flush=True)
+        finally:
+            tb.stop_server(proc)
+    found["redmine_trivial"] = [r["rps"] for r in redmine_trivial]
+    return found
+
+
+def report(pairs, info, results, args, count, out, floors=None) -> None:
     med = statistics.median
     lines = [
         f"dieuphoi vs Redmine 5.0.4, {args.db}: {args.tasks} tasks / {count} issues, "
@@ -327,6 +401,15 @@ def report(pairs, info, results, args, count, out) -> None:
             for _label, _r, page in pairs
         )
     )
+    if floors:
+        redmine = statistics.median(floors["redmine_trivial"])
+        lines.append(
+            f"floors under the same gunicorn (req/s at c={args.concurrency}, median;"
+            f" x = over Redmine's trivial page, {redmine:.1f} req/s):"
+        )
+        for label, _app in FLOORS:
+            rps = med(floors[label])
+            lines.append(f"  {label:<34}{rps:>10.1f}{rps / redmine:>8.1f}x")
     lines.append(f"raw output: {out}")
     text = "\n".join(lines)
     (out / "summary.txt").write_text(text + "\n")
