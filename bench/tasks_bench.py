@@ -237,11 +237,15 @@ def view_requests(info: dict, name: str) -> list[tuple[str, dict]]:
     ]
 
 
-def start_server(env, workers: int, port: int = PORT):
+def start_server(
+    env, workers: int, port: int = PORT, *, app: str = "dieuphoi.wsgi", cwd=ROOT
+):
+    """gunicorn serving ``app`` (ours by default) as the benchmarks run it,
+    once it answers ``/ping``."""
     proc = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "dieuphoi.wsgi",
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -253,7 +257,7 @@ def start_server(env, workers: int, port: int = PORT):
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -304,39 +304,14 @@ FLOORS = [
 
 def measure_floors(args, redmine_trivial: list[dict]) -> dict:
     """Each reference app of ``floor_apps`` under the same gunicorn settings
-    as ours, ``--pairs`` times, each time followed by Redmine's trivial page
-    again (the two compared in the same window)."""
+    as ours, ``--pairs`` times, right after the pairs (the same window); set
+    beside the pairs' figures for Redmine's trivial page."""
     found = {}
     for label, app in FLOORS:
-        proc = subprocess.Popen(
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                app,
-                "--bind",
-                f"127.0.0.1:{args.port}",
-                "--workers",
-                str(args.workers),
-                "--threads",
-                "1",
-                "--access-logfile",
-                "-",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT / "bench",
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
+        proc = tb.start_server(
+            dict(os.environ), args.workers, args.port, app=app, cwd=ROOT / "bench"
         )
         try:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(
-                        f"http://127.0.0.1:{args.port}/ping", timeout=1
-                    )
-                    break
-                except OSError:
-                    time.sleep(0.2)
             runs = []
             for _ in range(args.pairs):
                 reqs = [("/ping", {})]

@@ -16,7 +16,8 @@ from django.http import HttpResponse
 from ninja.renderers import JSONRenderer
 from pydantic import BaseModel
 
-# The renderer of our NinjaAPI (``api.urls``: the default one).
+# Our NinjaAPI's renderer (``api.urls`` passes it): cached answers are
+# rendered by the same object as every other answer.
 RENDERER = JSONRenderer()
 
 

@@ -8,6 +8,7 @@ from ninja import NinjaAPI, Router
 
 from . import errors
 from .auth import token_auth
+from .schemas import RENDERER
 
 api = NinjaAPI(
     title="dieuphoi API",
@@ -16,6 +17,8 @@ api = NinjaAPI(
     auth=token_auth,
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # The one renderer ``schemas.json_text`` also uses for cached answers.
+    renderer=RENDERER,
 )
 errors.install(api)
 
